@@ -1,0 +1,129 @@
+//! Flattening a report into measurements with stable ids: the one view the diff and the policy
+//! work on.
+//!
+//! Ids are `<kind>:<name>` so that policy globs read naturally (`deploy:*`, `fn:*Token*`):
+//!
+//! | id | kind | value |
+//! | --- | --- | --- |
+//! | `deploy:src/Token.sol:Token` | deployment | receipt gas of the deployment |
+//! | `size:src/Token.sol:Token` | size | deployed bytecode size, bytes |
+//! | `fn:src/Token.sol:Token.transfer(address,uint256)` | function | mean gas over all calls |
+//! | `test:TokenTest:testTransfer()` | test | gas of a plain test |
+//! | `test:TokenTest:testFuzz(uint256)` | fuzz | median (`~`) gas of a fuzz test |
+//! | `section:Group/name` | section | gas of a named section |
+//! | anything not gas | info | the value verbatim; never judged |
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::core::report::{GasReport, SectionValue, TestGas};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EntryKind {
+    Deployment,
+    Size,
+    Function,
+    Test,
+    Fuzz,
+    Section,
+    Info,
+}
+
+impl EntryKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Deployment => "deployment",
+            Self::Size => "size",
+            Self::Function => "function",
+            Self::Test => "test",
+            Self::Fuzz => "fuzz",
+            Self::Section => "section",
+            Self::Info => "info",
+        }
+    }
+
+    /// Whether the value is gas (and so judged by the regression policy).
+    pub fn is_gas(self) -> bool {
+        !matches!(self, Self::Size | Self::Info)
+    }
+}
+
+impl fmt::Display for EntryKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A measured value: a number (gas, or bytes for sizes) or an informational string.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Measure {
+    Number(u64),
+    Text(String),
+}
+
+impl Measure {
+    pub fn number(&self) -> Option<u64> {
+        match self {
+            Self::Number(value) => Some(*value),
+            Self::Text(_) => None,
+        }
+    }
+}
+
+impl fmt::Display for Measure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Number(value) => write!(f, "{value}"),
+            Self::Text(text) => f.write_str(text),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub kind: EntryKind,
+    pub value: Measure,
+}
+
+impl GasReport {
+    /// Every measurement of the report, keyed by its stable id.
+    pub fn entries(&self) -> BTreeMap<String, Entry> {
+        let mut entries = BTreeMap::new();
+        let mut put = |id: String, kind: EntryKind, value: Measure| {
+            entries.insert(id, Entry { kind, value });
+        };
+        for (contract, gas) in &self.contracts {
+            if let Some(deployment) = &gas.deployment {
+                put(format!("deploy:{contract}"), EntryKind::Deployment, Measure::Number(deployment.gas));
+                put(format!("size:{contract}"), EntryKind::Size, Measure::Number(deployment.size));
+            }
+            for (function, stats) in &gas.functions {
+                put(format!("fn:{contract}.{function}"), EntryKind::Function, Measure::Number(stats.mean));
+            }
+        }
+        for (test, gas) in &self.tests {
+            let id = format!("test:{test}");
+            match gas {
+                TestGas::Gas { gas } => put(id, EntryKind::Test, Measure::Number(*gas)),
+                TestGas::Fuzz { median, .. } => put(id, EntryKind::Fuzz, Measure::Number(*median)),
+                TestGas::Invariant { runs, calls, reverts } => put(
+                    id,
+                    EntryKind::Info,
+                    Measure::Text(format!("runs: {runs}, calls: {calls}, reverts: {reverts}")),
+                ),
+            }
+        }
+        for (section, value) in &self.sections {
+            let id = format!("section:{section}");
+            match value {
+                SectionValue::Gas(gas) => put(id, EntryKind::Section, Measure::Number(*gas)),
+                SectionValue::Info(text) => put(id, EntryKind::Info, Measure::Text(text.clone())),
+            }
+        }
+        entries
+    }
+}

@@ -1,0 +1,8 @@
+//! The pure core: the report model, statistics, the diff, the policy and the renderers.
+//!
+//! Values in, values out. Nothing in here reads a file, touches the network, runs the EVM,
+//! looks at the clock or at a global flag; adapters and commands do that at the edges.
+
+pub mod entries;
+pub mod report;
+pub mod stats;

@@ -1,0 +1,223 @@
+//! The gas report: what a profiling run (or an importer) produces and what every later stage
+//! consumes. Pure data: no I/O, no EVM, no clock.
+//!
+//! A report is a set of *measurements* keyed by stable ids. The diff never looks at the nested
+//! shape directly; it asks [`GasReport::entries`] for the flat list, so a new source of numbers
+//! only has to say how it flattens.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::core::stats::Stats;
+
+/// The schema identifier of reports this version writes.
+pub const REPORT_SCHEMA: &str = "gasguard/report/v1";
+/// The schema family; a report whose schema is `gasguard/report/vN` with N greater than the one
+/// we know is rejected instead of misread.
+pub const REPORT_SCHEMA_PREFIX: &str = "gasguard/report/v";
+pub const REPORT_SCHEMA_VERSION: u32 = 1;
+
+/// A complete gas report. Maps are `BTreeMap`s so serialisation is byte-for-byte deterministic.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GasReport {
+    pub schema: String,
+    pub tool: Tool,
+    /// Where the numbers came from: `"gasguard run"`, or the importer's format name.
+    pub source: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evm: Option<EvmInfo>,
+    #[serde(default)]
+    pub contracts: BTreeMap<String, ContractGas>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub calls: Vec<CallRecord>,
+    /// Per-test gas from test-runner snapshots (`forge snapshot`, Hardhat 3).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tests: BTreeMap<String, TestGas>,
+    /// Named gas sections (`snapshots/<Group>.json`, `.forge-snapshots/*.snap`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub sections: BTreeMap<String, SectionValue>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tool {
+    pub name: String,
+    pub version: String,
+}
+
+impl Tool {
+    pub fn gasguard() -> Self {
+        Self { name: "gasguard".into(), version: env!("CARGO_PKG_VERSION").into() }
+    }
+}
+
+/// The execution environment a run used.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvmInfo {
+    /// `"revm"` (embedded) or `"rpc"` (a node executed the steps).
+    pub executor: String,
+    /// Hardfork name, lower case (`"prague"`).
+    pub spec: String,
+    pub chain_id: u64,
+    pub block_gas_limit: u64,
+    /// The forked node, credentials redacted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fork_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fork_block: Option<u64>,
+    /// The node the `rpc` executor used, credentials redacted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rpc_url: Option<String>,
+}
+
+/// Gas of one contract: its deployment and its functions.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContractGas {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deployment: Option<Deployment>,
+    /// Keyed by the function signature, e.g. `transfer(address,uint256)`.
+    #[serde(default)]
+    pub functions: BTreeMap<String, Stats>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Deployment {
+    /// Receipt gas of the deploying transaction.
+    pub gas: u64,
+    /// Deployed (runtime) bytecode size in bytes.
+    pub size: u64,
+    /// Init code size in bytes (constructor arguments excluded); 0 when unknown.
+    pub initcode_size: u64,
+}
+
+/// One executed transaction, in execution order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CallRecord {
+    pub scenario: String,
+    /// 1-based index of the step inside its scenario.
+    pub step: usize,
+    /// 1-based repetition of the step (`repeat`).
+    #[serde(default = "one")]
+    pub iteration: u32,
+    /// Contract id (`path/File.sol:Name`); for a call by bare address with no ABI, the address.
+    pub contract: String,
+    /// Function signature, or `"constructor"` for deployments.
+    pub function: String,
+    pub from: String,
+    /// The called or created address.
+    pub to: String,
+    /// Gas as the receipt reports it: after refunds, intrinsic cost included.
+    pub gas_used: u64,
+    /// `gas_used` minus the intrinsic cost (base, calldata, access list, create).
+    pub execution_gas: u64,
+    pub status: CallStatus,
+    /// Decoded revert reason or custom error, when the transaction reverted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revert: Option<String>,
+    /// How the number was obtained: `"execution"` (revm or a receipt), `"trace"`
+    /// (`debug_traceCall`), or `"estimate"` (`eth_estimateGas`, an upper bound).
+    pub method: GasMethod,
+}
+
+fn one() -> u32 {
+    1
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CallStatus {
+    Success,
+    Revert,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GasMethod {
+    /// Executed: embedded revm, or a mined transaction's receipt.
+    Execution,
+    /// `debug_traceCall` with the call tracer.
+    Trace,
+    /// `eth_estimateGas`: an upper bound, not the charged gas.
+    Estimate,
+}
+
+/// Gas of one test from a test-runner snapshot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
+pub enum TestGas {
+    /// A plain unit test: `(gas: N)`.
+    Gas { gas: u64 },
+    /// A fuzz test: `(runs: N, μ: MEAN, ~: MEDIAN)`.
+    Fuzz { runs: u64, mean: u64, median: u64 },
+    /// An invariant test: `(runs: N, calls: N, reverts: N)`; no gas figure.
+    Invariant { runs: u64, calls: u64, reverts: u64 },
+}
+
+/// A named section value. Gas sections hold a number; some snapshot files also keep values that
+/// are not gas (a bytecode size, an init-code hash): those are kept verbatim as information.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase", deny_unknown_fields)]
+pub enum SectionValue {
+    Gas(u64),
+    Info(String),
+}
+
+impl GasReport {
+    /// An empty report from `source`.
+    pub fn new(source: impl Into<String>) -> Self {
+        Self {
+            schema: REPORT_SCHEMA.into(),
+            tool: Tool::gasguard(),
+            source: source.into(),
+            evm: None,
+            contracts: BTreeMap::new(),
+            calls: Vec::new(),
+            tests: BTreeMap::new(),
+            sections: BTreeMap::new(),
+        }
+    }
+
+    /// Rebuilds `contracts` from `calls`: deployments and per-function statistics.
+    ///
+    /// `deployments` gives each contract's sizes, keyed by contract id (size and initcode size
+    /// come from the artifact and the created account, not from the call record).
+    pub fn aggregate(
+        calls: &[CallRecord],
+        sizes: &BTreeMap<String, (u64, u64)>,
+    ) -> BTreeMap<String, ContractGas> {
+        let mut samples: BTreeMap<&str, BTreeMap<&str, Vec<u64>>> = BTreeMap::new();
+        let mut contracts: BTreeMap<String, ContractGas> = BTreeMap::new();
+        for call in calls.iter().filter(|call| call.status == CallStatus::Success) {
+            if call.function == "constructor" {
+                let (size, initcode_size) = sizes.get(&call.contract).copied().unwrap_or((0, 0));
+                let entry = contracts.entry(call.contract.clone()).or_default();
+                // A contract deployed several times keeps its most expensive deployment, so a
+                // regression in any of them shows.
+                let gas = entry.deployment.as_ref().map_or(call.gas_used, |d| d.gas.max(call.gas_used));
+                entry.deployment = Some(Deployment { gas, size, initcode_size });
+            } else {
+                samples
+                    .entry(&call.contract)
+                    .or_default()
+                    .entry(&call.function)
+                    .or_default()
+                    .push(call.gas_used);
+            }
+        }
+        for (contract, functions) in samples {
+            let entry = contracts.entry(contract.to_owned()).or_default();
+            for (function, gas) in functions {
+                if let Some(stats) = Stats::from_samples(&gas) {
+                    entry.functions.insert(function.to_owned(), stats);
+                }
+            }
+        }
+        contracts
+    }
+}
