@@ -3,4 +3,13 @@
 //! Data flows one way: config + artifacts → executor → report → diff + policy → renderers →
 //! outputs. [`core`] is pure; everything else is an adapter at the edge.
 
+pub mod accounts;
+pub mod artifacts;
+pub mod cli;
+pub mod config;
 pub mod core;
+pub mod exec;
+pub mod fsutil;
+pub mod plan;
+pub mod printer;
+pub mod redact;

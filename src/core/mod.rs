@@ -6,3 +6,4 @@
 pub mod entries;
 pub mod report;
 pub mod stats;
+pub mod summary;

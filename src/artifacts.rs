@@ -1,0 +1,457 @@
+//! Loading compiled contracts: a Foundry `out/` directory, a Hardhat `artifacts/` directory or a
+//! solc `--standard-json` output file. This is an adapter: it reads files and hands the rest of
+//! the program plain [`Artifact`] values.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use alloy::json_abi::JsonAbi;
+use serde_json::Value;
+
+/// Which tool wrote the artifacts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ArtifactFormat {
+    Foundry,
+    Hardhat,
+    /// A solc `--standard-json` output file.
+    Solc,
+}
+
+impl fmt::Display for ArtifactFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Foundry => "foundry",
+            Self::Hardhat => "hardhat",
+            Self::Solc => "solc",
+        })
+    }
+}
+
+impl FromStr for ArtifactFormat {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "foundry" => Ok(Self::Foundry),
+            "hardhat" => Ok(Self::Hardhat),
+            "solc" => Ok(Self::Solc),
+            other => Err(format!("unknown artifact format `{other}` (expected foundry, hardhat or solc)")),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ArtifactError {
+    #[error("failed to read `{path}`: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("malformed artifact `{path}`: {message}")]
+    Malformed { path: PathBuf, message: String },
+    #[error(
+        "cannot tell the artifact format of `{path}`: expected a Foundry `out/` directory, a Hardhat `artifacts/` directory or a solc standard-json output file"
+    )]
+    UnknownFormat { path: PathBuf },
+    #[error("no contracts found in `{path}` ({format} format)")]
+    Empty { path: PathBuf, format: ArtifactFormat },
+    #[error("contract `{id}` is defined twice: in `{first}` and in `{second}`")]
+    Duplicate { id: String, first: PathBuf, second: PathBuf },
+}
+
+/// Bytecode that may still hold library placeholders.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkableCode {
+    /// Lower-case hex without `0x`; placeholder bytes are left as they were written.
+    pub hex: String,
+    /// Where each library address goes, by library id (`path/File.sol:Name`).
+    pub link_references: Vec<LinkReference>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkReference {
+    pub library: String,
+    /// Byte offset into the code.
+    pub start: usize,
+    /// Always 20 (an address), kept for checking.
+    pub length: usize,
+}
+
+impl LinkableCode {
+    /// Size in bytes.
+    pub fn len(&self) -> usize {
+        self.hex.len() / 2
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.hex.is_empty()
+    }
+
+    /// The libraries this code needs, each once, sorted.
+    pub fn libraries(&self) -> Vec<&str> {
+        let mut libraries: Vec<&str> = self.link_references.iter().map(|r| r.library.as_str()).collect();
+        libraries.sort_unstable();
+        libraries.dedup();
+        libraries
+    }
+
+    /// Links every library and decodes the code. `address_of` returns a library's address.
+    pub fn link<E>(
+        &self,
+        mut address_of: impl FnMut(&str) -> Result<alloy::primitives::Address, E>,
+    ) -> Result<Vec<u8>, E> {
+        let mut hex = self.hex.clone();
+        for reference in &self.link_references {
+            let address = address_of(&reference.library)?;
+            let encoded = alloy::primitives::hex::encode(address.as_slice());
+            hex.replace_range(reference.start * 2..(reference.start + reference.length) * 2, &encoded);
+        }
+        // Placeholders were all replaced above and the loader checked the rest is hex.
+        Ok(alloy::primitives::hex::decode(&hex).unwrap_or_default())
+    }
+}
+
+/// One compiled contract.
+#[derive(Debug, Clone)]
+pub struct Artifact {
+    /// Fully qualified id, `path/File.sol:Name`.
+    pub id: String,
+    pub name: String,
+    pub abi: JsonAbi,
+    /// Init code. Empty for interfaces and abstract contracts.
+    pub bytecode: LinkableCode,
+    /// Runtime code size in bytes as the compiler reports it.
+    pub deployed_size: usize,
+    /// The file it was read from, for messages.
+    pub path: PathBuf,
+}
+
+/// All contracts of a build, keyed by fully qualified id.
+#[derive(Debug, Clone, Default)]
+pub struct ArtifactSet {
+    pub format: Option<ArtifactFormat>,
+    pub root: PathBuf,
+    pub contracts: BTreeMap<String, Artifact>,
+}
+
+/// Why a contract name did not resolve.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LookupError {
+    #[error("no contract `{name}` in the artifacts{}", hint_list(.known))]
+    Unknown { name: String, known: Vec<String> },
+    #[error("contract name `{name}` is ambiguous; use one of the fully qualified ids: {}", .candidates.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", "))]
+    Ambiguous { name: String, candidates: Vec<String> },
+}
+
+fn hint_list(known: &[String]) -> String {
+    const SHOWN: usize = 12;
+    if known.is_empty() {
+        return String::new();
+    }
+    let mut list: Vec<String> = known.iter().take(SHOWN).map(|k| format!("`{k}`")).collect();
+    if known.len() > SHOWN {
+        list.push(format!("and {} more", known.len() - SHOWN));
+    }
+    format!("; known contracts: {}", list.join(", "))
+}
+
+impl ArtifactSet {
+    /// Finds a contract by fully qualified id, or by bare name when that name is unique.
+    pub fn lookup(&self, name: &str) -> Result<&Artifact, LookupError> {
+        if let Some(artifact) = self.contracts.get(name) {
+            return Ok(artifact);
+        }
+        let candidates: Vec<&Artifact> = self.contracts.values().filter(|a| a.name == name).collect();
+        match candidates.as_slice() {
+            [one] => Ok(one),
+            [] => Err(LookupError::Unknown {
+                name: name.to_owned(),
+                known: self.contracts.keys().cloned().collect(),
+            }),
+            many => Err(LookupError::Ambiguous {
+                name: name.to_owned(),
+                candidates: many.iter().map(|a| a.id.clone()).collect(),
+            }),
+        }
+    }
+
+    /// Every custom error declared in any ABI, for decoding reverts.
+    pub fn errors(&self) -> impl Iterator<Item = &alloy::json_abi::Error> {
+        self.contracts.values().flat_map(|artifact| artifact.abi.errors())
+    }
+}
+
+/// Loads artifacts from `path`, detecting the format unless `format` is given.
+pub fn load(path: &Path, format: Option<ArtifactFormat>) -> Result<ArtifactSet, ArtifactError> {
+    let format = match format {
+        Some(format) => format,
+        None => detect(path)?,
+    };
+    let mut set = ArtifactSet { format: Some(format), root: path.to_owned(), contracts: BTreeMap::new() };
+    let artifacts = match format {
+        ArtifactFormat::Solc => read_standard_json(path)?,
+        ArtifactFormat::Foundry | ArtifactFormat::Hardhat => {
+            let mut files = Vec::new();
+            collect_json_files(path, &mut files)?;
+            let mut artifacts = Vec::new();
+            for file in files {
+                let value = read_json(&file)?;
+                let parsed = match format {
+                    ArtifactFormat::Foundry => parse_foundry(&file, &value)?,
+                    _ => parse_hardhat(&file, &value)?,
+                };
+                artifacts.extend(parsed);
+            }
+            artifacts
+        }
+    };
+    for artifact in artifacts {
+        if let Some(previous) = set.contracts.get(&artifact.id) {
+            // Foundry writes one file per compiler version of the same contract; keep the
+            // first, but never silently mix two different contracts under one id.
+            if previous.bytecode == artifact.bytecode {
+                continue;
+            }
+            return Err(ArtifactError::Duplicate {
+                id: artifact.id.clone(),
+                first: previous.path.clone(),
+                second: artifact.path.clone(),
+            });
+        }
+        set.contracts.insert(artifact.id.clone(), artifact);
+    }
+    if set.contracts.is_empty() {
+        return Err(ArtifactError::Empty { path: path.to_owned(), format });
+    }
+    Ok(set)
+}
+
+fn detect(path: &Path) -> Result<ArtifactFormat, ArtifactError> {
+    let io = |source| ArtifactError::Io { path: path.to_owned(), source };
+    let metadata = std::fs::metadata(path).map_err(io)?;
+    if metadata.is_file() {
+        let value = read_json(path)?;
+        if value.get("contracts").is_some_and(Value::is_object) {
+            return Ok(ArtifactFormat::Solc);
+        }
+        return Err(ArtifactError::UnknownFormat { path: path.to_owned() });
+    }
+    let mut files = Vec::new();
+    collect_json_files(path, &mut files)?;
+    for file in &files {
+        let Ok(value) = read_json(file) else { continue };
+        if value.get("_format").and_then(Value::as_str).is_some_and(|f| f.starts_with("hh")) {
+            return Ok(ArtifactFormat::Hardhat);
+        }
+        if value.get("bytecode").is_some_and(|b| b.get("object").is_some()) {
+            return Ok(ArtifactFormat::Foundry);
+        }
+    }
+    Err(ArtifactError::UnknownFormat { path: path.to_owned() })
+}
+
+/// Contract JSON files below `dir`, sorted, skipping build info and Hardhat debug files.
+fn collect_json_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), ArtifactError> {
+    let io = |source| ArtifactError::Io { path: dir.to_owned(), source };
+    let mut entries: Vec<_> = std::fs::read_dir(dir).map_err(io)?.collect::<Result<_, _>>().map_err(io)?;
+    entries.sort_by_key(|entry| entry.file_name());
+    for entry in entries {
+        let path = entry.path();
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if path.is_dir() {
+            if name != "build-info" {
+                collect_json_files(&path, out)?;
+            }
+        } else if name.ends_with(".json") && !name.ends_with(".dbg.json") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+fn read_json(path: &Path) -> Result<Value, ArtifactError> {
+    let bytes = std::fs::read(path).map_err(|source| ArtifactError::Io { path: path.to_owned(), source })?;
+    serde_json::from_slice(&bytes)
+        .map_err(|error| ArtifactError::Malformed { path: path.to_owned(), message: error.to_string() })
+}
+
+fn malformed(path: &Path, message: impl Into<String>) -> ArtifactError {
+    ArtifactError::Malformed { path: path.to_owned(), message: message.into() }
+}
+
+fn parse_abi(path: &Path, value: Option<&Value>, what: &str) -> Result<JsonAbi, ArtifactError> {
+    let value = value.ok_or_else(|| malformed(path, format!("{what}: missing `abi`")))?;
+    serde_json::from_value(value.clone()).map_err(|error| malformed(path, format!("{what}: `abi`: {error}")))
+}
+
+/// Reads a bytecode string (with or without `0x`) and its link references
+/// (`{ "path": { "Lib": [{"start", "length"}] } }`).
+fn parse_code(
+    path: &Path,
+    object: Option<&Value>,
+    link_references: Option<&Value>,
+    what: &str,
+) -> Result<LinkableCode, ArtifactError> {
+    let object = object.and_then(Value::as_str).unwrap_or("");
+    let hex = object.strip_prefix("0x").unwrap_or(object).to_ascii_lowercase();
+    if !hex.len().is_multiple_of(2) {
+        return Err(malformed(path, format!("{what}: bytecode has an odd number of hex digits")));
+    }
+    let mut references = Vec::new();
+    if let Some(Value::Object(files)) = link_references {
+        for (file, libraries) in files {
+            let Value::Object(libraries) = libraries else {
+                return Err(malformed(path, format!("{what}: `linkReferences.{file}` is not an object")));
+            };
+            for (library, offsets) in libraries {
+                let offsets = offsets.as_array().ok_or_else(|| {
+                    malformed(path, format!("{what}: `linkReferences.{file}.{library}` is not a list"))
+                })?;
+                for offset in offsets {
+                    let field = |name: &str| offset.get(name).and_then(Value::as_u64).map(|n| n as usize);
+                    let (Some(start), Some(length)) = (field("start"), field("length")) else {
+                        return Err(malformed(path, format!("{what}: bad link reference for `{library}`")));
+                    };
+                    if length != 20 || (start + length) * 2 > hex.len() {
+                        return Err(malformed(
+                            path,
+                            format!("{what}: link reference for `{library}` is outside the bytecode"),
+                        ));
+                    }
+                    references.push(LinkReference { library: format!("{file}:{library}"), start, length });
+                }
+            }
+        }
+    }
+    references.sort_by_key(|r| r.start);
+    // Outside the placeholders, the code must be plain hex.
+    let mut position = 0;
+    for reference in &references {
+        check_hex(path, &hex[position..reference.start * 2], what)?;
+        position = (reference.start + reference.length) * 2;
+    }
+    check_hex(path, &hex[position.min(hex.len())..], what)?;
+    Ok(LinkableCode { hex, link_references: references })
+}
+
+fn check_hex(path: &Path, hex: &str, what: &str) -> Result<(), ArtifactError> {
+    if hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Ok(());
+    }
+    if let Some(at) = hex.find("__$") {
+        let end = (at + 40).min(hex.len());
+        return Err(malformed(
+            path,
+            format!("{what}: unlinked library placeholder `{}` has no link reference", &hex[at..end]),
+        ));
+    }
+    Err(malformed(path, format!("{what}: bytecode is not hex")))
+}
+
+fn parse_foundry(path: &Path, value: &Value) -> Result<Vec<Artifact>, ArtifactError> {
+    // Files without bytecode are not contract artifacts (e.g. foundry's cache files).
+    let Some(bytecode) = value.get("bytecode").filter(|b| b.get("object").is_some()) else {
+        return Ok(Vec::new());
+    };
+    let target = value
+        .pointer("/metadata/settings/compilationTarget")
+        .and_then(Value::as_object)
+        .and_then(|target| target.iter().next())
+        .and_then(|(file, name)| Some((file.clone(), name.as_str()?.to_owned())));
+    let (file, name) = match target {
+        Some(target) => target,
+        None => {
+            // Older artifacts: the directory is the source file name, the file stem the contract.
+            let name = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+            let name = name.split('.').next().unwrap_or_default().to_owned();
+            let file = value
+                .pointer("/ast/absolutePath")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+                .or_else(|| path.parent()?.file_name()?.to_str().map(str::to_owned))
+                .unwrap_or_default();
+            (file, name)
+        }
+    };
+    let what = format!("contract `{file}:{name}`");
+    let abi = parse_abi(path, value.get("abi"), &what)?;
+    let code = parse_code(path, bytecode.get("object"), bytecode.get("linkReferences"), &what)?;
+    let deployed = value.get("deployedBytecode");
+    let deployed = parse_code(
+        path,
+        deployed.and_then(|d| d.get("object")),
+        deployed.and_then(|d| d.get("linkReferences")),
+        &what,
+    )?;
+    Ok(vec![Artifact {
+        id: format!("{file}:{name}"),
+        name,
+        abi,
+        bytecode: code,
+        deployed_size: deployed.len(),
+        path: path.to_owned(),
+    }])
+}
+
+fn parse_hardhat(path: &Path, value: &Value) -> Result<Vec<Artifact>, ArtifactError> {
+    if !value.get("_format").and_then(Value::as_str).is_some_and(|f| f.starts_with("hh")) {
+        return Ok(Vec::new());
+    }
+    let field = |key: &str| {
+        value.get(key).and_then(Value::as_str).ok_or_else(|| malformed(path, format!("missing `{key}`")))
+    };
+    let (file, name) = (field("sourceName")?, field("contractName")?);
+    let what = format!("contract `{file}:{name}`");
+    let abi = parse_abi(path, value.get("abi"), &what)?;
+    let code = parse_code(path, value.get("bytecode"), value.get("linkReferences"), &what)?;
+    let deployed =
+        parse_code(path, value.get("deployedBytecode"), value.get("deployedLinkReferences"), &what)?;
+    Ok(vec![Artifact {
+        id: format!("{file}:{name}"),
+        name: name.to_owned(),
+        abi,
+        bytecode: code,
+        deployed_size: deployed.len(),
+        path: path.to_owned(),
+    }])
+}
+
+fn read_standard_json(path: &Path) -> Result<Vec<Artifact>, ArtifactError> {
+    let value = read_json(path)?;
+    let Some(Value::Object(files)) = value.get("contracts") else {
+        return Err(malformed(path, "missing `contracts` object (is this solc --standard-json output?)"));
+    };
+    let mut artifacts = Vec::new();
+    for (file, contracts) in files {
+        let Value::Object(contracts) = contracts else {
+            return Err(malformed(path, format!("`contracts.{file}` is not an object")));
+        };
+        for (name, contract) in contracts {
+            let what = format!("contract `{file}:{name}`");
+            let abi = parse_abi(path, contract.get("abi"), &what)?;
+            let bytecode = contract.pointer("/evm/bytecode");
+            let code = parse_code(
+                path,
+                bytecode.and_then(|b| b.get("object")),
+                bytecode.and_then(|b| b.get("linkReferences")),
+                &what,
+            )?;
+            let deployed = contract.pointer("/evm/deployedBytecode");
+            let deployed = parse_code(
+                path,
+                deployed.and_then(|d| d.get("object")),
+                deployed.and_then(|d| d.get("linkReferences")),
+                &what,
+            )?;
+            artifacts.push(Artifact {
+                id: format!("{file}:{name}"),
+                name: name.clone(),
+                abi,
+                bytecode: code,
+                deployed_size: deployed.len(),
+                path: path.to_owned(),
+            });
+        }
+    }
+    Ok(artifacts)
+}

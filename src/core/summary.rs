@@ -1,0 +1,116 @@
+//! The human summary of a report printed by `gasguard run`: one table of contracts, their
+//! deployments and functions. Pure: returns text.
+
+use std::fmt::Write;
+
+use crate::core::report::GasReport;
+
+/// Renders the contracts table. `color` adds bold headers.
+pub fn report_table(report: &GasReport, color: bool) -> String {
+    let mut rows: Vec<[String; 6]> = Vec::new();
+    for (contract, gas) in &report.contracts {
+        if let Some(deployment) = &gas.deployment {
+            rows.push([
+                contract.clone(),
+                "deploy".into(),
+                "1".into(),
+                group(deployment.gas),
+                format!("{} bytes", group(deployment.size)),
+                String::new(),
+            ]);
+        } else {
+            rows.push([
+                contract.clone(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+            ]);
+        }
+        for (function, stats) in &gas.functions {
+            rows.push([
+                String::new(),
+                function.clone(),
+                stats.calls.to_string(),
+                group(stats.min),
+                group(stats.mean),
+                group(stats.max),
+            ]);
+        }
+    }
+    let header = ["contract", "function", "calls", "min", "mean", "max"];
+    let mut widths = header.map(|h| h.chars().count());
+    for row in &rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    let line = |cells: [&str; 6], out: &mut String| {
+        let mut text = String::new();
+        for (index, (cell, width)) in cells.iter().zip(widths).enumerate() {
+            let pad = width - cell.chars().count();
+            if index >= 2 {
+                let _ = write!(text, "{}{cell}  ", " ".repeat(pad));
+            } else {
+                let _ = write!(text, "{cell}{}  ", " ".repeat(pad));
+            }
+        }
+        out.push_str(text.trim_end());
+        out.push('\n');
+    };
+    let header_line = {
+        let mut text = String::new();
+        line(header, &mut text);
+        text
+    };
+    if color {
+        let _ = writeln!(out, "\x1b[1m{}\x1b[0m", header_line.trim_end());
+    } else {
+        out.push_str(&header_line);
+    }
+    for row in &rows {
+        line([&row[0], &row[1], &row[2], &row[3], &row[4], &row[5]], &mut out);
+    }
+    let reverted =
+        report.calls.iter().filter(|c| c.status == crate::core::report::CallStatus::Revert).count();
+    let _ = writeln!(
+        out,
+        "\n{} transactions in {} scenarios ({} expected reverts)",
+        report.calls.len(),
+        {
+            let mut names: Vec<&str> = report.calls.iter().map(|c| c.scenario.as_str()).collect();
+            names.dedup();
+            names.len()
+        },
+        reverted
+    );
+    out
+}
+
+/// `1234567` as `1,234,567`.
+pub fn group(value: u64) -> String {
+    let digits = value.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grouping() {
+        assert_eq!(group(0), "0");
+        assert_eq!(group(999), "999");
+        assert_eq!(group(1000), "1,000");
+        assert_eq!(group(1234567), "1,234,567");
+    }
+}

@@ -1,0 +1,311 @@
+//! Running a [`Plan`] on a [`Chain`]: the scenario logic shared by every executor. It builds each
+//! transaction (linking, ABI encoding, alias resolution), asks the chain to execute it, checks
+//! `expect`, and records the result. The chains themselves are adapters: [`revm`] embeds the EVM.
+
+pub mod revm;
+pub mod rpc;
+
+use std::collections::BTreeMap;
+
+use ::revm::primitives::hardfork::SpecId;
+use alloy::dyn_abi::{DynSolValue, JsonAbiExt};
+use alloy::json_abi::Error as AbiError;
+use alloy::primitives::{Address, Bytes, U256};
+
+use crate::config::Expect;
+use crate::core::report::{CallRecord, CallStatus, GasMethod};
+use crate::plan::{Action, Arg, Plan, StepPlan, Target};
+
+/// A transaction to execute.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TxRequest {
+    pub from: Address,
+    /// `None` creates a contract.
+    pub to: Option<Address>,
+    pub value: U256,
+    pub input: Bytes,
+    pub gas_limit: u64,
+}
+
+/// What a chain reports back for one transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TxOutcome {
+    /// Receipt gas: after refunds, intrinsic cost included.
+    pub gas_used: u64,
+    pub success: bool,
+    /// Return or revert data.
+    pub output: Bytes,
+    /// The created contract, for successful deployments.
+    pub created: Option<Address>,
+    /// Runtime code size of the created contract.
+    pub code_size: Option<u64>,
+    pub method: GasMethod,
+}
+
+/// Something that executes transactions against a state: the embedded EVM or a node.
+pub trait Chain {
+    /// Starts a scenario from a fresh state with these balances.
+    fn begin_scenario(&mut self, balances: &[(Address, U256)]) -> anyhow::Result<()>;
+    /// Executes one transaction and commits its effects.
+    fn execute(&mut self, tx: &TxRequest) -> anyhow::Result<TxOutcome>;
+}
+
+/// A profiling failure, located by scenario and step.
+#[derive(Debug, thiserror::Error)]
+pub enum ProfileError {
+    #[error("scenario `{scenario}`, step {step}: expected the transaction to succeed, but it reverted{}", reason_suffix(.reason))]
+    UnexpectedRevert { scenario: String, step: usize, reason: Option<String> },
+    #[error("scenario `{scenario}`, step {step}: expected a revert, but the transaction succeeded")]
+    ExpectedRevert { scenario: String, step: usize },
+    #[error("scenario `{scenario}`, step {step}: `{alias}` was not deployed (its deployment failed)")]
+    MissingAlias { scenario: String, step: usize, alias: String },
+    #[error("scenario `{scenario}`, step {step}: {message}")]
+    Encode { scenario: String, step: usize, message: String },
+    #[error("scenario `{scenario}`, step {step}")]
+    Chain { scenario: String, step: usize, source: anyhow::Error },
+}
+
+fn reason_suffix(reason: &Option<String>) -> String {
+    reason.as_ref().map(|reason| format!(" with {reason}")).unwrap_or_default()
+}
+
+/// Knobs of a run that are not part of the plan.
+#[derive(Debug, Clone, Copy)]
+pub struct RunSettings {
+    pub spec: SpecId,
+    /// Gas limit of each transaction unless a step sets its own.
+    pub tx_gas_limit: u64,
+}
+
+/// The results of running a plan.
+#[derive(Debug, Clone, Default)]
+pub struct RunOutput {
+    pub calls: Vec<CallRecord>,
+    /// Runtime size and init code size of each deployed contract, by id.
+    pub sizes: BTreeMap<String, (u64, u64)>,
+}
+
+/// Runs every scenario of `plan` on `chain`. `progress` is called after each transaction.
+pub fn run_plan(
+    plan: &Plan,
+    chain: &mut dyn Chain,
+    settings: RunSettings,
+    errors: &[AbiError],
+    mut progress: impl FnMut(),
+) -> Result<RunOutput, ProfileError> {
+    let mut output = RunOutput::default();
+    let decoder = RevertDecoder::new(errors);
+    for scenario in &plan.scenarios {
+        chain.begin_scenario(&scenario.balances).map_err(|source| ProfileError::Chain {
+            scenario: scenario.name.clone(),
+            step: 0,
+            source,
+        })?;
+        let mut state = ScenarioState::default();
+        for step in &scenario.steps {
+            let located = |message: String| ProfileError::Encode {
+                scenario: scenario.name.clone(),
+                step: step.index,
+                message,
+            };
+            let (to, input, contract, function, initcode_size) =
+                build_tx(plan, step, &state).map_err(|e| match e {
+                    BuildError::Alias(alias) => ProfileError::MissingAlias {
+                        scenario: scenario.name.clone(),
+                        step: step.index,
+                        alias,
+                    },
+                    BuildError::Message(message) => located(message),
+                })?;
+            for iteration in 1..=step.repeat {
+                let tx = TxRequest {
+                    from: step.from,
+                    to,
+                    value: step.value,
+                    input: input.clone(),
+                    gas_limit: step.gas_limit.unwrap_or(settings.tx_gas_limit),
+                };
+                let outcome = chain.execute(&tx).map_err(|source| ProfileError::Chain {
+                    scenario: scenario.name.clone(),
+                    step: step.index,
+                    source,
+                })?;
+                let revert = (!outcome.success).then(|| decoder.decode(&outcome.output));
+                match (step.expect, outcome.success) {
+                    (Expect::Success, false) => {
+                        return Err(ProfileError::UnexpectedRevert {
+                            scenario: scenario.name.clone(),
+                            step: step.index,
+                            reason: revert,
+                        });
+                    }
+                    (Expect::Revert, true) => {
+                        return Err(ProfileError::ExpectedRevert {
+                            scenario: scenario.name.clone(),
+                            step: step.index,
+                        });
+                    }
+                    _ => {}
+                }
+                let target = to.or(outcome.created).unwrap_or_default();
+                if let (Action::Deploy { contract, alias, .. }, Some(created)) =
+                    (&step.action, outcome.created)
+                {
+                    if let Some(alias) = alias {
+                        state.aliases.insert(alias.clone(), created);
+                    }
+                    state.deployed.insert(contract.clone(), created);
+                    output.sizes.insert(
+                        contract.clone(),
+                        (outcome.code_size.unwrap_or(0), initcode_size.unwrap_or(0)),
+                    );
+                }
+                let intrinsic = intrinsic_gas(settings.spec, &tx);
+                output.calls.push(CallRecord {
+                    scenario: scenario.name.clone(),
+                    step: step.index,
+                    iteration,
+                    contract: contract.clone(),
+                    function: function.clone(),
+                    from: step.from.to_checksum(None),
+                    to: target.to_checksum(None),
+                    gas_used: outcome.gas_used,
+                    execution_gas: outcome.gas_used.saturating_sub(intrinsic),
+                    status: if outcome.success { CallStatus::Success } else { CallStatus::Revert },
+                    revert,
+                    method: outcome.method,
+                });
+                progress();
+            }
+        }
+    }
+    Ok(output)
+}
+
+/// Addresses known inside one scenario.
+#[derive(Default)]
+struct ScenarioState {
+    aliases: BTreeMap<String, Address>,
+    /// Last deployed address of each contract id, for linking libraries.
+    deployed: BTreeMap<String, Address>,
+}
+
+enum BuildError {
+    Alias(String),
+    Message(String),
+}
+
+type BuiltTx = (Option<Address>, Bytes, String, String, Option<u64>);
+
+fn build_tx(plan: &Plan, step: &StepPlan, state: &ScenarioState) -> Result<BuiltTx, BuildError> {
+    let resolve = |args: &[Arg]| -> Result<Vec<DynSolValue>, BuildError> {
+        args.iter()
+            .map(|arg| match arg {
+                Arg::Value(value) => Ok(value.clone()),
+                Arg::Alias(alias) => state
+                    .aliases
+                    .get(alias)
+                    .map(|address| DynSolValue::Address(*address))
+                    .ok_or_else(|| BuildError::Alias(alias.clone())),
+            })
+            .collect()
+    };
+    match &step.action {
+        Action::Deploy { contract, code, args, .. } => {
+            let mut input = code.link(|library| {
+                state
+                    .deployed
+                    .get(library)
+                    .or_else(|| plan.libraries.get(library))
+                    .copied()
+                    .ok_or_else(|| BuildError::Message(format!("library `{library}` is not deployed")))
+            })?;
+            let initcode_size = input.len() as u64;
+            let values = resolve(args)?;
+            if !values.is_empty() {
+                input.extend_from_slice(&DynSolValue::Tuple(values).abi_encode_params());
+            }
+            Ok((None, input.into(), contract.clone(), "constructor".into(), Some(initcode_size)))
+        }
+        Action::Call { target, contract, function, args } => {
+            let address = match target {
+                Target::Address(address) => *address,
+                Target::Alias(alias) => {
+                    *state.aliases.get(alias).ok_or_else(|| BuildError::Alias(alias.clone()))?
+                }
+            };
+            let values = resolve(args)?;
+            let input = function.abi_encode_input(&values).map_err(|error| {
+                BuildError::Message(format!("cannot encode `{}`: {error}", function.signature()))
+            })?;
+            Ok((Some(address), input.into(), contract.clone(), function.signature(), None))
+        }
+    }
+}
+
+/// The intrinsic gas of a transaction: what it costs before the first opcode runs.
+pub fn intrinsic_gas(spec: SpecId, tx: &TxRequest) -> u64 {
+    let gas = ::revm::context_interface::cfg::gas::calculate_initial_tx_gas(
+        spec,
+        &tx.input,
+        tx.to.is_none(),
+        0,
+        0,
+        0,
+        None,
+    );
+    gas.initial_regular_gas + gas.initial_state_gas
+}
+
+/// Decodes revert data into `Error("reason")`, `Panic(0x11)` or `CustomError(args…)`.
+pub struct RevertDecoder<'a> {
+    errors: BTreeMap<[u8; 4], &'a AbiError>,
+}
+
+impl<'a> RevertDecoder<'a> {
+    pub fn new(errors: &'a [AbiError]) -> Self {
+        Self { errors: errors.iter().map(|error| (error.selector().0, error)).collect() }
+    }
+
+    pub fn decode(&self, data: &[u8]) -> String {
+        if data.is_empty() {
+            return "no revert data".into();
+        }
+        if let Some(reason) = alloy::sol_types::decode_revert_reason(data)
+            && (data.starts_with(&[0x08, 0xc3, 0x79, 0xa0]) || data.starts_with(&[0x4e, 0x48, 0x7b, 0x71]))
+        {
+            return reason;
+        }
+        if data.len() >= 4 {
+            let selector: [u8; 4] = [data[0], data[1], data[2], data[3]];
+            if let Some(error) = self.errors.get(&selector)
+                && let Ok(values) = error.abi_decode_input(&data[4..])
+            {
+                let args: Vec<String> = values.iter().map(format_value).collect();
+                return format!("{}({})", error.name, args.join(", "));
+            }
+        }
+        format!("unknown revert data 0x{}", alloy::primitives::hex::encode(data))
+    }
+}
+
+fn format_value(value: &DynSolValue) -> String {
+    match value {
+        DynSolValue::Address(address) => address.to_checksum(None),
+        DynSolValue::Uint(number, _) => number.to_string(),
+        DynSolValue::Int(number, _) => number.to_string(),
+        DynSolValue::Bool(flag) => flag.to_string(),
+        DynSolValue::String(text) => format!("{text:?}"),
+        DynSolValue::Bytes(bytes) => format!("0x{}", alloy::primitives::hex::encode(bytes)),
+        DynSolValue::FixedBytes(word, size) => {
+            format!("0x{}", alloy::primitives::hex::encode(&word[..*size]))
+        }
+        DynSolValue::Array(items) | DynSolValue::FixedArray(items) => {
+            format!("[{}]", items.iter().map(format_value).collect::<Vec<_>>().join(", "))
+        }
+        DynSolValue::Tuple(items) => {
+            format!("({})", items.iter().map(format_value).collect::<Vec<_>>().join(", "))
+        }
+        other => format!("{other:?}"),
+    }
+}

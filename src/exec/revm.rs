@@ -1,0 +1,162 @@
+//! The embedded executor: every transaction runs in revm over an in-memory state, optionally
+//! layered over a read-only base state (a forked chain). No node, no network of its own.
+
+use alloy::primitives::{Address, B256, U256};
+use anyhow::{Context as _, anyhow};
+use revm::context::{BlockEnv, CfgEnv, Context, TxEnv};
+use revm::context_interface::ContextTr;
+use revm::context_interface::result::{ExecutionResult, Output};
+use revm::database::{CacheDB, EmptyDB};
+use revm::database_interface::DatabaseRef;
+use revm::primitives::hardfork::SpecId;
+use revm::{Database, ExecuteCommitEvm, MainBuilder, MainnetEvm};
+
+use super::{Chain, TxOutcome, TxRequest};
+use crate::core::report::GasMethod;
+
+/// The block every transaction of a run is executed in.
+#[derive(Debug, Clone)]
+pub struct BlockSettings {
+    pub number: u64,
+    pub timestamp: u64,
+    pub gas_limit: u64,
+    pub base_fee: u64,
+    pub coinbase: Address,
+    pub prevrandao: B256,
+}
+
+impl Default for BlockSettings {
+    fn default() -> Self {
+        Self {
+            number: 1,
+            timestamp: 1,
+            gas_limit: 30_000_000,
+            base_fee: 0,
+            coinbase: Address::ZERO,
+            prevrandao: B256::ZERO,
+        }
+    }
+}
+
+type Evm<D> = MainnetEvm<revm::context::Context<BlockEnv, TxEnv, CfgEnv, CacheDB<D>>>;
+
+/// revm over `base` (an empty state, or a fork).
+pub struct RevmChain<D: DatabaseRef + Clone> {
+    base: D,
+    spec: SpecId,
+    chain_id: u64,
+    block: BlockSettings,
+    evm: Option<Evm<D>>,
+}
+
+impl RevmChain<EmptyDB> {
+    /// A chain that starts every scenario from an empty state.
+    pub fn empty(spec: SpecId, chain_id: u64, block: BlockSettings) -> Self {
+        Self::over(EmptyDB::new(), spec, chain_id, block)
+    }
+}
+
+impl<D> RevmChain<D>
+where
+    D: DatabaseRef + Clone,
+    D::Error: std::error::Error + Send + Sync + 'static,
+{
+    /// A chain whose scenarios start from `base`.
+    pub fn over(base: D, spec: SpecId, chain_id: u64, block: BlockSettings) -> Self {
+        Self { base, spec, chain_id, block, evm: None }
+    }
+
+    fn build(&self, db: CacheDB<D>) -> Evm<D> {
+        let block = &self.block;
+        Context::<BlockEnv, TxEnv, CfgEnv, CacheDB<D>>::new(db, self.spec)
+            .modify_cfg_chained(|cfg: &mut CfgEnv| {
+                cfg.chain_id = self.chain_id;
+                // Gas limits above the EIP-7825 cap are rejected from Osaka on; the caller picks
+                // a valid per-transaction limit, the block limit stays the block's.
+            })
+            .modify_block_chained(|env: &mut BlockEnv| {
+                env.number = U256::from(block.number);
+                env.timestamp = U256::from(block.timestamp);
+                env.gas_limit = block.gas_limit;
+                env.basefee = block.base_fee;
+                env.beneficiary = block.coinbase;
+                env.prevrandao = Some(block.prevrandao);
+                env.difficulty = U256::ZERO;
+            })
+            .build_mainnet()
+    }
+}
+
+impl<D> Chain for RevmChain<D>
+where
+    D: DatabaseRef + Clone,
+    D::Error: std::error::Error + Send + Sync + 'static,
+{
+    fn begin_scenario(&mut self, balances: &[(Address, U256)]) -> anyhow::Result<()> {
+        let mut db = CacheDB::new(self.base.clone());
+        for (address, balance) in balances {
+            let mut info =
+                db.basic(*address).with_context(|| format!("loading account {address}"))?.unwrap_or_default();
+            info.balance = *balance;
+            db.insert_account_info(*address, info);
+        }
+        self.evm = Some(self.build(db));
+        Ok(())
+    }
+
+    fn execute(&mut self, request: &TxRequest) -> anyhow::Result<TxOutcome> {
+        let evm = self.evm.as_mut().ok_or_else(|| anyhow!("no scenario was started"))?;
+        let nonce =
+            evm.ctx.db_mut().basic(request.from).context("loading the sender")?.map_or(0, |info| info.nonce);
+        let mut tx = TxEnv::builder()
+            .caller(request.from)
+            .nonce(nonce)
+            .value(request.value)
+            .data(request.input.clone())
+            .gas_limit(request.gas_limit)
+            .gas_price(u128::from(self.block.base_fee))
+            .chain_id(Some(self.chain_id));
+        tx = match request.to {
+            Some(to) => tx.call(to),
+            None => tx.create(),
+        };
+        let tx = tx.build().map_err(|error| anyhow!("invalid transaction: {error:?}"))?;
+        let result =
+            evm.transact_commit(tx).map_err(|error| anyhow!("the EVM rejected the transaction: {error}"))?;
+        Ok(match result {
+            ExecutionResult::Success { gas, output, .. } => {
+                let (output, created, code_size) = match output {
+                    Output::Call(bytes) => (bytes, None, None),
+                    Output::Create(code, address) => {
+                        let size = code.len() as u64;
+                        (Default::default(), address, Some(size))
+                    }
+                };
+                TxOutcome {
+                    gas_used: gas.tx_gas_used(),
+                    success: true,
+                    output,
+                    created,
+                    code_size,
+                    method: GasMethod::Execution,
+                }
+            }
+            ExecutionResult::Revert { gas, output, .. } => TxOutcome {
+                gas_used: gas.tx_gas_used(),
+                success: false,
+                output,
+                created: None,
+                code_size: None,
+                method: GasMethod::Execution,
+            },
+            ExecutionResult::Halt { gas, reason, .. } => TxOutcome {
+                gas_used: gas.tx_gas_used(),
+                success: false,
+                output: format!("halted: {reason:?}").into_bytes().into(),
+                created: None,
+                code_size: None,
+                method: GasMethod::Execution,
+            },
+        })
+    }
+}

@@ -1,0 +1,75 @@
+//! All terminal output goes through one [`Printer`]: it knows whether colour is wanted and
+//! whether to be quiet. Data goes to stdout, messages to stderr.
+
+use std::io::{IsTerminal, Write};
+
+/// When to colour output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Printer {
+    /// Colour on stdout.
+    pub color_stdout: bool,
+    /// Colour on stderr.
+    pub color_stderr: bool,
+    pub quiet: bool,
+    /// Progress bars are for people at a terminal, never for CI logs.
+    pub progress: bool,
+}
+
+impl Printer {
+    /// Decides colour from the choice, `NO_COLOR` (any non-empty value) and whether each stream is
+    /// a terminal.
+    pub fn new(choice: ColorChoice, quiet: bool, env: impl Fn(&str) -> Option<String>) -> Self {
+        let no_color = env("NO_COLOR").is_some_and(|value| !value.is_empty());
+        let ci = env("CI").is_some_and(|value| !value.is_empty() && value != "false");
+        let decide = |is_terminal: bool| match choice {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => is_terminal && !no_color,
+        };
+        let stderr_terminal = std::io::stderr().is_terminal();
+        Self {
+            color_stdout: decide(std::io::stdout().is_terminal()),
+            color_stderr: decide(stderr_terminal),
+            quiet,
+            progress: stderr_terminal && !ci && !quiet,
+        }
+    }
+
+    /// Writes data to stdout. A closed pipe (`gasguard … | head`) is not an error worth a message.
+    pub fn data(&self, text: &str) {
+        let mut stdout = std::io::stdout().lock();
+        let _ = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush());
+    }
+
+    /// A status message on stderr, unless quiet.
+    pub fn status(&self, text: &str) {
+        if !self.quiet {
+            eprintln!("{text}");
+        }
+    }
+
+    /// A warning on stderr, always.
+    pub fn warn(&self, text: &str) {
+        if self.color_stderr {
+            eprintln!("\x1b[1;33mwarning\x1b[0m: {text}");
+        } else {
+            eprintln!("warning: {text}");
+        }
+    }
+
+    /// An error on stderr, always.
+    pub fn error(&self, text: &str) {
+        if self.color_stderr {
+            eprintln!("\x1b[1;31merror\x1b[0m: {text}");
+        } else {
+            eprintln!("error: {text}");
+        }
+    }
+}

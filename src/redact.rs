@@ -1,0 +1,125 @@
+//! Hiding credentials in node URLs. RPC URLs carry API keys in the user-info, in the path
+//! (`/v2/<key>`) or in the query (`?apikey=…`); every place gasguard shows a URL shows it through
+//! [`redact_url`].
+
+/// Query parameter names whose values are secrets.
+const SECRET_PARAMS: &[&str] = &[
+    "key",
+    "apikey",
+    "api_key",
+    "api-key",
+    "token",
+    "access_token",
+    "auth",
+    "secret",
+    "password",
+    "pass",
+    "jwt",
+];
+
+/// `url` with credentials replaced by `***`. Anything that does not parse as a URL is hidden
+/// entirely, since it cannot be told apart safely.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return "***".into();
+    };
+    let (authority, path_and_query) = match rest.find(['/', '?', '#']) {
+        Some(at) => rest.split_at(at),
+        None => (rest, ""),
+    };
+    let host = match authority.rsplit_once('@') {
+        Some((_, host)) => format!("***@{host}"),
+        None => authority.to_owned(),
+    };
+    let (path, query) = match path_and_query.split_once('?') {
+        Some((path, query)) => (path, Some(query)),
+        None => (path_and_query, None),
+    };
+    let path = path.split('#').next().unwrap_or_default();
+    let path: Vec<String> = path
+        .split('/')
+        .map(|segment| if looks_like_key(segment) { "***".into() } else { segment.to_owned() })
+        .collect();
+    let mut out = format!("{scheme}://{host}{}", path.join("/"));
+    if let Some(query) = query {
+        let query = query.split('#').next().unwrap_or_default();
+        let pairs: Vec<String> = query
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((name, value))
+                    if SECRET_PARAMS.contains(&name.to_ascii_lowercase().as_str())
+                        || looks_like_key(value) =>
+                {
+                    format!("{name}=***")
+                }
+                _ => pair.to_owned(),
+            })
+            .collect();
+        out.push('?');
+        out.push_str(&pairs.join("&"));
+    }
+    out
+}
+
+/// A path segment or value that looks like an API key: long, and mixing digits with letters
+/// (or all hex).
+fn looks_like_key(segment: &str) -> bool {
+    let long = segment.len() >= 16;
+    let plain = segment.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    let digits = segment.chars().any(|c| c.is_ascii_digit());
+    let letters = segment.chars().any(|c| c.is_ascii_alphabetic());
+    long && plain && digits && letters
+}
+
+/// Expands `${NAME}` from the environment. A missing variable is an error naming it (never its
+/// neighbours' values).
+pub fn expand_env(text: &str, env: impl Fn(&str) -> Option<String>) -> Result<String, String> {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let end = after.find('}').ok_or_else(|| "unclosed `${` in a URL".to_owned())?;
+        let name = &after[..end];
+        let value = env(name).ok_or_else(|| format!("environment variable `{name}` is not set"))?;
+        out.push_str(&value);
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hides_keys_in_path_query_and_userinfo() {
+        assert_eq!(
+            redact_url("https://eth-mainnet.g.alchemy.com/v2/Xy7abcDEF1234567890ghij"),
+            "https://eth-mainnet.g.alchemy.com/v2/***"
+        );
+        assert_eq!(
+            redact_url("https://mainnet.infura.io/v3/0123456789abcdef0123456789abcdef"),
+            "https://mainnet.infura.io/v3/***"
+        );
+        assert_eq!(redact_url("https://user:hunter2@node.example/rpc"), "https://***@node.example/rpc");
+        assert_eq!(
+            redact_url("https://node.example/rpc?apikey=abc&chain=1"),
+            "https://node.example/rpc?apikey=***&chain=1"
+        );
+        assert_eq!(redact_url("https://dream-rpc.somnia.network"), "https://dream-rpc.somnia.network");
+        assert_eq!(redact_url("http://127.0.0.1:8545"), "http://127.0.0.1:8545");
+        assert_eq!(redact_url("not a url with secret"), "***");
+    }
+
+    #[test]
+    fn expands_environment_variables() {
+        let env = |name: &str| (name == "KEY").then(|| "s3cr3t".to_owned());
+        assert_eq!(expand_env("https://x/v2/${KEY}", env).unwrap(), "https://x/v2/s3cr3t");
+        assert_eq!(
+            expand_env("https://x/${MISSING}", env).unwrap_err(),
+            "environment variable `MISSING` is not set"
+        );
+    }
+}
