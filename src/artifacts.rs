@@ -44,7 +44,7 @@ impl FromStr for ArtifactFormat {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ArtifactError {
-    #[error("failed to read `{path}`: {source}")]
+    #[error("failed to read `{path}`")]
     Io { path: PathBuf, source: std::io::Error },
     #[error("malformed artifact `{path}`: {message}")]
     Malformed { path: PathBuf, message: String },

@@ -98,7 +98,7 @@ pub enum Expect {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("failed to read `{path}`: {source}")]
+    #[error("failed to read `{path}`")]
     Io { path: PathBuf, source: std::io::Error },
     #[error("failed to parse `{path}`: {message}")]
     Parse { path: PathBuf, message: String },

@@ -439,12 +439,12 @@ fn parse_args(
                 ));
             }
         };
-        let arg = parse_arg(&text, &ty, context).map_err(|reason| {
+        let arg = parse_arg(&text, &ty, context).map_err(|()| {
             context.error(
                 format!(
-                    "argument {} of {what} is not a {}: `{text}`{reason}",
+                    "argument {} of {what} is not {}: `{text}`",
                     position + 1,
-                    ty.sol_type_name()
+                    with_article(&ty.sol_type_name())
                 ),
                 hint_for(&ty),
             )
@@ -455,7 +455,7 @@ fn parse_args(
     Ok((types, args))
 }
 
-fn parse_arg(text: &str, ty: &DynSolType, context: &StepContext<'_>) -> Result<Arg, String> {
+fn parse_arg(text: &str, ty: &DynSolType, context: &StepContext<'_>) -> Result<Arg, ()> {
     if *ty == DynSolType::Address {
         if let Some(address) = context.accounts.get(text) {
             return Ok(Arg::Value(DynSolValue::Address(*address)));
@@ -464,12 +464,15 @@ fn parse_arg(text: &str, ty: &DynSolType, context: &StepContext<'_>) -> Result<A
             return Ok(Arg::Alias(text.to_owned()));
         }
     }
-    ty.coerce_str(text).map(Arg::Value).map_err(|error| {
-        let error = error.to_string();
-        // dyn-abi's parser errors are multi-line; keep the first line.
-        let first = error.lines().next().unwrap_or_default().trim();
-        if first.is_empty() { String::new() } else { format!(" ({first})") }
-    })
+    // dyn-abi's parser messages point into the string with a caret; the hint says more.
+    ty.coerce_str(text).map(Arg::Value).map_err(|_| ())
+}
+
+/// `an address`, `a uint256`.
+fn with_article(name: &str) -> String {
+    // `uint` is pronounced "you-int": a uint256, an int256, an address.
+    let article = if name.starts_with(['a', 'e', 'i', 'o']) { "an" } else { "a" };
+    format!("{article} {name}")
 }
 
 fn hint_for(ty: &DynSolType) -> Option<String> {

@@ -79,7 +79,8 @@ pub struct EvmInfo {
 pub struct ContractGas {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deployment: Option<Deployment>,
-    /// Keyed by the function signature, e.g. `transfer(address,uint256)`.
+    /// Keyed by the function signature, e.g. `transfer(address,uint256)`; calls that reverted
+    /// (as a step expected) are kept apart as `transfer(address,uint256) [revert]`.
     #[serde(default)]
     pub functions: BTreeMap<String, Stats>,
 }
@@ -192,8 +193,18 @@ impl GasReport {
         sizes: &BTreeMap<String, (u64, u64)>,
     ) -> BTreeMap<String, ContractGas> {
         let mut samples: BTreeMap<&str, BTreeMap<&str, Vec<u64>>> = BTreeMap::new();
+        let mut reverts: BTreeMap<&str, BTreeMap<String, Vec<u64>>> = BTreeMap::new();
         let mut contracts: BTreeMap<String, ContractGas> = BTreeMap::new();
-        for call in calls.iter().filter(|call| call.status == CallStatus::Success) {
+        for call in calls {
+            if call.status == CallStatus::Revert {
+                // Reverting paths are profiled too (a cheaper revert is a real change), but kept
+                // apart so they never blur the successful calls' statistics.
+                if call.function != "constructor" {
+                    let key = format!("{} [revert]", call.function);
+                    reverts.entry(&call.contract).or_default().entry(key).or_default().push(call.gas_used);
+                }
+                continue;
+            }
             if call.function == "constructor" {
                 let (size, initcode_size) = sizes.get(&call.contract).copied().unwrap_or((0, 0));
                 let entry = contracts.entry(call.contract.clone()).or_default();
@@ -210,11 +221,14 @@ impl GasReport {
                     .push(call.gas_used);
             }
         }
-        for (contract, functions) in samples {
+        let samples = samples.into_iter().map(|(contract, functions)| {
+            (contract, functions.into_iter().map(|(f, gas)| (f.to_owned(), gas)).collect::<BTreeMap<_, _>>())
+        });
+        for (contract, functions) in samples.chain(reverts) {
             let entry = contracts.entry(contract.to_owned()).or_default();
             for (function, gas) in functions {
                 if let Some(stats) = Stats::from_samples(&gas) {
-                    entry.functions.insert(function.to_owned(), stats);
+                    entry.functions.insert(function, stats);
                 }
             }
         }

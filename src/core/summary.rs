@@ -10,13 +10,14 @@ pub fn report_table(report: &GasReport, color: bool) -> String {
     let mut rows: Vec<[String; 6]> = Vec::new();
     for (contract, gas) in &report.contracts {
         if let Some(deployment) = &gas.deployment {
+            let gas = group(deployment.gas);
             rows.push([
                 contract.clone(),
-                "deploy".into(),
+                format!("deployment ({} bytes)", group(deployment.size)),
                 "1".into(),
-                group(deployment.gas),
-                format!("{} bytes", group(deployment.size)),
-                String::new(),
+                gas.clone(),
+                gas.clone(),
+                gas,
             ]);
         } else {
             rows.push([

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The test command: installs the pinned tools the tests need, then runs the whole suite with one
+# cargo command. Works on a fresh machine with the Rust toolchain, Node.js, npm and python3.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Pinned npm tools (anvil, forge, cast, solc). `npm ci` cannot be used: the registry here does not
+# serve the other platforms' optional Foundry packages, so the lockfile cannot list them; `npm
+# install` installs the exact versions pinned in package.json and package-lock.json.
+if ! node scripts/check-node-tools.mjs 2>/dev/null; then
+    npm install --no-audit --no-fund --loglevel=error
+    node scripts/check-node-tools.mjs
+fi
+
+# Pinned Python linters for the GitHub Action files, in a private venv.
+if [ -x scripts/lint-github.sh ]; then
+    scripts/lint-github.sh
+fi
+
+exec cargo test --locked "$@"

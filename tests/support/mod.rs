@@ -1,0 +1,151 @@
+//! Shared test helpers: the gasguard binary, the repository's paths, and real anvil nodes that
+//! are killed when their guard is dropped.
+
+#![allow(dead_code)]
+
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// The repository root.
+pub fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn fixture(path: &str) -> PathBuf {
+    root().join("fixtures").join(path)
+}
+
+/// A platform binary of the pinned npm Foundry packages (`scripts/test.sh` installs them).
+pub fn foundry_binary(tool: &str) -> PathBuf {
+    let path = root().join(format!("node_modules/@foundry-rs/{tool}-linux-amd64/bin/{tool}"));
+    assert!(
+        path.exists(),
+        "{} is missing: run `scripts/test.sh` (it installs the pinned npm tools)",
+        path.display()
+    );
+    path
+}
+
+/// Runs the gasguard binary with `args` in `dir`, with a clean environment for colours and CI.
+pub fn gasguard(dir: &Path, args: &[&str]) -> Output {
+    gasguard_with_env(dir, args, &[])
+}
+
+pub fn gasguard_with_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_gasguard"));
+    command.args(args).current_dir(dir).env_remove("NO_COLOR").env("CI", "true").stdin(Stdio::null());
+    for name in
+        ["GITHUB_ACTIONS", "GITHUB_TOKEN", "GITHUB_STEP_SUMMARY", "GITHUB_OUTPUT", "GITHUB_EVENT_PATH"]
+    {
+        command.env_remove(name);
+    }
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    command.output().expect("failed to start the gasguard binary")
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// A free loopback port (bound, then released for the child to take).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|addr| addr.port())
+        .expect("no free port")
+}
+
+/// A running anvil, killed on drop.
+pub struct Anvil {
+    child: Child,
+    pub port: u16,
+}
+
+impl Anvil {
+    /// Starts anvil on a free loopback port with extra `args`, and waits until it answers.
+    pub fn start(args: &[&str]) -> Self {
+        let binary = foundry_binary("anvil");
+        for _attempt in 0..3 {
+            let port = free_port();
+            let child = Command::new(&binary)
+                .args(["--host", "127.0.0.1", "--port", &port.to_string(), "--silent"])
+                .args(args)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("failed to start anvil");
+            let mut anvil = Self { child, port };
+            if anvil.wait_ready(Duration::from_secs(20)) {
+                return anvil;
+            }
+            // The port may have been taken between our probe and anvil's bind: try another.
+        }
+        panic!("anvil did not start");
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    fn wait_ready(&mut self, timeout: Duration) -> bool {
+        let started = Instant::now();
+        while started.elapsed() < timeout {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return false;
+            }
+            if TcpStream::connect(("127.0.0.1", self.port)).is_ok() && self.rpc("eth_chainId", "[]").is_some()
+            {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        false
+    }
+
+    /// A raw JSON-RPC call returning `result`, through a bare HTTP/1.1 request (no client crate,
+    /// so the tests do not share code with what they check).
+    pub fn rpc(&self, method: &str, params: &str) -> Option<serde_json::Value> {
+        rpc_call(&self.url(), method, params)
+    }
+
+    /// Stops the node now (the drop does the same).
+    pub fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Anvil {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// POSTs a JSON-RPC request to `url` (`http://127.0.0.1:PORT`) and returns its `result`.
+pub fn rpc_call(url: &str, method: &str, params: &str) -> Option<serde_json::Value> {
+    use std::io::{Read, Write};
+    let address = url.strip_prefix("http://")?.trim_end_matches('/');
+    let body = format!(r#"{{"jsonrpc":"2.0","id":1,"method":"{method}","params":{params}}}"#);
+    let mut stream = TcpStream::connect(address).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(30))).ok()?;
+    write!(
+        stream,
+        "POST / HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    let (_, body) = response.split_once("\r\n\r\n")?;
+    let value: serde_json::Value = serde_json::from_str(body.trim()).ok()?;
+    value.get("result").cloned()
+}
