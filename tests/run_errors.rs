@@ -64,9 +64,7 @@ fn unknown_contract() {
 fn ambiguous_bare_name() {
     // Two contracts named `Token` in different files: a standard-json output with a copy.
     let message = run_bad_with(
-        &format!(
-            "artifacts = \"solc.json\"\n\n[[scenario]]\nname = \"s\"\n[[scenario.step]]\ndeploy = \"Token\"\nargs = [\"a\", \"b\", \"1\"]\n"
-        ),
+        "artifacts = \"solc.json\"\n\n[[scenario]]\nname = \"s\"\n[[scenario.step]]\ndeploy = \"Token\"\nargs = [\"a\", \"b\", \"1\"]\n",
         |dir| {
             let text = std::fs::read_to_string(fixture("artifacts/solc/output.json")).unwrap();
             let mut output: serde_json::Value = serde_json::from_str(&text).unwrap();
