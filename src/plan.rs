@@ -504,8 +504,10 @@ pub fn parse_wei(text: &str) -> Result<U256, String> {
         other => return Err(format!("unknown unit `{other}` in `{text}` (use wei, gwei or ether)")),
     };
     alloy::primitives::utils::parse_units(number, decimals)
+        .ok()
+        .filter(|amount| !amount.is_negative())
         .map(|amount| amount.get_absolute())
-        .map_err(|_| format!("`{text}` is not an amount (e.g. `1000`, `1.5 ether`, `20 gwei`)"))
+        .ok_or_else(|| format!("`{text}` is not an amount (e.g. `1000`, `1.5 ether`, `20 gwei`)"))
 }
 
 #[cfg(test)]

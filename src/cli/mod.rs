@@ -1,7 +1,7 @@
 //! The command line: clap structs (plain data), and `run`, which dispatches to the commands and
 //! turns their result into an [`ExitStatus`]. Commands take resolved values, never clap types.
 
-mod profile;
+pub mod profile;
 
 use std::path::PathBuf;
 
