@@ -4,6 +4,8 @@
 //! looks at the clock or at a global flag; adapters and commands do that at the edges.
 
 pub mod entries;
+pub mod number;
+pub mod policy;
 pub mod report;
 pub mod stats;
 pub mod summary;
