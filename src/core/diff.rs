@@ -124,6 +124,15 @@ pub enum Verdict {
     Fail,
 }
 
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pass => "pass",
+            Self::Fail => "fail",
+        }
+    }
+}
+
 /// One violated policy limit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -165,7 +174,13 @@ pub fn diff(base: &GasReport, head: &GasReport, policy: &CompiledPolicy, labels:
     GasDiff { base_label: labels.base, head_label: labels.head, entries, summary, verdict, failures }
 }
 
-fn compare(id: String, kind: EntryKind, base: Option<Measure>, head: Option<Measure>) -> DiffEntry {
+/// An entry's status, delta and percentage from its two values; policy fields left empty.
+pub(crate) fn compare(
+    id: String,
+    kind: EntryKind,
+    base: Option<Measure>,
+    head: Option<Measure>,
+) -> DiffEntry {
     let (status, delta, delta_pct) = match (&base, &head) {
         (None, _) => (Status::Added, None, None),
         (_, None) => (Status::Removed, None, None),

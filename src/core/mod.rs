@@ -7,6 +7,7 @@ pub mod diff;
 pub mod entries;
 pub mod number;
 pub mod policy;
+pub mod render;
 pub mod report;
 pub mod stats;
 pub mod summary;
