@@ -77,7 +77,7 @@ pub(crate) fn to_u64(value: &Value, file: &str, path: &KeyPath) -> Result<u64, I
                 match number.as_f64() {
                     // Integers past u64 reach us as floats (no arbitrary precision).
                     Some(float) if float.fract() == 0.0 && float > 0.0 => {
-                        format!("number `{number}` does not fit in 64 bits")
+                        format!("number does not fit in 64 bits (about {float:e})")
                     }
                     _ => format!("`{number}` is not an integer"),
                 }
