@@ -125,9 +125,7 @@ pub(crate) mod fixtures {
             deployment: Some(Deployment { gas: deploy, size, initcode_size: 0 }),
             functions: functions
                 .iter()
-                .map(|(name, gas)| {
-                    ((*name).to_owned(), Stats::from_samples(&[*gas]).unwrap_or_else(|| unreachable!()))
-                })
+                .map(|(name, gas)| ((*name).to_owned(), Stats::from_samples(&[*gas]).unwrap()))
                 .collect(),
         }
     }
@@ -191,7 +189,7 @@ pub(crate) mod fixtures {
             ..Policy::default()
         };
         let labels = DiffLabels { base: "main (1a2b3c4)".into(), head: "feature/fees (5d6e7f8)".into() };
-        diff(&base, &head, &policy.compile().unwrap_or_else(|_| unreachable!()), labels)
+        diff(&base, &head, &policy.compile().unwrap(), labels)
     }
 
     /// The same report on both sides.
@@ -199,6 +197,6 @@ pub(crate) mod fixtures {
         let mut report = GasReport::new("test");
         report.tests.insert("A:test()".into(), TestGas::Gas { gas: 1 });
         let labels = DiffLabels { base: "main".into(), head: "pr".into() };
-        diff(&report, &report, &Policy::default().compile().unwrap_or_else(|_| unreachable!()), labels)
+        diff(&report, &report, &Policy::default().compile().unwrap(), labels)
     }
 }
