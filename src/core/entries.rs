@@ -6,7 +6,7 @@
 //! | id | kind | value |
 //! | --- | --- | --- |
 //! | `deploy:src/Token.sol:Token` | deployment | receipt gas of the deployment |
-//! | `size:src/Token.sol:Token` | size | deployed bytecode size, bytes |
+//! | `size:src/Token.sol:Token` | size | deployed bytecode size, bytes (absent when unknown) |
 //! | `fn:src/Token.sol:Token.transfer(address,uint256)` | function | mean gas over all calls |
 //! | `test:TokenTest:testTransfer()` | test | gas of a plain test |
 //! | `test:TokenTest:testFuzz(uint256)` | fuzz | median (`~`) gas of a fuzz test |
@@ -99,7 +99,10 @@ impl GasReport {
         for (contract, gas) in &self.contracts {
             if let Some(deployment) = &gas.deployment {
                 put(format!("deploy:{contract}"), EntryKind::Deployment, Measure::Number(deployment.gas));
-                put(format!("size:{contract}"), EntryKind::Size, Measure::Number(deployment.size));
+                // A size of 0 means the source did not say; a missing entry beats a false one.
+                if deployment.size > 0 {
+                    put(format!("size:{contract}"), EntryKind::Size, Measure::Number(deployment.size));
+                }
             }
             for (function, stats) in &gas.functions {
                 put(format!("fn:{contract}.{function}"), EntryKind::Function, Measure::Number(stats.mean));
@@ -115,6 +118,7 @@ impl GasReport {
                     EntryKind::Info,
                     Measure::Text(format!("runs: {runs}, calls: {calls}, reverts: {reverts}")),
                 ),
+                TestGas::Other { report } => put(id, EntryKind::Info, Measure::Text(report.clone())),
             }
         }
         for (section, value) in &self.sections {

@@ -90,7 +90,8 @@ pub struct ContractGas {
 pub struct Deployment {
     /// Receipt gas of the deploying transaction.
     pub gas: u64,
-    /// Deployed (runtime) bytecode size in bytes.
+    /// Deployed (runtime) bytecode size in bytes; 0 when unknown (an importer whose source has no
+    /// runtime size), in which case the report has no `size:` entry for the contract.
     pub size: u64,
     /// Init code size in bytes (constructor arguments excluded); 0 when unknown.
     pub initcode_size: u64,
@@ -158,6 +159,10 @@ pub enum TestGas {
     Fuzz { runs: u64, mean: u64, median: u64 },
     /// An invariant test: `(runs: N, calls: N, reverts: N)`; no gas figure.
     Invariant { runs: u64, calls: u64, reverts: u64 },
+    /// A test kind without a gas figure that forge also writes (an invariant in optimisation
+    /// mode `(best: V, runs: N, calls: N)`, a symbolic test, a corpus replay): the parenthesised
+    /// report, verbatim and without its parentheses.
+    Other { report: String },
 }
 
 /// A named section value. Gas sections hold a number; some snapshot files also keep values that

@@ -1,0 +1,302 @@
+//! Comparing two reports: every entry of either side, what happened to it, and the policy's
+//! verdict. Pure: reports and a compiled policy in, a [`GasDiff`] out; rendering is the
+//! renderers' job.
+//!
+//! Comparison is exact: any change of a number is a regression or an improvement; whether it
+//! fails is the policy's decision ([`crate::core::policy`]). Entries are matched by id
+//! ([`GasReport::entries`]); added and removed entries are always kept. Entries come out
+//! sorted by id, so the same inputs always give the same diff.
+
+use serde::{Deserialize, Serialize};
+
+use crate::core::entries::{EntryKind, Measure};
+use crate::core::policy::CompiledPolicy;
+use crate::core::report::GasReport;
+
+/// What the caller calls each side: a commit, a branch, `baseline`. Shown by the renderers.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DiffLabels {
+    pub base: String,
+    pub head: String,
+}
+
+/// The comparison of a head report with a base report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GasDiff {
+    pub base_label: String,
+    pub head_label: String,
+    /// Every entry of either side, sorted by id.
+    pub entries: Vec<DiffEntry>,
+    pub summary: Summary,
+    pub verdict: Verdict,
+    /// Every violated limit, in entry order, then rule order.
+    pub failures: Vec<Failure>,
+}
+
+/// One entry of the diff.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DiffEntry {
+    pub id: String,
+    /// The head's kind, or the base's for a removed entry.
+    pub kind: EntryKind,
+    pub base: Option<Measure>,
+    pub head: Option<Measure>,
+    /// `head − base`, when both are numbers.
+    pub delta: Option<i128>,
+    /// `delta` in percent of `base`, when both are numbers and `base` is not 0.
+    pub delta_pct: Option<f64>,
+    pub status: Status,
+    /// The policy rule that decided about this entry (see [`crate::core::policy::Judgement`]).
+    pub rule: Option<String>,
+    pub failed: bool,
+}
+
+/// What happened to an entry between base and head.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// The number went up.
+    Regression,
+    /// The number went down.
+    Improvement,
+    Added,
+    Removed,
+    Unchanged,
+    /// An information value changed (not a number on at least one side).
+    Changed,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Regression => "regression",
+            Self::Improvement => "improvement",
+            Self::Added => "added",
+            Self::Removed => "removed",
+            Self::Unchanged => "unchanged",
+            Self::Changed => "changed",
+        }
+    }
+}
+
+/// How many entries have each status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Summary {
+    pub regressions: usize,
+    pub improvements: usize,
+    pub added: usize,
+    pub removed: usize,
+    pub unchanged: usize,
+    pub changed: usize,
+}
+
+impl Summary {
+    /// Counts the statuses of `entries`.
+    pub fn count(entries: &[DiffEntry]) -> Self {
+        let mut summary = Self::default();
+        for entry in entries {
+            let counter = match entry.status {
+                Status::Regression => &mut summary.regressions,
+                Status::Improvement => &mut summary.improvements,
+                Status::Added => &mut summary.added,
+                Status::Removed => &mut summary.removed,
+                Status::Unchanged => &mut summary.unchanged,
+                Status::Changed => &mut summary.changed,
+            };
+            *counter += 1;
+        }
+        summary
+    }
+
+    /// Whether anything at all differs between the two sides.
+    pub fn has_changes(&self) -> bool {
+        self.regressions + self.improvements + self.added + self.removed + self.changed > 0
+    }
+}
+
+/// Pass or fail: fail when the policy found at least one violation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Pass,
+    Fail,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pass => "pass",
+            Self::Fail => "fail",
+        }
+    }
+}
+
+/// One violated policy limit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Failure {
+    pub id: String,
+    pub reason: String,
+    pub rule: String,
+}
+
+/// Compares `head` with `base` and applies `policy`.
+pub fn diff(base: &GasReport, head: &GasReport, policy: &CompiledPolicy, labels: DiffLabels) -> GasDiff {
+    let mut base_entries = base.entries();
+    let mut entries = Vec::new();
+    let mut failures = Vec::new();
+    for (id, head_entry) in head.entries() {
+        let base_entry = base_entries.remove(&id);
+        let kind = head_entry.kind;
+        entries.push(compare(id, kind, base_entry.map(|entry| entry.value), Some(head_entry.value)));
+    }
+    for (id, base_entry) in base_entries {
+        entries.push(compare(id, base_entry.kind, Some(base_entry.value), None));
+    }
+    entries.sort_by(|a, b| a.id.cmp(&b.id));
+    for entry in &mut entries {
+        let numbers = |measure: &Option<Measure>| measure.as_ref().and_then(Measure::number);
+        // A value that is text on either side is information, whatever its kind says.
+        let kind = if entry.status == Status::Changed { EntryKind::Info } else { entry.kind };
+        let judgement = policy.judge(&entry.id, kind, numbers(&entry.base), numbers(&entry.head));
+        entry.rule = judgement.rule;
+        entry.failed = !judgement.failures.is_empty();
+        failures.extend(judgement.failures.into_iter().map(|violation| Failure {
+            id: entry.id.clone(),
+            reason: violation.reason,
+            rule: violation.rule,
+        }));
+    }
+    let summary = Summary::count(&entries);
+    let verdict = if failures.is_empty() { Verdict::Pass } else { Verdict::Fail };
+    GasDiff { base_label: labels.base, head_label: labels.head, entries, summary, verdict, failures }
+}
+
+/// An entry's status, delta and percentage from its two values; policy fields left empty.
+pub(crate) fn compare(
+    id: String,
+    kind: EntryKind,
+    base: Option<Measure>,
+    head: Option<Measure>,
+) -> DiffEntry {
+    let (status, delta, delta_pct) = match (&base, &head) {
+        (None, _) => (Status::Added, None, None),
+        (_, None) => (Status::Removed, None, None),
+        (Some(Measure::Number(old)), Some(Measure::Number(new))) => {
+            let delta = i128::from(*new) - i128::from(*old);
+            let pct = (*old != 0).then(|| delta as f64 * 100.0 / *old as f64);
+            let status = match delta.signum() {
+                1 => Status::Regression,
+                -1 => Status::Improvement,
+                _ => Status::Unchanged,
+            };
+            (status, Some(delta), pct)
+        }
+        (Some(old), Some(new)) => (if old == new { Status::Unchanged } else { Status::Changed }, None, None),
+    };
+    DiffEntry { id, kind, base, head, delta, delta_pct, status, rule: None, failed: false }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::core::policy::Policy;
+    use crate::core::report::{ContractGas, Deployment, SectionValue, TestGas};
+    use crate::core::stats::Stats;
+
+    fn report(tests: &[(&str, u64)], sections: &[(&str, SectionValue)]) -> GasReport {
+        let mut report = GasReport::new("test");
+        for (name, gas) in tests {
+            report.tests.insert((*name).to_owned(), TestGas::Gas { gas: *gas });
+        }
+        for (name, value) in sections {
+            report.sections.insert((*name).to_owned(), value.clone());
+        }
+        report
+    }
+
+    fn exact() -> CompiledPolicy {
+        Policy::default().compile().unwrap()
+    }
+
+    #[test]
+    fn statuses_and_deltas() {
+        let base = report(
+            &[("A:up()", 100), ("A:down()", 100), ("A:same()", 100), ("A:gone()", 1), ("A:zero()", 0)],
+            &[("G/hash", SectionValue::Info("0xaa".into())), ("G/flip", SectionValue::Gas(5))],
+        );
+        let head = report(
+            &[("A:up()", 150), ("A:down()", 90), ("A:same()", 100), ("A:new()", 7), ("A:zero()", 3)],
+            &[("G/hash", SectionValue::Info("0xbb".into())), ("G/flip", SectionValue::Info("n/a".into()))],
+        );
+        let labels = DiffLabels { base: "main".into(), head: "pr".into() };
+        let diff = diff(&base, &head, &exact(), labels);
+        let rows: Vec<_> = diff
+            .entries
+            .iter()
+            .map(|entry| (entry.id.as_str(), entry.status, entry.delta, entry.delta_pct, entry.failed))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ("section:G/flip", Status::Changed, None, None, false),
+                ("section:G/hash", Status::Changed, None, None, false),
+                ("test:A:down()", Status::Improvement, Some(-10), Some(-10.0), false),
+                ("test:A:gone()", Status::Removed, None, None, false),
+                ("test:A:new()", Status::Added, None, None, false),
+                ("test:A:same()", Status::Unchanged, Some(0), Some(0.0), false),
+                ("test:A:up()", Status::Regression, Some(50), Some(50.0), true),
+                ("test:A:zero()", Status::Regression, Some(3), None, true),
+            ]
+        );
+        assert_eq!(
+            diff.summary,
+            Summary { regressions: 2, improvements: 1, added: 1, removed: 1, unchanged: 1, changed: 2 }
+        );
+        assert_eq!(diff.verdict, Verdict::Fail);
+        assert_eq!(diff.failures.len(), 2);
+        assert_eq!(diff.failures[0].id, "test:A:up()");
+        assert_eq!((diff.base_label.as_str(), diff.head_label.as_str()), ("main", "pr"));
+    }
+
+    #[test]
+    fn identical_reports_pass_with_no_changes() {
+        let report = report(&[("A:t()", 1)], &[]);
+        let diff = diff(&report, &report, &exact(), DiffLabels::default());
+        assert_eq!(diff.verdict, Verdict::Pass);
+        assert!(!diff.summary.has_changes());
+    }
+
+    #[test]
+    fn contracts_flatten_into_deployments_sizes_and_functions() {
+        let mut base = GasReport::new("test");
+        let mut gas = ContractGas {
+            deployment: Some(Deployment { gas: 1000, size: 24_000, initcode_size: 0 }),
+            functions: BTreeMap::new(),
+        };
+        gas.functions.insert("f()".into(), Stats::from_samples(&[10]).unwrap());
+        base.contracts.insert("src/A.sol:A".into(), gas.clone());
+        let mut head = base.clone();
+        let contract = head.contracts.get_mut("src/A.sol:A").unwrap();
+        contract.deployment = Some(Deployment { gas: 900, size: 24_600, initcode_size: 0 });
+        let diff = diff(&base, &head, &exact(), DiffLabels::default());
+        let rows: Vec<_> = diff
+            .entries
+            .iter()
+            .map(|entry| (entry.id.as_str(), entry.status, entry.rule.as_deref()))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ("deploy:src/A.sol:A", Status::Improvement, None),
+                ("fn:src/A.sol:A.f()", Status::Unchanged, None),
+                ("size:src/A.sol:A", Status::Regression, Some("size budget")),
+            ]
+        );
+        assert_eq!(diff.verdict, Verdict::Fail);
+    }
+}

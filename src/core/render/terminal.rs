@@ -1,0 +1,281 @@
+//! The diff for a terminal: one aligned section per status, arrows and signed deltas, the policy
+//! failures, a summary line and the verdict. Colour (red regressions, green improvements) only
+//! when [`TerminalOptions::color`] says so; the caller decides from `NO_COLOR` and the tty.
+//!
+//! For snapshot-style entries (tests and sections), [`TerminalOptions::snapshot_diff`] adds a
+//! unified diff of the old and new snapshot lines, the view `git diff .gas-snapshot` gives.
+
+use std::fmt::Write;
+
+use similar::{ChangeTag, TextDiff};
+
+use crate::core::diff::{DiffEntry, GasDiff, Status, Verdict};
+use crate::core::entries::EntryKind;
+use crate::core::number::group_digits;
+use crate::core::render::{
+    MAX_NAME_CHARS, by_relative_change, counts, format_delta, format_measure, format_pct, plural_failures,
+    sanitize, with_status,
+};
+
+/// How to render for a terminal.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TerminalOptions {
+    /// Use ANSI colours.
+    pub color: bool,
+    /// Append a unified diff of the test and section snapshot lines.
+    pub snapshot_diff: bool,
+}
+
+const RED: &str = "31";
+const GREEN: &str = "32";
+const YELLOW: &str = "33";
+const CYAN: &str = "36";
+const BOLD: &str = "1";
+const DIM: &str = "2";
+
+struct Painter {
+    color: bool,
+}
+
+impl Painter {
+    fn paint(&self, text: &str, style: &str) -> String {
+        if self.color && !text.is_empty() { format!("\x1b[{style}m{text}\x1b[0m") } else { text.to_owned() }
+    }
+}
+
+/// Renders the diff for a terminal.
+pub fn terminal(diff: &GasDiff, options: &TerminalOptions) -> String {
+    let painter = Painter { color: options.color };
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} {} compared with {}",
+        painter.paint("gasguard:", BOLD),
+        sanitize(&diff.head_label, MAX_NAME_CHARS),
+        sanitize(&diff.base_label, MAX_NAME_CHARS),
+    );
+
+    let changes = [
+        (Status::Regression, "Regressions", "↑", RED, by_relative_change(diff, Status::Regression)),
+        (Status::Improvement, "Improvements", "↓", GREEN, by_relative_change(diff, Status::Improvement)),
+        (Status::Added, "Added", "+", YELLOW, with_status(diff, Status::Added)),
+        (Status::Removed, "Removed", "-", YELLOW, with_status(diff, Status::Removed)),
+        (Status::Changed, "Changed", "~", YELLOW, with_status(diff, Status::Changed)),
+    ];
+    for (status, title, arrow, style, entries) in changes {
+        if entries.is_empty() {
+            continue;
+        }
+        let _ = writeln!(
+            out,
+            "\n{}",
+            painter.paint(&format!("{title} ({})", group_digits(entries.len() as u64)), BOLD)
+        );
+        section(&mut out, &painter, status, arrow, style, &entries);
+    }
+
+    if !diff.failures.is_empty() {
+        let title = format!("Policy failures ({})", group_digits(diff.failures.len() as u64));
+        let _ = writeln!(out, "\n{}", painter.paint(&title, BOLD));
+        for failure in &diff.failures {
+            let _ = writeln!(
+                out,
+                "  {} {}: {} {}",
+                painter.paint("✗", RED),
+                sanitize(&failure.id, MAX_NAME_CHARS),
+                sanitize(&failure.reason, MAX_NAME_CHARS),
+                painter.paint(&format!("[{}]", sanitize(&failure.rule, MAX_NAME_CHARS)), DIM),
+            );
+        }
+    }
+
+    if options.snapshot_diff {
+        snapshot_diff(&mut out, &painter, diff);
+    }
+
+    let counts = counts(diff);
+    let unchanged = format!("{} unchanged", group_digits(diff.summary.unchanged as u64));
+    let _ =
+        writeln!(out, "\n{}", if counts.is_empty() { unchanged } else { format!("{counts}; {unchanged}") });
+    let verdict = match diff.verdict {
+        Verdict::Pass => painter.paint("PASS", &format!("{BOLD};{GREEN}")),
+        Verdict::Fail => format!(
+            "{}: {}",
+            painter.paint("FAIL", &format!("{BOLD};{RED}")),
+            plural_failures(diff.failures.len())
+        ),
+    };
+    let _ = writeln!(out, "{verdict}");
+    out
+}
+
+/// One aligned block of entries.
+fn section(
+    out: &mut String,
+    painter: &Painter,
+    status: Status,
+    arrow: &str,
+    style: &str,
+    entries: &[&DiffEntry],
+) {
+    let rows: Vec<[String; 6]> = entries
+        .iter()
+        .map(|entry| {
+            let value = |side: &Option<crate::core::entries::Measure>| {
+                side.as_ref().map(|measure| format_measure(measure, entry.kind)).unwrap_or_default()
+            };
+            let rule = match (&entry.rule, entry.failed) {
+                (Some(rule), true) => format!("✗ {}", sanitize(rule, MAX_NAME_CHARS)),
+                (Some(rule), false) => format!("✓ {}", sanitize(rule, MAX_NAME_CHARS)),
+                (None, true) => "✗".to_owned(),
+                (None, false) => String::new(),
+            };
+            [
+                sanitize(&entry.id, MAX_NAME_CHARS),
+                value(&entry.base),
+                value(&entry.head),
+                format_delta(entry),
+                format_pct(entry),
+                rule,
+            ]
+        })
+        .collect();
+    let width = |column: usize| rows.iter().map(|row| row[column].chars().count()).max().unwrap_or(0);
+    let widths = [width(0), width(1), width(2), width(3), width(4)];
+    for (entry, row) in entries.iter().zip(&rows) {
+        let [id, base, head, delta, pct, rule] = row;
+        let mut line = format!("  {} {}", painter.paint(arrow, style), pad_right(id, widths[0]));
+        match status {
+            Status::Added => {
+                let _ = write!(line, "  {}", pad_left(head, widths[2]));
+            }
+            Status::Removed => {
+                let _ = write!(line, "  {}", pad_left(base, widths[1]));
+            }
+            Status::Changed => {
+                let _ = write!(line, "  {base} → {head}");
+            }
+            _ => {
+                let change = format!("{}  {}", pad_left(delta, widths[3]), pad_left(pct, widths[4]));
+                let _ = write!(
+                    line,
+                    "  {} → {}  {}",
+                    pad_left(base, widths[1]),
+                    pad_left(head, widths[2]),
+                    painter.paint(&change, style)
+                );
+            }
+        }
+        if !rule.is_empty() {
+            let rule_style = if entry.failed { RED } else { DIM };
+            let _ = write!(line, "  {}", painter.paint(rule, rule_style));
+        }
+        let _ = writeln!(out, "{}", line.trim_end());
+    }
+}
+
+/// A unified diff of the snapshot lines (`id value`) of tests and sections on each side.
+fn snapshot_diff(out: &mut String, painter: &Painter, diff: &GasDiff) {
+    let snapshot_like = |entry: &&DiffEntry| {
+        matches!(entry.kind, EntryKind::Test | EntryKind::Fuzz | EntryKind::Section)
+            || entry.id.starts_with("test:")
+            || entry.id.starts_with("section:")
+    };
+    let lines = |side: fn(&DiffEntry) -> Option<&crate::core::entries::Measure>| -> String {
+        diff.entries
+            .iter()
+            .filter(snapshot_like)
+            .filter_map(|entry| {
+                side(entry).map(|measure| {
+                    format!(
+                        "{} {}\n",
+                        sanitize(&entry.id, MAX_NAME_CHARS),
+                        format_measure(measure, entry.kind)
+                    )
+                })
+            })
+            .collect()
+    };
+    let old = lines(|entry| entry.base.as_ref());
+    let new = lines(|entry| entry.head.as_ref());
+    if old == new {
+        return;
+    }
+    let text_diff = TextDiff::from_lines(&old, &new);
+    let mut unified = text_diff.unified_diff();
+    unified.context_radius(1);
+    let _ = writeln!(out, "\n{}", painter.paint("Snapshot diff", BOLD));
+    let _ = writeln!(
+        out,
+        "{}",
+        painter.paint(&format!("--- {}", sanitize(&diff.base_label, MAX_NAME_CHARS)), RED)
+    );
+    let _ = writeln!(
+        out,
+        "{}",
+        painter.paint(&format!("+++ {}", sanitize(&diff.head_label, MAX_NAME_CHARS)), GREEN)
+    );
+    for hunk in unified.iter_hunks() {
+        let _ = writeln!(out, "{}", painter.paint(&hunk.header().to_string(), CYAN));
+        for change in hunk.iter_changes() {
+            let text = change.value().trim_end_matches('\n');
+            let line = match change.tag() {
+                ChangeTag::Delete => painter.paint(&format!("-{text}"), RED),
+                ChangeTag::Insert => painter.paint(&format!("+{text}"), GREEN),
+                ChangeTag::Equal => format!(" {text}"),
+            };
+            let _ = writeln!(out, "{line}");
+        }
+    }
+}
+
+fn pad_right(text: &str, width: usize) -> String {
+    let count = text.chars().count();
+    format!("{text}{}", " ".repeat(width.saturating_sub(count)))
+}
+
+fn pad_left(text: &str, width: usize) -> String {
+    let count = text.chars().count();
+    format!("{}{text}", " ".repeat(width.saturating_sub(count)))
+}
+
+#[cfg(test)]
+mod tests {
+    use insta::assert_snapshot;
+
+    use super::*;
+    use crate::core::render::fixtures;
+
+    #[test]
+    fn mixed_without_colour() {
+        let options = TerminalOptions { color: false, snapshot_diff: true };
+        assert_snapshot!(terminal(&fixtures::mixed(), &options));
+    }
+
+    #[test]
+    fn mixed_with_colour() {
+        let options = TerminalOptions { color: true, snapshot_diff: true };
+        // Escape bytes made visible so the snapshot is readable.
+        assert_snapshot!(terminal(&fixtures::mixed(), &options).replace('\x1b', "⎋"));
+    }
+
+    #[test]
+    fn no_changes() {
+        assert_snapshot!(terminal(&fixtures::unchanged(), &TerminalOptions::default()));
+    }
+
+    #[test]
+    fn no_colour_means_no_escape_codes() {
+        let text = terminal(&fixtures::mixed(), &TerminalOptions { color: false, snapshot_diff: true });
+        assert!(!text.contains('\x1b'));
+    }
+
+    #[test]
+    fn hostile_names_cannot_reach_the_terminal() {
+        let mut diff = fixtures::unchanged();
+        diff.entries[0].id = "A:\x1b[2J\x1b]0;pwned\x07:t()\nfake line".into();
+        diff.entries[0].status = Status::Added;
+        let text = terminal(&diff, &TerminalOptions::default());
+        assert!(!text.contains('\x1b') && !text.contains('\x07'));
+    }
+}
