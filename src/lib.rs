@@ -4,3 +4,4 @@
 //! outputs. [`core`] is pure; everything else is an adapter at the edge.
 
 pub mod core;
+pub mod github;
