@@ -7,6 +7,8 @@
 //! - [`comment`] keeps one sticky pull-request comment up to date.
 //! - [`artifact`] checks the untrusted pull-request number a fork's unprivileged run hands to the
 //!   privileged `workflow_run` workflow.
+//! - [`workflow`] produces workflow-command text (annotations, masks) and writes the step summary
+//!   and step outputs.
 //!
 //! This module never renders the report and never decides the verdict: it receives finished
 //! markdown and plain values from the commands. It never prints either; functions return text or
@@ -17,6 +19,7 @@ pub mod artifact;
 pub mod client;
 pub mod comment;
 pub mod context;
+pub mod workflow;
 
 pub use artifact::{ArtifactError, PullRequestClaim, VerifiedPullRequest, verify_workflow_run_pull_request};
 pub use client::{ClientOptions, Clock, GithubClient, GithubError, RetryPolicy, SystemClock};
