@@ -89,7 +89,7 @@ pub struct CommentOptions {
     /// The verdict fails (for `comment-on: failure`).
     pub failed: bool,
     /// Where the full report can be read when the comment must be shortened:
-    /// [`GithubContext::job_summary_url`].
+    /// [`GithubContext::report_run_url`].
     pub job_summary_url: Option<String>,
     /// One line, such as `**Verdict: fail** (3 regressions, 1 improvement)`, kept in the short
     /// comment.
@@ -191,7 +191,7 @@ impl fmt::Display for SkipReason {
 /// for commands.
 ///
 /// Skips (without error) when the context has no pull request or no token. Fills
-/// [`CommentOptions::job_summary_url`] from the context when it is unset.
+/// [`CommentOptions::job_summary_url`] from [`GithubContext::report_run_url`] when it is unset.
 pub async fn comment_from_context(
     context: &GithubContext,
     body: &str,
@@ -211,7 +211,7 @@ pub async fn comment_from_context(
     };
     let mut options = options.clone();
     if options.job_summary_url.is_none() {
-        options.job_summary_url = context.job_summary_url();
+        options.job_summary_url = context.report_run_url();
     }
     let client = GithubClient::new(&context.api_url, token, client_options)?;
     upsert_sticky_comment(&client, repo, pr, body, &options).await

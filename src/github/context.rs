@@ -413,6 +413,18 @@ impl GithubContext {
         Some(format!("{}/{repo}/actions/runs/{run_id}", self.server_url))
     }
 
+    /// The run whose job summary holds the full report: for a `workflow_run` event the run that
+    /// produced the artifact, otherwise this run ([`Self::job_summary_url`]).
+    pub fn report_run_url(&self) -> Option<String> {
+        match &self.event {
+            GithubEvent::WorkflowRun(run) => {
+                let repo = self.repository.as_ref()?;
+                Some(format!("{}/{repo}/actions/runs/{}", self.server_url, run.run_id))
+            }
+            _ => self.job_summary_url(),
+        }
+    }
+
     /// Whether the triggering pull request comes from a fork (its token is read-only).
     pub fn is_fork(&self) -> bool {
         match &self.event {
@@ -826,6 +838,25 @@ mod tests {
         let event = GithubEvent::from_payload("workflow_run", &payload).expect("event");
         let GithubEvent::WorkflowRun(run) = event else { panic!("not a workflow_run event") };
         assert_eq!(run.run_id, 30433642);
+        let context = GithubContext {
+            api_url: DEFAULT_API_URL.to_owned(),
+            server_url: DEFAULT_SERVER_URL.to_owned(),
+            repository: Some("acme/vault".parse().expect("slug")),
+            pull_request: None,
+            event_name: Some("workflow_run".to_owned()),
+            event: GithubEvent::WorkflowRun(run.clone()),
+            token: None,
+            token_env: DEFAULT_TOKEN_ENV.to_owned(),
+            step_summary: None,
+            output: None,
+            run_id: Some(99),
+            in_actions: true,
+        };
+        assert_eq!(
+            context.report_run_url().as_deref(),
+            Some("https://github.com/acme/vault/actions/runs/30433642"),
+            "the summary with the report is the unprivileged run's, not this one's"
+        );
         assert_eq!(run.head_sha.as_str(), HEAD);
         assert_eq!(run.triggering_event, "pull_request");
         assert!(run.is_fork);
