@@ -51,14 +51,22 @@ fn suite(artifacts: &Path) -> String {
             ("call c5", "increment()", "", 10),
             ("call c6", "bump(uint256)", r#"args = ["2"]"#, 10),
             ("call c8", "storeSqrt(uint256)", r#"args = ["16"]"#, 10),
-            ("call c9", "storeAnalysis(address,string,uint256,bool)", r#"args = ["c0", "QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG", "1", "true"]"#, 15),
+            (
+                "call c9",
+                "storeAnalysis(address,string,uint256,bool)",
+                r#"args = ["c0", "QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG", "1", "true"]"#,
+                15,
+            ),
         ];
         for (position, (kind, what, extra, repeat)) in steps.iter().enumerate() {
             toml.push_str("\n[[scenario.step]]\n");
             if *kind == "deploy" {
                 toml.push_str(&format!("deploy = \"{what}\"\nas = \"c{position}\"\n"));
             } else {
-                toml.push_str(&format!("call = \"{}\"\nfunction = \"{what}\"\nrepeat = {repeat}\n", &kind[5..]));
+                toml.push_str(&format!(
+                    "call = \"{}\"\nfunction = \"{what}\"\nrepeat = {repeat}\n",
+                    &kind[5..]
+                ));
             }
             if !extra.is_empty() {
                 toml.push_str(extra);
@@ -103,11 +111,13 @@ fn peak_rss_kib(pid: &str) -> u64 {
 
 struct Anvil(std::process::Child, String);
 impl Anvil {
-    fn start() -> Self {
-        let binary = Path::new(env!("CARGO_MANIFEST_DIR")).join("node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil");
+    fn start(extra: &[&str]) -> Self {
+        let binary = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil");
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let child = std::process::Command::new(binary)
             .args(["--host", "127.0.0.1", "--port", &port.to_string(), "--silent", "--hardfork", "prague"])
+            .args(extra)
             .spawn()
             .expect("anvil is missing: run scripts/test.sh first");
         let url = format!("http://127.0.0.1:{port}");
@@ -144,6 +154,7 @@ fn main() {
     let mut best: Option<(Duration, Duration, Duration, Duration, Duration, usize)> = None;
     let mut recorded = Vec::new();
     let mut embedded_report = None;
+    let mut embedded_gas: Vec<u64> = Vec::new();
     for _ in 0..5 {
         let started = Instant::now();
         let config = Config::parse(&text, Path::new("suite.toml")).unwrap();
@@ -153,9 +164,11 @@ fn main() {
         let planned = started.elapsed();
         let errors: Vec<_> = artifacts.errors().cloned().collect();
         let mut revm = RevmChain::empty(SpecId::PRAGUE, 31337, BlockSettings::default());
-        let mut recording = Recording { inner: &mut revm, scenarios: Vec::new(), execute_time: Duration::ZERO };
+        let mut recording =
+            Recording { inner: &mut revm, scenarios: Vec::new(), execute_time: Duration::ZERO };
         let output = run_plan(&plan, &mut recording, settings, &errors, || {}).unwrap();
         let ran = started.elapsed();
+        embedded_gas = output.calls.iter().map(|call| call.gas_used).collect();
         let mut report = GasReport::new("bench");
         report.contracts = GasReport::aggregate(&output.calls, &output.sizes);
         let json = serde_json::to_string_pretty(&{
@@ -176,12 +189,16 @@ fn main() {
     let (total, load, plan_time, runner, evm, transactions) = best.unwrap();
     let embedded_rss = peak_rss_kib("self");
     let report_bytes = embedded_report.map_or(0, |json| json.len());
-    println!("suite: {SCENARIOS} scenarios, {transactions} transactions, 10 contracts deployed per scenario\n");
-    println!("| executor | transactions | wall time | throughput | peak memory (RSS) |\n| --- | --- | --- | --- | --- |");
+    println!(
+        "suite: {SCENARIOS} scenarios, {transactions} transactions, 10 contracts deployed per scenario\n"
+    );
+    println!(
+        "| executor | transactions | wall time | throughput | peak memory (RSS) |\n| --- | --- | --- | --- | --- |"
+    );
     row("gasguard embedded (revm)", transactions, total, embedded_rss);
 
     // 2. anvil, one transaction at a time: send, wait for the receipt, next.
-    let anvil = Anvil::start();
+    let anvil = Anvil::start(&[]);
     let config = Config::parse(&text, Path::new("suite.toml")).unwrap();
     let artifacts = artifacts::load(&config.artifacts, None).unwrap();
     let plan = plan::build(&config, &artifacts, &Default::default()).unwrap();
@@ -191,11 +208,16 @@ fn main() {
     let sequential = run_plan(&plan, &mut rpc, settings, &errors, || {}).unwrap();
     let sequential_time = started.elapsed();
     let anvil_pid = anvil.0.id().to_string();
-    row("anvil, send + receipt one at a time", sequential.calls.len(), sequential_time, peak_rss_kib(&anvil_pid));
+    row(
+        "anvil, send + receipt one at a time",
+        sequential.calls.len(),
+        sequential_time,
+        peak_rss_kib(&anvil_pid),
+    );
     drop(anvil);
 
     // 3. anvil with batched JSON-RPC: one batch of sends and one of receipts per scenario.
-    let anvil = Anvil::start();
+    let anvil = Anvil::start(&["--disable-block-gas-limit"]);
     let client = reqwest_blocking();
     let started = Instant::now();
     let mut batched_count = 0;
@@ -204,7 +226,9 @@ fn main() {
         if let Some(id) = snapshot.take() {
             rpc_batch(&client, &anvil.1, vec![json!({"method": "evm_revert", "params": [id]})]);
         }
-        snapshot = Some(rpc_batch(&client, &anvil.1, vec![json!({"method": "evm_snapshot", "params": []})])[0].clone());
+        snapshot = Some(
+            rpc_batch(&client, &anvil.1, vec![json!({"method": "evm_snapshot", "params": []})])[0].clone(),
+        );
         let mut setup = Vec::new();
         for (address, balance) in balances {
             setup.push(json!({"method": "anvil_setBalance", "params": [address, format!("{balance:#x}")]}));
@@ -225,27 +249,39 @@ fn main() {
                 json!({"method": "eth_sendTransaction", "params": [request]})
             })
             .collect();
+        // Automine would mine each send as it arrives, and anvil handles a batch's calls
+        // concurrently; instead queue them all and mine one block (the block gas limit is off).
+        rpc_batch(&client, &anvil.1, vec![json!({"method": "evm_setAutomine", "params": [false]})]);
         let hashes = rpc_batch(&client, &anvil.1, sends);
-        // Sends that arrived ahead of their nonce wait in the pool: poll until every receipt is in.
-        let mut receipts = vec![Value::Null; hashes.len()];
-        while receipts.iter().any(Value::is_null) {
-            let missing: Vec<usize> = (0..hashes.len()).filter(|&i| receipts[i].is_null()).collect();
-            let answers = rpc_batch(
-                &client,
-                &anvil.1,
-                missing.iter().map(|&i| json!({"method": "eth_getTransactionReceipt", "params": [hashes[i]]})).collect(),
+        rpc_batch(&client, &anvil.1, vec![json!({"method": "evm_mine", "params": []})]);
+        let receipts = rpc_batch(
+            &client,
+            &anvil.1,
+            hashes
+                .iter()
+                .map(|hash| json!({"method": "eth_getTransactionReceipt", "params": [hash]}))
+                .collect(),
+        );
+        assert!(
+            receipts.iter().all(|r| r.get("gasUsed").is_some()),
+            "every batched transaction has a receipt"
+        );
+        for receipt in &receipts {
+            let gas = u64::from_str_radix(receipt["gasUsed"].as_str().unwrap().trim_start_matches("0x"), 16)
+                .unwrap();
+            assert_eq!(
+                gas, embedded_gas[batched_count],
+                "batched receipt {batched_count} differs from the embedded run"
             );
-            for (index, answer) in missing.into_iter().zip(answers) {
-                receipts[index] = answer;
-            }
+            batched_count += 1;
         }
-        batched_count += receipts.len();
     }
     let batched_time = started.elapsed();
     row("anvil, batched JSON-RPC", batched_count, batched_time, peak_rss_kib(&anvil.0.id().to_string()));
     drop(anvil);
 
-    println!("\nembedded phases (best run): load config + artifacts {:.2} ms, plan (resolve, parse arguments) {:.2} ms, runner (encoding, bookkeeping, revert decoding) {:.2} ms, EVM execution {:.2} ms, aggregate + serialise {:.2} ms",
+    println!(
+        "\nembedded phases (best run): load config + artifacts {:.2} ms, plan (resolve, parse arguments) {:.2} ms, runner (encoding, bookkeeping, revert decoding) {:.2} ms, EVM execution {:.2} ms, aggregate + serialise {:.2} ms",
         load.as_secs_f64() * 1e3,
         plan_time.as_secs_f64() * 1e3,
         runner.as_secs_f64() * 1e3,
@@ -265,7 +301,11 @@ fn reqwest_blocking() -> (tokio::runtime::Runtime, reqwest::Client) {
 }
 
 /// One JSON-RPC batch; returns the results in request order.
-fn rpc_batch(client: &(tokio::runtime::Runtime, reqwest::Client), url: &str, calls: Vec<Value>) -> Vec<Value> {
+fn rpc_batch(
+    client: &(tokio::runtime::Runtime, reqwest::Client),
+    url: &str,
+    calls: Vec<Value>,
+) -> Vec<Value> {
     if calls.is_empty() {
         return Vec::new();
     }
@@ -279,9 +319,8 @@ fn rpc_batch(client: &(tokio::runtime::Runtime, reqwest::Client), url: &str, cal
         })
         .collect();
     let (runtime, client) = client;
-    let mut responses: Vec<Value> = runtime.block_on(async {
-        client.post(url).json(&body).send().await.unwrap().json().await.unwrap()
-    });
+    let mut responses: Vec<Value> =
+        runtime.block_on(async { client.post(url).json(&body).send().await.unwrap().json().await.unwrap() });
     responses.sort_by_key(|response| response["id"].as_u64());
     responses
         .into_iter()

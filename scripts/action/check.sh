@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Runs `gasguard check` with the action's inputs, which arrive as environment variables (never
+# pasted into the script), so no input can inject shell code.
+#
+# Environment: INPUT_WORKING_DIRECTORY, INPUT_CONFIG, INPUT_BASELINE, INPUT_REPORT, INPUT_COMMENT,
+# INPUT_COMMENT_ON, INPUT_FAIL_ON_REGRESSION, and GITHUB_TOKEN for the comment.
+set -euo pipefail
+
+# Workflow-command data escaping, so a value cannot end the command or start another one.
+escape() {
+  local text="${1//%/%25}"
+  text="${text//$'\r'/%0D}"
+  printf '%s' "${text//$'\n'/%0A}"
+}
+
+fail() {
+  echo "::error title=gasguard action::$(escape "$1")"
+  exit 2
+}
+
+boolean() {
+  case "$2" in
+    true | false) ;;
+    *) fail "input '$1' must be 'true' or 'false', not '$2'" ;;
+  esac
+}
+
+comment="${INPUT_COMMENT:-true}"
+comment_on="${INPUT_COMMENT_ON:-always}"
+fail_on_regression="${INPUT_FAIL_ON_REGRESSION:-true}"
+boolean comment "$comment"
+boolean fail-on-regression "$fail_on_regression"
+case "$comment_on" in
+  always | changes | failure) ;;
+  *) fail "input 'comment-on' must be 'always', 'changes' or 'failure', not '$comment_on'" ;;
+esac
+
+cd -- "${INPUT_WORKING_DIRECTORY:-.}"
+
+args=(check)
+if [[ -n "${INPUT_CONFIG:-}" ]]; then
+  args+=(--config "$INPUT_CONFIG")
+fi
+if [[ -n "${INPUT_BASELINE:-}" ]]; then
+  args+=(--baseline "$INPUT_BASELINE")
+fi
+if [[ -n "${INPUT_REPORT:-}" ]]; then
+  args+=(--report "$INPUT_REPORT")
+fi
+if [[ "$comment" == "true" ]]; then
+  args+=(--comment --comment-on "$comment_on")
+fi
+if [[ "$fail_on_regression" == "false" ]]; then
+  args+=(--no-fail-on-regression)
+fi
+
+exec gasguard "${args[@]}"

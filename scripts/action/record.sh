@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Runs `gasguard record` to publish the report to the on-chain registry. The private key stays in
+# GASGUARD_PRIVATE_KEY and is read by gasguard from there (`--private-key-env`), never passed as an
+# argument where process listings could show it.
+#
+# Environment: INPUT_WORKING_DIRECTORY, INPUT_REPORT, REPORT_PATH (the check step's report-path
+# output), INPUT_REGISTRY, INPUT_RPC_URL, INPUT_CHAIN_ID, GASGUARD_PRIVATE_KEY.
+set -euo pipefail
+
+# Workflow-command data escaping, so a value cannot end the command or start another one.
+escape() {
+  local text="${1//%/%25}"
+  text="${text//$'\r'/%0D}"
+  printf '%s' "${text//$'\n'/%0A}"
+}
+
+fail() {
+  echo "::error title=gasguard record::$(escape "$1")"
+  exit 2
+}
+
+report="${INPUT_REPORT:-${REPORT_PATH:-}}"
+[[ -n "$report" ]] || fail "no report to record: set the 'report' input"
+[[ -n "${INPUT_REGISTRY:-}" ]] || fail "input 'registry' is required when 'record' is true"
+[[ -n "${INPUT_RPC_URL:-}" ]] || fail "input 'rpc-url' is required when 'record' is true"
+[[ -n "${GASGUARD_PRIVATE_KEY:-}" ]] || fail "input 'private-key' is required when 'record' is true"
+
+# An RPC URL often embeds an API key; hide it from the rest of the log.
+echo "::add-mask::$(escape "$INPUT_RPC_URL")"
+
+cd -- "${INPUT_WORKING_DIRECTORY:-.}"
+
+args=(record --report "$report" --registry "$INPUT_REGISTRY" --rpc-url "$INPUT_RPC_URL" --send
+  --private-key-env GASGUARD_PRIVATE_KEY)
+if [[ -n "${INPUT_CHAIN_ID:-}" ]]; then
+  [[ "$INPUT_CHAIN_ID" =~ ^[0-9]+$ ]] || fail "input 'chain-id' must be a decimal number, not '$INPUT_CHAIN_ID'"
+  args+=(--chain-id "$INPUT_CHAIN_ID")
+fi
+
+exec gasguard "${args[@]}"
