@@ -1,6 +1,7 @@
 //! The command line: clap structs (plain data), and `run`, which dispatches to the commands and
 //! turns their result into an [`ExitStatus`]. Commands take resolved values, never clap types.
 
+mod check;
 pub mod profile;
 
 use std::path::PathBuf;
@@ -52,6 +53,135 @@ pub struct Cli {
 pub enum Command {
     /// Profile the scenarios of a config and write a gas report.
     Run(RunArgs),
+    /// Profile (or take `--report`), diff against the baseline, apply the policy, report.
+    Check(CheckArgs),
+    /// Diff two reports or importable gas outputs.
+    Diff(DiffArgs),
+    /// Profile and write the baseline atomically (what a nightly job runs).
+    Baseline(BaselineArgs),
+    /// Convert Foundry and Hardhat gas outputs into a gasguard report.
+    Import(ImportArgs),
+    /// Post a diff made by an unprivileged run on its pull request (`workflow_run` workflows).
+    Comment(CommentArgs),
+}
+
+/// How to render a diff.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    Terminal,
+    Markdown,
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// The config file (default `gasguard.toml`; optional with `--report`).
+    #[arg(long, short)]
+    pub config: Option<PathBuf>,
+    /// The baseline report (or importable gas output) [default: .gasguard/baseline.json].
+    #[arg(long)]
+    pub baseline: Option<PathBuf>,
+    /// Check this report (or importable gas output) instead of profiling.
+    #[arg(long)]
+    pub report: Option<PathBuf>,
+    /// Also write the profiled report here.
+    #[arg(long)]
+    pub save_report: Option<PathBuf>,
+    #[arg(long, value_enum, default_value = "terminal")]
+    pub format: OutputFormat,
+    /// Also write the rendered output to this file.
+    #[arg(long, short)]
+    pub out: Option<PathBuf>,
+    /// Also write the JSON diff (`gasguard/diff/v1`) to this file.
+    #[arg(long)]
+    pub diff_json: Option<PathBuf>,
+    /// Label of the base side (default: the base commit, or the baseline path).
+    #[arg(long)]
+    pub base_label: Option<String>,
+    /// Label of the head side (default: the head commit, or "this run").
+    #[arg(long)]
+    pub head_label: Option<String>,
+    /// Post or update the sticky pull-request comment.
+    #[arg(long)]
+    pub comment: bool,
+    /// When to post a new comment (an existing one is always kept up to date).
+    #[arg(long, default_value = "always")]
+    pub comment_on: crate::github::comment::CommentOn,
+    /// Only marked comments by this login are updated.
+    #[arg(long, default_value = crate::github::comment::DEFAULT_TRUSTED_AUTHOR)]
+    pub trusted_author: String,
+    /// Make a failure to comment an error (exit 2) instead of a warning.
+    #[arg(long)]
+    pub require_comment: bool,
+    /// `owner/name`, overriding `GITHUB_REPOSITORY`.
+    #[arg(long)]
+    pub repo: Option<crate::github::context::RepoSlug>,
+    /// Pull-request number, overriding the event payload.
+    #[arg(long)]
+    pub pr: Option<crate::github::context::PrNumber>,
+    /// The environment variable holding the GitHub token.
+    #[arg(long)]
+    pub github_token_env: Option<String>,
+    /// Exit 0 even when the policy fails.
+    #[arg(long)]
+    pub no_fail_on_regression: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DiffArgs {
+    pub base: PathBuf,
+    pub head: PathBuf,
+    /// A config whose `[policy]` judges the diff (default: `gasguard.toml` if present).
+    #[arg(long, short)]
+    pub config: Option<PathBuf>,
+    #[arg(long, value_enum, default_value = "terminal")]
+    pub format: OutputFormat,
+    #[arg(long, short)]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct BaselineArgs {
+    #[arg(long, short, default_value = "gasguard.toml")]
+    pub config: PathBuf,
+    #[arg(long, short, default_value_os_t = PathBuf::from(check::DEFAULT_BASELINE))]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    /// Files or directories: `.gas-snapshot`, `forge test --gas-report --json` output,
+    /// `snapshots/`, `.forge-snapshots/`, hardhat-gas-reporter JSON.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Skip detection: gas-snapshot, gas-report-json, snapshot-sections, snap-files,
+    /// hardhat-gas-reporter, gasguard.
+    #[arg(long)]
+    pub input_format: Option<String>,
+    /// Write the report here (default: stdout).
+    #[arg(long, short)]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CommentArgs {
+    /// The `gasguard/diff/v1` JSON from the unprivileged run.
+    #[arg(long)]
+    pub diff: PathBuf,
+    /// The pull-request claim (`gasguard/pr/v1`) from the same artifact: untrusted, verified
+    /// against the API and the `workflow_run` event.
+    #[arg(long)]
+    pub pr_claim: PathBuf,
+    #[arg(long, default_value = "always")]
+    pub comment_on: crate::github::comment::CommentOn,
+    #[arg(long, default_value = crate::github::comment::DEFAULT_TRUSTED_AUTHOR)]
+    pub trusted_author: String,
+    #[arg(long)]
+    pub require_comment: bool,
+    #[arg(long)]
+    pub repo: Option<crate::github::context::RepoSlug>,
+    #[arg(long)]
+    pub github_token_env: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -85,6 +215,11 @@ pub fn main(args: impl IntoIterator<Item = std::ffi::OsString>) -> ExitStatus {
     let printer = Printer::new(cli.color, cli.quiet, |name| std::env::var(name).ok());
     let result = match cli.command {
         Command::Run(args) => profile::run(args, &printer),
+        Command::Check(args) => check::check(args, &printer),
+        Command::Diff(args) => check::diff_command(args, &printer),
+        Command::Baseline(args) => check::baseline(args, &printer),
+        Command::Import(args) => check::import_command(args, &printer),
+        Command::Comment(args) => check::comment(args, &printer),
     };
     match result {
         Ok(status) => status,

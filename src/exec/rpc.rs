@@ -62,6 +62,7 @@ impl RpcChain {
 
     fn receipt(&self, hash: &Value) -> anyhow::Result<Value> {
         let started = Instant::now();
+        let mut pause = Duration::from_millis(1);
         loop {
             let receipt = self.request("eth_getTransactionReceipt", json!([hash]))?;
             if !receipt.is_null() {
@@ -74,7 +75,8 @@ impl RpcChain {
                     self.display_url
                 );
             }
-            std::thread::sleep(Duration::from_millis(50));
+            std::thread::sleep(pause);
+            pause = (pause * 2).min(Duration::from_millis(100));
         }
     }
 }

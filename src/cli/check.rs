@@ -1,0 +1,438 @@
+//! `gasguard check`, `diff`, `baseline`, `import` and `comment`: reports in, a diff judged by the
+//! policy, rendered, and (in GitHub Actions) the step summary, outputs, annotations and the
+//! sticky comment. Decide, then report, then exit: the verdict comes back as data.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, anyhow};
+use serde::Deserialize;
+
+use super::profile::{ProfileOverrides, profile, report_json};
+use super::{BaselineArgs, CheckArgs, CommentArgs, DiffArgs, ExitStatus, ImportArgs, OutputFormat};
+use crate::config::Config;
+use crate::core::diff::{DiffLabels, GasDiff, Status, Verdict, diff};
+use crate::core::policy::Policy;
+use crate::core::render::{self, MarkdownOptions, TerminalOptions};
+use crate::core::report::GasReport;
+use crate::fsutil::write_atomic;
+use crate::github::comment::{CommentOptions, CommentOutcome, comment_from_context, upsert_sticky_comment};
+use crate::github::context::{ContextOverrides, GithubContext, GithubEvent};
+use crate::github::workflow::{
+    ActionOutputs, Annotation, AnnotationLevel, MAX_ANNOTATIONS_PER_LEVEL, append_step_summary,
+    select_annotations, write_outputs,
+};
+use crate::github::{ClientOptions, GithubClient};
+use crate::import;
+use crate::printer::Printer;
+
+/// Where `gasguard check` looks for the baseline by default.
+pub const DEFAULT_BASELINE: &str = ".gasguard/baseline.json";
+
+pub(super) fn check(args: CheckArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
+    let env = |name: &str| std::env::var(name).ok();
+    // Read the GitHub context first: a malformed event payload is an error before any work.
+    let github = GithubContext::from_env(
+        &env,
+        &ContextOverrides { repo: args.repo.clone(), pr: args.pr, token_env: args.github_token_env.clone() },
+    )
+    .context("failed to read the GitHub Actions context")?;
+
+    let config = load_config_if_any(args.config.as_deref(), args.report.is_none())?;
+    let policy = policy_of(config.as_ref().map(|(path, config)| (path.as_path(), config)))?;
+    let head = match &args.report {
+        Some(path) => import::load(path)?,
+        None => {
+            let path = args.config.clone().unwrap_or_else(|| PathBuf::from("gasguard.toml"));
+            profile(&path, &ProfileOverrides::default(), printer)?
+        }
+    };
+    if let Some(path) = &args.save_report {
+        write_atomic(path, report_json(&head).as_bytes())?;
+    }
+    let baseline_path = args.baseline.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_BASELINE));
+    let (base, baseline_hint) = if baseline_path.exists() {
+        (import::load(&baseline_path)?, None)
+    } else {
+        let config_flag =
+            args.config.as_ref().map(|p| format!(" --config {}", p.display())).unwrap_or_default();
+        let hint = format!(
+            "No baseline at `{}`: every entry shows as added. Create one with `gasguard baseline{config_flag} --out {}` and commit it (or let the nightly workflow refresh it).",
+            baseline_path.display(),
+            baseline_path.display()
+        );
+        printer.warn(&format!("no baseline at `{}`: every entry shows as added", baseline_path.display()));
+        (GasReport::new("empty baseline"), Some(hint))
+    };
+    let labels = labels(&args.base_label, &args.head_label, &github, &baseline_path, args.report.as_deref());
+    let result =
+        diff(&base, &head, &policy.compile().map_err(|e| anyhow!("invalid `[policy]`: {e}"))?, labels);
+
+    let markdown_options =
+        MarkdownOptions { baseline_hint: baseline_hint.clone(), job_summary_url: github.report_run_url() };
+    let markdown = render::markdown(&result, &markdown_options);
+    emit(&result, args.format, args.out.as_deref(), &markdown, printer, baseline_hint.as_deref())?;
+    let diff_path = match &args.diff_json {
+        Some(path) => {
+            write_atomic(path, render::json(&result).as_bytes())?;
+            Some(path.display().to_string())
+        }
+        None => {
+            args.out.as_ref().filter(|_| args.format == OutputFormat::Json).map(|p| p.display().to_string())
+        }
+    };
+
+    // GitHub: summary, annotations, comment, outputs. None of these changes the verdict.
+    if let Some(summary) = &github.step_summary
+        && let Err(error) = append_step_summary(summary, &markdown)
+    {
+        printer.warn(&format!("could not write the job summary: {error:#}"));
+    }
+    if github.in_actions {
+        for line in annotations(&result) {
+            println!("{line}");
+        }
+    }
+    let mut comment_url = None;
+    if args.comment {
+        let options = CommentOptions {
+            trusted_author: args.trusted_author.clone(),
+            comment_on: args.comment_on,
+            has_changes: result.summary.has_changes(),
+            failed: result.verdict == Verdict::Fail,
+            job_summary_url: github.report_run_url(),
+            summary_line: Some(summary_line(&result)),
+        };
+        let outcome = block_on(async {
+            Ok(comment_from_context(&github, &markdown, &options, ClientOptions::default()).await?)
+        });
+        let outcome = match outcome {
+            Ok(outcome) => report_comment(outcome, printer, github.in_actions),
+            Err(error) => Err(error.context("failed to comment on the pull request")),
+        };
+        match outcome {
+            Ok(url) => comment_url = url,
+            Err(error) if args.require_comment => return Err(error),
+            Err(error) => printer.warn(&format!("{error:#}")),
+        }
+    }
+    if let Some(output) = &github.output {
+        let outputs = ActionOutputs {
+            verdict: result.verdict.as_str().to_owned(),
+            regressions: result.summary.regressions,
+            improvements: result.summary.improvements,
+            report_path: args.save_report.as_ref().or(args.report.as_ref()).map(|p| p.display().to_string()),
+            diff_path,
+            comment_url,
+        };
+        write_outputs(output, &outputs.entries()).context("failed to write the step outputs")?;
+    }
+    Ok(verdict_status(result.verdict, args.fail_on_regression()))
+}
+
+pub(super) fn diff_command(args: DiffArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
+    let base = import::load(&args.base)?;
+    let head = import::load(&args.head)?;
+    let config = load_config_if_any(args.config.as_deref(), true)?;
+    let policy = policy_of(config.as_ref().map(|(path, config)| (path.as_path(), config)))?;
+    let labels = DiffLabels { base: args.base.display().to_string(), head: args.head.display().to_string() };
+    let result =
+        diff(&base, &head, &policy.compile().map_err(|e| anyhow!("invalid `[policy]`: {e}"))?, labels);
+    let markdown = render::markdown(&result, &MarkdownOptions::default());
+    emit(&result, args.format, args.out.as_deref(), &markdown, printer, None)?;
+    Ok(verdict_status(result.verdict, true))
+}
+
+pub(super) fn baseline(args: BaselineArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
+    let report = profile(&args.config, &ProfileOverrides::default(), printer)?;
+    write_atomic(&args.out, report_json(&report).as_bytes())?;
+    printer.status(&format!(
+        "wrote the baseline `{}` ({} contracts, {} calls)",
+        args.out.display(),
+        report.contracts.len(),
+        report.calls.len()
+    ));
+    Ok(ExitStatus::Success)
+}
+
+pub(super) fn import_command(args: ImportArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
+    let mut merged: Option<GasReport> = None;
+    for path in &args.files {
+        let format = args.input_format.as_deref().map(str::parse).transpose().map_err(|e| anyhow!("{e}"))?;
+        let report = import::load_as(path, format)?;
+        merged = Some(match merged {
+            None => report,
+            Some(previous) => merge(previous, report, path)?,
+        });
+    }
+    let report = merged.ok_or_else(|| anyhow!("nothing to import: name at least one file"))?;
+    let json = report_json(&report);
+    match &args.out {
+        Some(path) => {
+            write_atomic(path, json.as_bytes())?;
+            printer.status(&format!("wrote `{}` ({} entries)", path.display(), report.entries().len()));
+        }
+        None => printer.data(&json),
+    }
+    Ok(ExitStatus::Success)
+}
+
+/// `gasguard comment`: posts a diff made by an unprivileged run (the fork-safe pattern).
+pub(super) fn comment(args: CommentArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
+    let env = |name: &str| std::env::var(name).ok();
+    let github = GithubContext::from_env(
+        &env,
+        &ContextOverrides { repo: args.repo.clone(), pr: None, token_env: args.github_token_env.clone() },
+    )
+    .context("failed to read the GitHub Actions context")?;
+    let text = std::fs::read_to_string(&args.diff)
+        .with_context(|| format!("failed to read `{}`", args.diff.display()))?;
+    let result =
+        render::from_json(&text).with_context(|| format!("invalid diff `{}`", args.diff.display()))?;
+    let markdown = render::markdown(
+        &result,
+        &MarkdownOptions { baseline_hint: None, job_summary_url: github.report_run_url() },
+    );
+    if let Some(summary) = &github.step_summary
+        && let Err(error) = append_step_summary(summary, &markdown)
+    {
+        printer.warn(&format!("could not write the job summary: {error:#}"));
+    }
+    let options = CommentOptions {
+        trusted_author: args.trusted_author.clone(),
+        comment_on: args.comment_on,
+        has_changes: result.summary.has_changes(),
+        failed: result.verdict == Verdict::Fail,
+        job_summary_url: github.report_run_url(),
+        summary_line: Some(summary_line(&result)),
+    };
+    let outcome = block_on(async {
+        let claim_text = std::fs::read_to_string(&args.pr_claim)
+            .with_context(|| format!("failed to read `{}`", args.pr_claim.display()))?;
+        let claim = crate::github::artifact::PullRequestClaim::from_json(&claim_text)
+            .with_context(|| format!("refusing the pull-request claim `{}`", args.pr_claim.display()))?;
+        if !matches!(github.event, GithubEvent::WorkflowRun(_)) {
+            anyhow::bail!(
+                "`gasguard comment` posts an artifact from another run and only runs in a `workflow_run` workflow\n\nhint: in a `pull_request` workflow use `gasguard check --comment`"
+            );
+        }
+        let Some(token) = &github.token else {
+            return Ok(CommentOutcome::Skipped {
+                reason: crate::github::comment::SkipReason::NoToken { env: github.token_env.clone() },
+            });
+        };
+        let repo = github.repository.clone().ok_or_else(|| anyhow!("`GITHUB_REPOSITORY` is not set"))?;
+        let client = GithubClient::new(&github.api_url, token, ClientOptions::default())?;
+        let verified = crate::github::artifact::verify_workflow_run_pull_request(&client, &github, &claim)
+            .await
+            .context("refusing to comment")?;
+        Ok(upsert_sticky_comment(&client, &repo, verified.number, &markdown, &options).await?)
+    })?;
+    match report_comment(outcome, printer, github.in_actions) {
+        Ok(_) => Ok(ExitStatus::Success),
+        Err(error) if args.require_comment => Err(error),
+        Err(error) => {
+            printer.warn(&format!("{error:#}"));
+            Ok(ExitStatus::Success)
+        }
+    }
+}
+
+fn block_on<T>(future: impl std::future::Future<Output = anyhow::Result<T>>) -> anyhow::Result<T> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("failed to start the async runtime")?
+        .block_on(future)
+}
+
+/// Prints what happened to the comment; an outcome that is a warning comes back as `Err` so
+/// `--require-comment` can make it fatal.
+fn report_comment(
+    outcome: CommentOutcome,
+    printer: &Printer,
+    in_actions: bool,
+) -> anyhow::Result<Option<String>> {
+    match outcome {
+        CommentOutcome::Created { url, shortened } | CommentOutcome::Updated { url, shortened } => {
+            printer.status(&format!("pull-request comment: {url}"));
+            if shortened {
+                printer.warn(
+                    "the report is too long for a comment: posted a short comment linking the job summary",
+                );
+            }
+            Ok(Some(url))
+        }
+        CommentOutcome::Unchanged { url } => {
+            printer.status(&format!("pull-request comment unchanged: {url}"));
+            Ok(Some(url))
+        }
+        CommentOutcome::Skipped { reason } if reason.is_warning() => {
+            if in_actions {
+                println!(
+                    "::warning title=gasguard::{}",
+                    crate::github::workflow::escape_data(&reason.to_string())
+                );
+            }
+            Err(anyhow!("{reason}"))
+        }
+        CommentOutcome::Skipped { reason } => {
+            printer.status(&reason.to_string());
+            Ok(None)
+        }
+    }
+}
+
+/// Renders the diff in `format` to stdout (and to `--out`, atomically).
+fn emit(
+    result: &GasDiff,
+    format: OutputFormat,
+    out: Option<&Path>,
+    markdown: &str,
+    printer: &Printer,
+    baseline_hint: Option<&str>,
+) -> anyhow::Result<()> {
+    let rendered = |color: bool| match format {
+        OutputFormat::Markdown => markdown.to_owned(),
+        OutputFormat::Json => render::json(result),
+        OutputFormat::Terminal => {
+            let mut text = render::terminal(result, &TerminalOptions { color, snapshot_diff: true });
+            if let Some(hint) = baseline_hint {
+                text.push_str(&format!("\nhint: {}\n", hint.replace('`', "")));
+            }
+            text
+        }
+    };
+    if let Some(path) = out {
+        write_atomic(path, rendered(false).as_bytes())?;
+    }
+    printer.data(&rendered(printer.color_stdout));
+    Ok(())
+}
+
+fn verdict_status(verdict: Verdict, fail_on_regression: bool) -> ExitStatus {
+    match verdict {
+        Verdict::Fail if fail_on_regression => ExitStatus::Failure,
+        _ => ExitStatus::Success,
+    }
+}
+
+/// `**Verdict: fail** (3 regressions, 1 improvement)`, for the short comment.
+fn summary_line(result: &GasDiff) -> String {
+    let summary = &result.summary;
+    format!(
+        "**Verdict: {}** ({} regressions, {} improvements, {} added, {} removed)",
+        result.verdict.as_str(),
+        summary.regressions,
+        summary.improvements,
+        summary.added,
+        summary.removed
+    )
+}
+
+/// Workflow commands for the policy failures (errors) and other regressions (warnings), largest
+/// first, at most ten of each as GitHub shows no more.
+fn annotations(result: &GasDiff) -> Vec<String> {
+    let mut list = Vec::new();
+    for entry in &result.entries {
+        if entry.status != Status::Regression && !entry.failed {
+            continue;
+        }
+        let delta = entry.delta.unwrap_or(0).max(0) as u64;
+        let change = match (entry.delta, entry.delta_pct) {
+            (Some(delta), Some(pct)) => format!("{delta:+} gas ({pct:+.2}%)"),
+            (Some(delta), None) => format!("{delta:+}"),
+            _ => "over a limit".to_owned(),
+        };
+        let rule = entry.rule.as_deref().map(|rule| format!(", judged by {rule}")).unwrap_or_default();
+        list.push(Annotation {
+            level: if entry.failed { AnnotationLevel::Error } else { AnnotationLevel::Warning },
+            title: Some(if entry.failed { "gas regression" } else { "gas increase" }.to_owned()),
+            file: None,
+            line: None,
+            message: format!("{}: {change}{rule}", render::sanitize(&entry.id, render::MAX_NAME_CHARS)),
+            priority: delta,
+        });
+    }
+    let selection = select_annotations(list, MAX_ANNOTATIONS_PER_LEVEL);
+    let mut lines: Vec<String> = selection.kept.iter().map(Annotation::to_command).collect();
+    for (level, count) in selection.omitted {
+        lines.push(
+            Annotation {
+                level: AnnotationLevel::Notice,
+                title: Some("gasguard".into()),
+                file: None,
+                line: None,
+                message: format!("{count} more {level:?} annotations omitted; see the job summary"),
+                priority: 0,
+            }
+            .to_command(),
+        );
+    }
+    lines
+}
+
+fn labels(
+    base: &Option<String>,
+    head: &Option<String>,
+    github: &GithubContext,
+    baseline: &Path,
+    report: Option<&Path>,
+) -> DiffLabels {
+    let (event_base, event_head) = match &github.event {
+        GithubEvent::PullRequest(pr) => (
+            Some(format!(
+                "{} ({})",
+                &pr.base_sha.as_str()[..7.min(pr.base_sha.as_str().len())],
+                baseline.display()
+            )),
+            Some(pr.head_sha.as_str()[..7.min(pr.head_sha.as_str().len())].to_owned()),
+        ),
+        _ => (None, None),
+    };
+    DiffLabels {
+        base: base.clone().or(event_base).unwrap_or_else(|| baseline.display().to_string()),
+        head: head
+            .clone()
+            .or(event_head)
+            .unwrap_or_else(|| report.map_or_else(|| "this run".to_owned(), |p| p.display().to_string())),
+    }
+}
+
+/// The config, when one is named or the default `gasguard.toml` exists (`required`: it must).
+fn load_config_if_any(path: Option<&Path>, optional: bool) -> anyhow::Result<Option<(PathBuf, Config)>> {
+    let (path, must_exist) = match path {
+        Some(path) => (path.to_owned(), true),
+        None => (PathBuf::from("gasguard.toml"), !optional),
+    };
+    if !must_exist && !path.exists() {
+        return Ok(None);
+    }
+    Ok(Some((path.clone(), Config::load(&path)?)))
+}
+
+fn policy_of(config: Option<(&Path, &Config)>) -> anyhow::Result<Policy> {
+    let Some((path, config)) = config else { return Ok(Policy::default()) };
+    let Some(table) = &config.policy else { return Ok(Policy::default()) };
+    Policy::deserialize(toml::Value::Table(table.clone())).map_err(|error| {
+        anyhow!("invalid `[policy]` in `{}`: {}", path.display(), error.to_string().trim_end())
+    })
+}
+
+/// Combines two imported reports, refusing an id that both define.
+fn merge(mut into: GasReport, other: GasReport, path: &Path) -> anyhow::Result<GasReport> {
+    let existing = into.entries();
+    if let Some(id) = other.entries().keys().find(|id| existing.contains_key(*id)) {
+        anyhow::bail!("`{}` defines `{id}` again (an earlier file already did)", path.display());
+    }
+    into.contracts.extend(other.contracts);
+    into.tests.extend(other.tests);
+    into.sections.extend(other.sections);
+    into.calls.extend(other.calls);
+    Ok(into)
+}
+
+impl CheckArgs {
+    fn fail_on_regression(&self) -> bool {
+        !self.no_fail_on_regression
+    }
+}
