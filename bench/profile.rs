@@ -77,10 +77,13 @@ fn suite(artifacts: &Path) -> String {
     toml
 }
 
+/// One scenario's starting balances and transactions.
+type RecordedScenario = (Vec<(Address, U256)>, Vec<TxRequest>);
+
 /// Records every transaction (with scenario boundaries) while passing it on.
 struct Recording<'a> {
     inner: &'a mut dyn Chain,
-    scenarios: Vec<(Vec<(Address, U256)>, Vec<TxRequest>)>,
+    scenarios: Vec<RecordedScenario>,
     execute_time: Duration,
 }
 
