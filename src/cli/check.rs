@@ -37,7 +37,7 @@ pub(super) fn check(args: CheckArgs, printer: &Printer) -> anyhow::Result<ExitSt
     )
     .context("failed to read the GitHub Actions context")?;
 
-    let config = load_config_if_any(args.config.as_deref(), args.report.is_none())?;
+    let config = load_config_if_any(args.config.as_deref(), args.report.is_some())?;
     let policy = policy_of(config.as_ref().map(|(path, config)| (path.as_path(), config)))?;
     let head = match &args.report {
         Some(path) => import::load(path)?,
@@ -398,7 +398,8 @@ fn labels(
     }
 }
 
-/// The config, when one is named or the default `gasguard.toml` exists (`required`: it must).
+/// The config, when one is named, or the default `gasguard.toml` (which must exist unless
+/// `optional`).
 fn load_config_if_any(path: Option<&Path>, optional: bool) -> anyhow::Result<Option<(PathBuf, Config)>> {
     let (path, must_exist) = match path {
         Some(path) => (path.to_owned(), true),
