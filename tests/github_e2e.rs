@@ -1,0 +1,211 @@
+//! The real binary in a simulated GitHub Actions job: `GITHUB_*` variables, a real event payload
+//! file, and a stateful fake of the REST API (`support/fake_github.rs`). Checks the sticky
+//! comment, the job summary, the step outputs, the annotations, the fork fallback, the
+//! two-workflow pattern, and that the token never appears in any output.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use serde_json::Value;
+use support::fake_github::{BOT_LOGIN, FakeGithub, Fault, Route};
+use support::{fixture, gasguard_with_env, stderr, stdout};
+
+const TOKEN: &str = "e2e-token-must-never-leak-9b2d";
+const FORK_HEAD: &str = "c3d0be41ecbe669545ee3e94d31ed9a4bc91ee3c";
+
+struct Job {
+    dir: tempfile::TempDir,
+    api: String,
+}
+
+impl Job {
+    /// A project folder with the demo config and a baseline that makes `transfer` a regression
+    /// when `regress` is set.
+    fn new(api: String, regress: bool) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let text = std::fs::read_to_string(fixture("demo/gasguard.toml")).unwrap();
+        let artifacts = fixture("artifacts/foundry/out");
+        let text =
+            text.replace("\"../artifacts/foundry/out\"", &format!("{:?}", artifacts.to_str().unwrap()));
+        std::fs::write(dir.path().join("gasguard.toml"), text).unwrap();
+        let job = Self { dir, api };
+        let output = gasguard_with_env(job.dir.path(), &["baseline"], &[]);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        if regress {
+            let path = job.path(".gasguard/baseline.json");
+            let mut report: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            *report
+                .pointer_mut("/contracts/contracts~1Token.sol:Token/functions/transfer(address,uint256)/mean")
+                .unwrap() = Value::from(40_000);
+            std::fs::write(&path, serde_json::to_string(&report).unwrap()).unwrap();
+        }
+        job
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// Runs gasguard as an Actions step for `event` (a file under `fixtures/github/`).
+    async fn run(&self, event_name: &str, event: &str, args: &[&str]) -> Output {
+        let dir = self.dir.path().to_owned();
+        let env: Vec<(String, String)> = vec![
+            ("GITHUB_ACTIONS".into(), "true".into()),
+            ("GITHUB_API_URL".into(), self.api.clone()),
+            ("GITHUB_SERVER_URL".into(), "https://github.com".into()),
+            ("GITHUB_REPOSITORY".into(), "acme/vault".into()),
+            ("GITHUB_EVENT_NAME".into(), event_name.into()),
+            ("GITHUB_EVENT_PATH".into(), fixture(&format!("github/{event}")).display().to_string()),
+            ("GITHUB_TOKEN".into(), TOKEN.into()),
+            ("GITHUB_RUN_ID".into(), "1245374547".into()),
+            ("GITHUB_STEP_SUMMARY".into(), self.path("summary.md").display().to_string()),
+            ("GITHUB_OUTPUT".into(), self.path("output.txt").display().to_string()),
+        ];
+        let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+        let output = tokio::task::spawn_blocking(move || {
+            let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            gasguard_with_env(&dir, &args, &env)
+        })
+        .await
+        .unwrap();
+        let all = format!("{}{}", stdout(&output), stderr(&output));
+        assert!(!all.contains(TOKEN), "the token leaked into the output:\n{all}");
+        output
+    }
+
+    fn outputs(&self) -> String {
+        std::fs::read_to_string(self.path("output.txt")).unwrap_or_default()
+    }
+}
+
+fn output_value(outputs: &str, name: &str) -> Option<String> {
+    let mut lines = outputs.lines();
+    while let Some(line) = lines.next() {
+        if let Some(delimiter) = line.strip_prefix(&format!("{name}<<")) {
+            let value: Vec<&str> = lines.by_ref().take_while(|l| *l != delimiter).collect();
+            return Some(value.join("\n"));
+        }
+    }
+    None
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pull_request_check_creates_then_updates_one_comment() {
+    let fake = FakeGithub::start(TOKEN).await;
+    let job = Job::new(fake.uri(), true);
+    let output = job.run("pull_request", "pull_request.json", &["check", "--comment"]).await;
+    assert_eq!(output.status.code(), Some(1), "a regression fails the check:\n{}", stderr(&output));
+    let comments = fake.comments(7);
+    assert_eq!(comments.len(), 1, "one comment on PR #7");
+    assert!(comments[0].body.starts_with("<!-- gasguard:comment -->"));
+    assert!(comments[0].body.contains("transfer"), "{}", comments[0].body);
+    // Outputs, summary and annotations.
+    let outputs = job.outputs();
+    assert_eq!(output_value(&outputs, "verdict").as_deref(), Some("fail"), "{outputs}");
+    assert_eq!(output_value(&outputs, "regressions").as_deref(), Some("1"));
+    assert!(
+        output_value(&outputs, "comment-url").is_some_and(|url| url.contains("issuecomment")),
+        "{outputs}"
+    );
+    let summary = std::fs::read_to_string(job.path("summary.md")).unwrap();
+    assert!(summary.contains("gasguard"), "{summary}");
+    let printed = stdout(&output);
+    let annotations: Vec<&str> = printed.lines().filter(|l| l.starts_with("::error")).collect();
+    assert_eq!(annotations.len(), 1, "{}", stdout(&output));
+    assert!(annotations[0].contains("transfer(address,uint256)"));
+
+    // A second push with the same result writes nothing; a changed result updates in place.
+    let writes_before = fake.writes().await.len();
+    let output = job.run("pull_request", "pull_request.json", &["check", "--comment"]).await;
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(fake.writes().await.len(), writes_before, "an unchanged body makes no write");
+    std::fs::remove_file(job.path(".gasguard/baseline.json")).unwrap();
+    let output = job.run("pull_request", "pull_request.json", &["check", "--comment"]).await;
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let comments = fake.comments(7);
+    assert_eq!(comments.len(), 1, "still one comment");
+    assert!(comments[0].body.contains("gasguard baseline"), "updated to the new result");
+}
+
+/// A fork's read-only token: no error, a warning explaining the two-workflow pattern, the summary
+/// and outputs still written, and the exit code is the verdict's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fork_pull_request_falls_back_with_the_verdicts_exit_code() {
+    let fake = FakeGithub::start(TOKEN).await;
+    fake.set_read_only(true);
+    let job = Job::new(fake.uri(), true);
+    let output = job.run("pull_request", "pull_request_fork.json", &["check", "--comment"]).await;
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(stderr(&output).contains("two-workflow"), "{}", stderr(&output));
+    assert!(stdout(&output).contains("::warning"), "{}", stdout(&output));
+    assert!(fake.comments(8).is_empty());
+    assert_eq!(output_value(&job.outputs(), "verdict").as_deref(), Some("fail"));
+    assert!(job.path("summary.md").exists());
+
+    // Passing check on a fork: exit 0 despite the failed comment; --require-comment makes it 2.
+    let job = Job::new(fake.uri(), false);
+    let output = job.run("pull_request", "pull_request_fork.json", &["check", "--comment"]).await;
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let output =
+        job.run("pull_request", "pull_request_fork.json", &["check", "--comment", "--require-comment"]).await;
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+}
+
+/// API faults never change the verdict: a 502 on create followed by success leaves one comment.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_error_on_create_leaves_exactly_one_comment() {
+    let fake = FakeGithub::start(TOKEN).await;
+    fake.push_fault(Fault::bad_gateway(Route::CreateComment).committed());
+    let job = Job::new(fake.uri(), false);
+    let output = job.run("pull_request", "pull_request.json", &["check", "--comment"]).await;
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(fake.comments(7).len(), 1, "the retry found the comment the failed create had made");
+}
+
+/// The fork-safe pair: the unprivileged run writes `diff.json`; `gasguard comment` in the
+/// `workflow_run` job verifies the claimed PR against the API and posts it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn workflow_run_posts_the_unprivileged_diff() {
+    let fake = FakeGithub::start(TOKEN).await;
+    fake.add_pull(8, FORK_HEAD, Some("mallory/vault"));
+    let job = Job::new(fake.uri(), true);
+    let output = job
+        .run("pull_request", "pull_request_fork.json", &["check", "--format", "json", "--out", "diff.json"])
+        .await;
+    assert_eq!(output.status.code(), Some(1));
+    let claim = fixture("github/gasguard-pr.json");
+    let diff = job.path("diff.json");
+    let output = job
+        .run(
+            "workflow_run",
+            "workflow_run.json",
+            &["comment", "--diff", path(&diff), "--pr-claim", path(&claim)],
+        )
+        .await;
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let comments = fake.comments(8);
+    assert_eq!(comments.len(), 1);
+    assert_eq!(comments[0].login, BOT_LOGIN);
+    assert!(comments[0].body.contains("transfer"));
+
+    // A claim for a PR whose head moved on is refused (exit 2) and posts nothing.
+    let fake = FakeGithub::start(TOKEN).await;
+    fake.add_pull(8, "0000000000000000000000000000000000000001", Some("mallory/vault"));
+    let job = Job { dir: job.dir, api: fake.uri() };
+    let output = job
+        .run(
+            "workflow_run",
+            "workflow_run.json",
+            &["comment", "--diff", path(&diff), "--pr-claim", path(&claim)],
+        )
+        .await;
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(fake.comments(8).is_empty());
+}
+
+fn path(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
