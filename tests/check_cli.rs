@@ -189,3 +189,22 @@ fn import_then_check() {
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("A:test()"), "{}", stderr(&output));
 }
+
+/// The project checks its own contracts: the committed `.gasguard/baseline.json` must match the
+/// demo exactly, so a change to a sample contract or to the registry shows up as a gas diff here.
+#[test]
+fn project_baseline_is_current() {
+    let root = support::root();
+    let output = gasguard(root, &["check", "--config", "fixtures/demo/gasguard.toml", "--format", "json"]);
+    let diff: Value = serde_json::from_str(&stdout(&output)).unwrap_or(Value::Null);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "the demo's gas differs from .gasguard/baseline.json; if intended, run `gasguard baseline --config fixtures/demo/gasguard.toml`\n{}",
+        serde_json::to_string_pretty(&diff["summary"]).unwrap_or_default()
+    );
+    assert_eq!(diff["summary"]["regressions"], 0);
+    assert_eq!(diff["summary"]["improvements"], 0);
+    assert_eq!(diff["summary"]["added"], 0);
+    assert_eq!(diff["summary"]["removed"], 0);
+}

@@ -46,7 +46,10 @@ if [[ -n "${INPUT_BASELINE:-}" ]]; then
 fi
 if [[ -n "${INPUT_REPORT:-}" ]]; then
   args+=(--report "$INPUT_REPORT")
+else
+  args+=(--save-report .gasguard/report.json)
 fi
+args+=(--diff-json .gasguard/diff.json)
 if [[ "$comment" == "true" ]]; then
   args+=(--comment --comment-on "$comment_on")
 fi
