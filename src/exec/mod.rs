@@ -95,6 +95,11 @@ pub fn run_plan(
 ) -> Result<RunOutput, ProfileError> {
     let mut output = RunOutput::default();
     let decoder = RevertDecoder::new(errors);
+    // EIP-55 checksums cost a keccak each; a run repeats the same few addresses.
+    let mut checksums: BTreeMap<Address, String> = BTreeMap::new();
+    let mut checksum = |address: Address| -> String {
+        checksums.entry(address).or_insert_with(|| address.to_checksum(None)).clone()
+    };
     for scenario in &plan.scenarios {
         chain.begin_scenario(&scenario.balances).map_err(|source| ProfileError::Chain {
             scenario: scenario.name.clone(),
@@ -167,8 +172,8 @@ pub fn run_plan(
                     iteration,
                     contract: contract.clone(),
                     function: function.clone(),
-                    from: step.from.to_checksum(None),
-                    to: target.to_checksum(None),
+                    from: checksum(step.from),
+                    to: checksum(target),
                     gas_used: outcome.gas_used,
                     execution_gas: outcome.gas_used.saturating_sub(intrinsic),
                     status: if outcome.success { CallStatus::Success } else { CallStatus::Revert },
