@@ -348,6 +348,33 @@ fn check_hex(path: &Path, hex: &str, what: &str) -> Result<(), ArtifactError> {
     Err(malformed(path, format!("{what}: bytecode is not hex")))
 }
 
+/// Where a contract's ABI and codes are in its JSON: each code as (hex string, link references).
+struct Parts<'a> {
+    abi: Option<&'a Value>,
+    code: (Option<&'a Value>, Option<&'a Value>),
+    deployed: (Option<&'a Value>, Option<&'a Value>),
+}
+
+/// `{ "object": …, "linkReferences": … }`, as Foundry and solc nest a code.
+fn nested(code: Option<&Value>) -> (Option<&Value>, Option<&Value>) {
+    (code.and_then(|c| c.get("object")), code.and_then(|c| c.get("linkReferences")))
+}
+
+fn artifact(path: &Path, file: &str, name: &str, parts: Parts<'_>) -> Result<Artifact, ArtifactError> {
+    let what = format!("contract `{file}:{name}`");
+    let abi = parse_abi(path, parts.abi, &what)?;
+    let code = parse_code(path, parts.code.0, parts.code.1, &what)?;
+    let deployed = parse_code(path, parts.deployed.0, parts.deployed.1, &what)?;
+    Ok(Artifact {
+        id: format!("{file}:{name}"),
+        name: name.to_owned(),
+        abi,
+        bytecode: code,
+        deployed_size: deployed.len(),
+        path: path.to_owned(),
+    })
+}
+
 fn parse_foundry(path: &Path, value: &Value) -> Result<Vec<Artifact>, ArtifactError> {
     // Files without bytecode are not contract artifacts (e.g. foundry's cache files).
     let Some(bytecode) = value.get("bytecode").filter(|b| b.get("object").is_some()) else {
@@ -373,24 +400,12 @@ fn parse_foundry(path: &Path, value: &Value) -> Result<Vec<Artifact>, ArtifactEr
             (file, name)
         }
     };
-    let what = format!("contract `{file}:{name}`");
-    let abi = parse_abi(path, value.get("abi"), &what)?;
-    let code = parse_code(path, bytecode.get("object"), bytecode.get("linkReferences"), &what)?;
-    let deployed = value.get("deployedBytecode");
-    let deployed = parse_code(
-        path,
-        deployed.and_then(|d| d.get("object")),
-        deployed.and_then(|d| d.get("linkReferences")),
-        &what,
-    )?;
-    Ok(vec![Artifact {
-        id: format!("{file}:{name}"),
-        name,
-        abi,
-        bytecode: code,
-        deployed_size: deployed.len(),
-        path: path.to_owned(),
-    }])
+    let parts = Parts {
+        abi: value.get("abi"),
+        code: nested(Some(bytecode)),
+        deployed: nested(value.get("deployedBytecode")),
+    };
+    Ok(vec![artifact(path, &file, &name, parts)?])
 }
 
 fn parse_hardhat(path: &Path, value: &Value) -> Result<Vec<Artifact>, ArtifactError> {
@@ -401,19 +416,12 @@ fn parse_hardhat(path: &Path, value: &Value) -> Result<Vec<Artifact>, ArtifactEr
         value.get(key).and_then(Value::as_str).ok_or_else(|| malformed(path, format!("missing `{key}`")))
     };
     let (file, name) = (field("sourceName")?, field("contractName")?);
-    let what = format!("contract `{file}:{name}`");
-    let abi = parse_abi(path, value.get("abi"), &what)?;
-    let code = parse_code(path, value.get("bytecode"), value.get("linkReferences"), &what)?;
-    let deployed =
-        parse_code(path, value.get("deployedBytecode"), value.get("deployedLinkReferences"), &what)?;
-    Ok(vec![Artifact {
-        id: format!("{file}:{name}"),
-        name: name.to_owned(),
-        abi,
-        bytecode: code,
-        deployed_size: deployed.len(),
-        path: path.to_owned(),
-    }])
+    let parts = Parts {
+        abi: value.get("abi"),
+        code: (value.get("bytecode"), value.get("linkReferences")),
+        deployed: (value.get("deployedBytecode"), value.get("deployedLinkReferences")),
+    };
+    Ok(vec![artifact(path, file, name, parts)?])
 }
 
 fn read_standard_json(path: &Path) -> Result<Vec<Artifact>, ArtifactError> {
@@ -427,30 +435,12 @@ fn read_standard_json(path: &Path) -> Result<Vec<Artifact>, ArtifactError> {
             return Err(malformed(path, format!("`contracts.{file}` is not an object")));
         };
         for (name, contract) in contracts {
-            let what = format!("contract `{file}:{name}`");
-            let abi = parse_abi(path, contract.get("abi"), &what)?;
-            let bytecode = contract.pointer("/evm/bytecode");
-            let code = parse_code(
-                path,
-                bytecode.and_then(|b| b.get("object")),
-                bytecode.and_then(|b| b.get("linkReferences")),
-                &what,
-            )?;
-            let deployed = contract.pointer("/evm/deployedBytecode");
-            let deployed = parse_code(
-                path,
-                deployed.and_then(|d| d.get("object")),
-                deployed.and_then(|d| d.get("linkReferences")),
-                &what,
-            )?;
-            artifacts.push(Artifact {
-                id: format!("{file}:{name}"),
-                name: name.clone(),
-                abi,
-                bytecode: code,
-                deployed_size: deployed.len(),
-                path: path.to_owned(),
-            });
+            let parts = Parts {
+                abi: contract.get("abi"),
+                code: nested(contract.pointer("/evm/bytecode")),
+                deployed: nested(contract.pointer("/evm/deployedBytecode")),
+            };
+            artifacts.push(artifact(path, file, name, parts)?);
         }
     }
     Ok(artifacts)

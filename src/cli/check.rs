@@ -15,7 +15,9 @@ use crate::core::policy::Policy;
 use crate::core::render::{self, MarkdownOptions, TerminalOptions};
 use crate::core::report::GasReport;
 use crate::fsutil::write_atomic;
-use crate::github::comment::{CommentOptions, CommentOutcome, comment_from_context, upsert_sticky_comment};
+use crate::github::comment::{
+    CommentOn, CommentOptions, CommentOutcome, comment_from_context, upsert_sticky_comment,
+};
 use crate::github::context::{ContextOverrides, GithubContext, GithubEvent};
 use crate::github::workflow::{
     ActionOutputs, Annotation, AnnotationLevel, MAX_ANNOTATIONS_PER_LEVEL, append_step_summary,
@@ -33,7 +35,11 @@ pub(super) fn check(args: CheckArgs, printer: &Printer) -> anyhow::Result<ExitSt
     // Read the GitHub context first: a malformed event payload is an error before any work.
     let github = GithubContext::from_env(
         &env,
-        &ContextOverrides { repo: args.repo.clone(), pr: args.pr, token_env: args.github_token_env.clone() },
+        &ContextOverrides {
+            repo: args.github.repo.clone(),
+            pr: args.pr,
+            token_env: args.github.github_token_env.clone(),
+        },
     )
     .context("failed to read the GitHub Actions context")?;
 
@@ -94,14 +100,7 @@ pub(super) fn check(args: CheckArgs, printer: &Printer) -> anyhow::Result<ExitSt
     }
     let mut comment_url = None;
     if args.comment {
-        let options = CommentOptions {
-            trusted_author: args.trusted_author.clone(),
-            comment_on: args.comment_on,
-            has_changes: result.summary.has_changes(),
-            failed: result.verdict == Verdict::Fail,
-            job_summary_url: github.report_run_url(),
-            summary_line: Some(summary_line(&result)),
-        };
+        let options = comment_options(&result, &github, &args.github.trusted_author, args.github.comment_on);
         let outcome = block_on(async {
             Ok(comment_from_context(&github, &markdown, &options, ClientOptions::default()).await?)
         });
@@ -111,7 +110,7 @@ pub(super) fn check(args: CheckArgs, printer: &Printer) -> anyhow::Result<ExitSt
         };
         match outcome {
             Ok(url) => comment_url = url,
-            Err(error) if args.require_comment => return Err(error),
+            Err(error) if args.github.require_comment => return Err(error),
             Err(error) => printer.warn(&format!("{error:#}")),
         }
     }
@@ -181,7 +180,11 @@ pub(super) fn comment(args: CommentArgs, printer: &Printer) -> anyhow::Result<Ex
     let env = |name: &str| std::env::var(name).ok();
     let github = GithubContext::from_env(
         &env,
-        &ContextOverrides { repo: args.repo.clone(), pr: None, token_env: args.github_token_env.clone() },
+        &ContextOverrides {
+            repo: args.github.repo.clone(),
+            pr: None,
+            token_env: args.github.github_token_env.clone(),
+        },
     )
     .context("failed to read the GitHub Actions context")?;
     let text = std::fs::read_to_string(&args.diff)
@@ -197,14 +200,7 @@ pub(super) fn comment(args: CommentArgs, printer: &Printer) -> anyhow::Result<Ex
     {
         printer.warn(&format!("could not write the job summary: {error:#}"));
     }
-    let options = CommentOptions {
-        trusted_author: args.trusted_author.clone(),
-        comment_on: args.comment_on,
-        has_changes: result.summary.has_changes(),
-        failed: result.verdict == Verdict::Fail,
-        job_summary_url: github.report_run_url(),
-        summary_line: Some(summary_line(&result)),
-    };
+    let options = comment_options(&result, &github, &args.github.trusted_author, args.github.comment_on);
     let outcome = block_on(async {
         let claim_text = std::fs::read_to_string(&args.pr_claim)
             .with_context(|| format!("failed to read `{}`", args.pr_claim.display()))?;
@@ -229,7 +225,7 @@ pub(super) fn comment(args: CommentArgs, printer: &Printer) -> anyhow::Result<Ex
     })?;
     match report_comment(outcome, printer, github.in_actions) {
         Ok(_) => Ok(ExitStatus::Success),
-        Err(error) if args.require_comment => Err(error),
+        Err(error) if args.github.require_comment => Err(error),
         Err(error) => {
             printer.warn(&format!("{error:#}"));
             Ok(ExitStatus::Success)
@@ -313,6 +309,22 @@ fn verdict_status(verdict: Verdict, fail_on_regression: bool) -> ExitStatus {
     match verdict {
         Verdict::Fail if fail_on_regression => ExitStatus::Failure,
         _ => ExitStatus::Success,
+    }
+}
+
+fn comment_options(
+    result: &GasDiff,
+    github: &GithubContext,
+    trusted_author: &str,
+    comment_on: CommentOn,
+) -> CommentOptions {
+    CommentOptions {
+        trusted_author: trusted_author.to_owned(),
+        comment_on,
+        has_changes: result.summary.has_changes(),
+        failed: result.verdict == Verdict::Fail,
+        job_summary_url: github.report_run_url(),
+        summary_line: Some(summary_line(result)),
     }
 }
 

@@ -104,24 +104,11 @@ pub struct CheckArgs {
     /// Post or update the sticky pull-request comment.
     #[arg(long)]
     pub comment: bool,
-    /// When to post a new comment (an existing one is always kept up to date).
-    #[arg(long, default_value = "always")]
-    pub comment_on: crate::github::comment::CommentOn,
-    /// Only marked comments by this login are updated.
-    #[arg(long, default_value = crate::github::comment::DEFAULT_TRUSTED_AUTHOR)]
-    pub trusted_author: String,
-    /// Make a failure to comment an error (exit 2) instead of a warning.
-    #[arg(long)]
-    pub require_comment: bool,
-    /// `owner/name`, overriding `GITHUB_REPOSITORY`.
-    #[arg(long)]
-    pub repo: Option<crate::github::context::RepoSlug>,
+    #[command(flatten)]
+    pub github: GithubFlags,
     /// Pull-request number, overriding the event payload.
     #[arg(long)]
     pub pr: Option<crate::github::context::PrNumber>,
-    /// The environment variable holding the GitHub token.
-    #[arg(long)]
-    pub github_token_env: Option<String>,
     /// Exit 0 even when the policy fails.
     #[arg(long)]
     pub no_fail_on_regression: bool,
@@ -172,14 +159,26 @@ pub struct CommentArgs {
     /// against the API and the `workflow_run` event.
     #[arg(long)]
     pub pr_claim: PathBuf,
+    #[command(flatten)]
+    pub github: GithubFlags,
+}
+
+/// How to talk to GitHub, shared by `check` and `comment`.
+#[derive(Debug, clap::Args)]
+pub struct GithubFlags {
+    /// When to post a new comment (an existing one is always kept up to date).
     #[arg(long, default_value = "always")]
     pub comment_on: crate::github::comment::CommentOn,
+    /// Only marked comments by this login are updated.
     #[arg(long, default_value = crate::github::comment::DEFAULT_TRUSTED_AUTHOR)]
     pub trusted_author: String,
+    /// Make a failure to comment an error (exit 2) instead of a warning.
     #[arg(long)]
     pub require_comment: bool,
+    /// `owner/name`, overriding `GITHUB_REPOSITORY`.
     #[arg(long)]
     pub repo: Option<crate::github::context::RepoSlug>,
+    /// The environment variable holding the GitHub token (default `GITHUB_TOKEN`).
     #[arg(long)]
     pub github_token_env: Option<String>,
 }

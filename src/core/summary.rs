@@ -3,6 +3,7 @@
 
 use std::fmt::Write;
 
+use crate::core::number::group_digits as group;
 use crate::core::report::GasReport;
 
 /// Renders the contracts table. `color` adds bold headers.
@@ -88,30 +89,4 @@ pub fn report_table(report: &GasReport, color: bool) -> String {
         reverted
     );
     out
-}
-
-/// `1234567` as `1,234,567`.
-pub fn group(value: u64) -> String {
-    let digits = value.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn grouping() {
-        assert_eq!(group(0), "0");
-        assert_eq!(group(999), "999");
-        assert_eq!(group(1000), "1,000");
-        assert_eq!(group(1234567), "1,234,567");
-    }
 }
