@@ -59,7 +59,7 @@ fi
 check "$venv/bin/check-jsonschema" --builtin-schema vendor.github-actions "$root/action.yml"
 check "$venv/bin/check-jsonschema" --builtin-schema vendor.github-workflows "${workflows[@]}"
 check "$venv/bin/actionlint" -shellcheck "$venv/bin/shellcheck" -pyflakes "" "${workflows[@]}"
-check "$venv/bin/shellcheck" --shell=bash "${scripts[@]}"
+check "$venv/bin/shellcheck" --shell=bash --external-sources "${scripts[@]}"
 
 if ((status == 0)); then
   echo "GitHub files lint clean."

@@ -6,17 +6,9 @@
 # INPUT_COMMENT_ON, INPUT_FAIL_ON_REGRESSION, and GITHUB_TOKEN for the comment.
 set -euo pipefail
 
-# Workflow-command data escaping, so a value cannot end the command or start another one.
-escape() {
-  local text="${1//%/%25}"
-  text="${text//$'\r'/%0D}"
-  printf '%s' "${text//$'\n'/%0A}"
-}
-
-fail() {
-  echo "::error title=gasguard action::$(escape "$1")"
-  exit 2
-}
+step=action
+# shellcheck source=scripts/action/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 boolean() {
   case "$2" in

@@ -13,17 +13,9 @@ set -euo pipefail
 action_path="${GITHUB_ACTION_PATH:?GITHUB_ACTION_PATH is not set: run this from the action}"
 pins="$action_path/action-version.json"
 
-# Workflow-command data escaping, so a value cannot end the command or start another one.
-escape() {
-  local text="${1//%/%25}"
-  text="${text//$'\r'/%0D}"
-  printf '%s' "${text//$'\n'/%0A}"
-}
-
-fail() {
-  echo "::error title=gasguard install::$(escape "$1")"
-  exit 1
-}
+step=install
+# shellcheck source=scripts/action/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 command -v jq >/dev/null || fail "jq is required to read action-version.json"
 

@@ -7,17 +7,9 @@
 # output), INPUT_REGISTRY, INPUT_RPC_URL, INPUT_CHAIN_ID, GASGUARD_PRIVATE_KEY.
 set -euo pipefail
 
-# Workflow-command data escaping, so a value cannot end the command or start another one.
-escape() {
-  local text="${1//%/%25}"
-  text="${text//$'\r'/%0D}"
-  printf '%s' "${text//$'\n'/%0A}"
-}
-
-fail() {
-  echo "::error title=gasguard record::$(escape "$1")"
-  exit 2
-}
+step=record
+# shellcheck source=scripts/action/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 report="${INPUT_REPORT:-${REPORT_PATH:-}}"
 [[ -n "$report" ]] || fail "no report to record: set the 'report' input"
