@@ -8,6 +8,7 @@ pub mod diff;
 pub mod entries;
 pub mod number;
 pub mod policy;
+pub mod record;
 pub mod render;
 pub mod report;
 pub mod stats;
