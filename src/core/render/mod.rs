@@ -11,6 +11,7 @@
 
 pub mod json;
 pub mod markdown;
+pub mod registry;
 pub mod terminal;
 
 pub use json::{DIFF_SCHEMA, DiffJsonError, from_json, json};
