@@ -15,3 +15,4 @@ pub mod import;
 pub mod plan;
 pub mod printer;
 pub mod redact;
+pub mod registry;
