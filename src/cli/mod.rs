@@ -3,6 +3,7 @@
 
 mod check;
 pub mod profile;
+pub mod registry;
 
 use std::path::PathBuf;
 
@@ -63,6 +64,10 @@ pub enum Command {
     Import(ImportArgs),
     /// Post a diff made by an unprivileged run on its pull request (`workflow_run` workflows).
     Comment(CommentArgs),
+    /// Record a gas report in an on-chain AnalysisRegistry (a dry run unless `--send`).
+    Record(registry::RecordArgs),
+    /// Deploy an AnalysisRegistry, or read its entries.
+    Registry(registry::RegistryArgs),
 }
 
 /// How to render a diff.
@@ -219,6 +224,8 @@ pub fn main(args: impl IntoIterator<Item = std::ffi::OsString>) -> ExitStatus {
         Command::Baseline(args) => check::baseline(args, &printer),
         Command::Import(args) => check::import_command(args, &printer),
         Command::Comment(args) => check::comment(args, &printer),
+        Command::Record(args) => registry::record(args, &printer),
+        Command::Registry(args) => registry::run(args, &printer),
     };
     match result {
         Ok(status) => status,
