@@ -38,9 +38,16 @@ pub fn gasguard(dir: &Path, args: &[&str]) -> Output {
 pub fn gasguard_with_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_gasguard"));
     command.args(args).current_dir(dir).env_remove("NO_COLOR").env("CI", "true").stdin(Stdio::null());
-    for name in
-        ["GITHUB_ACTIONS", "GITHUB_TOKEN", "GITHUB_STEP_SUMMARY", "GITHUB_OUTPUT", "GITHUB_EVENT_PATH"]
-    {
+    // A developer's own signing key or node must never reach a test.
+    for name in [
+        "GITHUB_ACTIONS",
+        "GITHUB_TOKEN",
+        "GITHUB_STEP_SUMMARY",
+        "GITHUB_OUTPUT",
+        "GITHUB_EVENT_PATH",
+        "GASGUARD_PRIVATE_KEY",
+        "GASGUARD_RPC_URL",
+    ] {
         command.env_remove(name);
     }
     for (name, value) in env {
@@ -134,6 +141,11 @@ impl Drop for Anvil {
 
 /// POSTs a JSON-RPC request to `url` (`http://127.0.0.1:PORT`) and returns its `result`.
 pub fn rpc_call(url: &str, method: &str, params: &str) -> Option<serde_json::Value> {
+    rpc_response(url, method, params)?.get("result").cloned()
+}
+
+/// The whole JSON-RPC response, `result` or `error` (whose `data` holds revert data).
+pub fn rpc_response(url: &str, method: &str, params: &str) -> Option<serde_json::Value> {
     use std::io::{Read, Write};
     let address = url.strip_prefix("http://")?.trim_end_matches('/');
     let body = format!(r#"{{"jsonrpc":"2.0","id":1,"method":"{method}","params":{params}}}"#);
@@ -148,6 +160,5 @@ pub fn rpc_call(url: &str, method: &str, params: &str) -> Option<serde_json::Val
     let mut response = String::new();
     stream.read_to_string(&mut response).ok()?;
     let (_, body) = response.split_once("\r\n\r\n")?;
-    let value: serde_json::Value = serde_json::from_str(body.trim()).ok()?;
-    value.get("result").cloned()
+    serde_json::from_str(body.trim()).ok()
 }
