@@ -88,6 +88,7 @@ pub struct ShowArgs {
     /// Every entry, latest first (default: only the latest).
     #[arg(long)]
     pub all: bool,
+    /// How to print the entries (JSON: `gasUsed` as a decimal string).
     #[arg(long, value_enum, default_value = "table")]
     pub format: ShowFormat,
 }

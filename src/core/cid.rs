@@ -4,9 +4,9 @@
 //! Only the one shape gasguard writes: a CIDv1 with the `raw` codec (0x55) and a sha2-256
 //! multihash (0x12, 32 bytes), in multibase base32 (lower case, no padding, prefix `b`). That
 //! is what `ipfs add --cid-version 1 --raw-leaves` gives a file small enough to be one block
-//! (up to 256 KiB by default); a larger file is chunked into a DAG by `ipfs add`, so upload it
-//! with `ipfs block put --cid-codec raw` (or any pinning API's "raw block" upload) to keep this
-//! id. Pure: no I/O, no parsing of other CID versions.
+//! (up to 256 KiB by default); `ipfs add` chunks a larger file into a DAG with another id, so
+//! store that one as a single raw block (`ipfs block put --cid-codec raw`) to keep this id.
+//! Pure: no I/O, no parsing of other CID versions.
 
 use sha2::{Digest, Sha256};
 
