@@ -515,6 +515,37 @@ fn the_rpc_url_from_the_environment_is_used_and_never_shown_in_help() {
     assert_eq!(stdout(&output), "");
 }
 
+// The action's record step (`scripts/action/record.sh`) and the CLI must agree on every flag; the
+// key and the URL reach gasguard through the environment only.
+#[test]
+fn the_action_script_records_through_the_cli() {
+    let chain = Chain::start();
+    let binary = Path::new(env!("CARGO_BIN_EXE_gasguard"));
+    let path =
+        format!("{}:{}", binary.parent().unwrap().display(), std::env::var("PATH").unwrap_or_default());
+    let output = std::process::Command::new("bash")
+        .arg(support::root().join("scripts/action/record.sh"))
+        .env("PATH", path)
+        .env("CI", "true")
+        .env_remove("GASGUARD_RPC_URL")
+        .env("INPUT_WORKING_DIRECTORY", chain.dir())
+        .env("INPUT_REPORT", "report-a.json")
+        .env("INPUT_REGISTRY", REGISTRY.to_string())
+        .env("INPUT_RPC_URL", &chain.url)
+        .env("INPUT_CHAIN_ID", "31337")
+        // Blank lines and surrounding spaces, as a YAML block scalar gives them.
+        .env("INPUT_CONTRACTS", format!("\n  {TOKEN_MAPPING}  \n\n"))
+        .env("GASGUARD_PRIVATE_KEY", KEY)
+        .output()
+        .unwrap();
+    let (out, err) = (stdout(&output), stderr(&output));
+    assert_eq!(output.status.code(), Some(0), "stdout:\n{out}\nstderr:\n{err}");
+    assert!(!out.contains(KEY.trim_start_matches("0x")) && !err.contains(KEY.trim_start_matches("0x")));
+    assert!(out.starts_with(&format!("::add-mask::{}\n", chain.url)), "{out}");
+    assert_entry(&chain.entry(TOKEN, 0), TOKEN, CID_A, TOKEN_GAS_A, true);
+    assert_entry(&chain.entry(COUNTER, 0), COUNTER, CID_A, COUNTER_GAS_A, true);
+}
+
 #[test]
 fn show_refuses_an_address_without_a_registry() {
     let chain = Chain::start();
