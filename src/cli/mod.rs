@@ -205,6 +205,13 @@ pub struct RunArgs {
     /// The node for `--executor rpc`; overrides `[evm] rpc_url`.
     #[arg(long)]
     pub rpc_url: Option<String>,
+    /// With `--executor rpc` on a node that is not a development node: send real transactions,
+    /// signed with the key in `--private-key-env`, instead of simulating them.
+    #[arg(long)]
+    pub send: bool,
+    /// The environment variable holding the private key for `--send` (never printed).
+    #[arg(long, value_name = "NAME", default_value = "GASGUARD_PRIVATE_KEY")]
+    pub private_key_env: String,
 }
 
 /// Parses the arguments and runs the command. Clap's own errors exit 2 through `Cli::parse`.

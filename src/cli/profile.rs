@@ -1,8 +1,11 @@
-//! `gasguard run`: config + artifacts → executor → report.
+//! `gasguard run`: config + artifacts → executor → report. The executor is the embedded EVM over
+//! an empty chain, the embedded EVM over a fork of a real chain (`[evm] fork_url`), or a node
+//! (`executor = "rpc"`); this module picks and sets it up, and says what it did.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use alloy::signers::local::PrivateKeySigner;
 use anyhow::{Context, bail};
 use revm::primitives::hardfork::SpecId;
 
@@ -10,8 +13,9 @@ use super::{ExitStatus, RunArgs};
 use crate::artifacts::{self, ArtifactFormat};
 use crate::config::Config;
 use crate::core::report::{EvmInfo, GasReport};
+use crate::exec::fork::{Fork, ForkOptions};
 use crate::exec::revm::{BlockSettings, RevmChain};
-use crate::exec::rpc::RpcChain;
+use crate::exec::rpc::{NodeOptions, RpcChain};
 use crate::exec::{Chain, RunSettings, run_plan};
 use crate::plan::{self, AbiFiles};
 use crate::printer::Printer;
@@ -56,6 +60,7 @@ pub(super) fn run(args: RunArgs, printer: &Printer) -> anyhow::Result<ExitStatus
             .map_err(anyhow::Error::msg)?,
         executor: args.executor.clone(),
         rpc_url: args.rpc_url.clone(),
+        send_key_env: args.send.then(|| args.private_key_env.clone()),
     };
     let report = profile(&args.config, &overrides, printer)?;
     let json = report_json(&report);
@@ -76,15 +81,17 @@ pub fn report_json(report: &GasReport) -> String {
     json
 }
 
-/// Loads the config and artifacts, runs every scenario and returns the report.
 /// Command-line choices that override the config.
 #[derive(Debug, Clone, Default)]
 pub struct ProfileOverrides {
     pub artifacts_format: Option<ArtifactFormat>,
     pub executor: Option<String>,
     pub rpc_url: Option<String>,
+    /// `--send`: the environment variable holding the key to sign with.
+    pub send_key_env: Option<String>,
 }
 
+/// Loads the config and artifacts, runs every scenario and returns the report.
 pub fn profile(
     config_path: &Path,
     overrides: &ProfileOverrides,
@@ -108,34 +115,44 @@ pub fn profile(
             )
         })?,
     };
-    if config.evm.fork_url.is_some() {
-        bail!("invalid config `{}`: forking is not supported yet", config_path.display());
-    }
     let executor =
         overrides.executor.clone().or_else(|| config.evm.executor.clone()).unwrap_or_else(|| "revm".into());
-    let chain_id = config.evm.chain_id.unwrap_or(31337);
-    let block_gas_limit = config.evm.block_gas_limit.unwrap_or(30_000_000);
-    let tx_gas_limit = if spec.is_enabled_in(SpecId::OSAKA) {
-        block_gas_limit.min(TX_GAS_LIMIT_CAP)
-    } else {
-        block_gas_limit
+    if overrides.send_key_env.is_some() && executor != "rpc" {
+        bail!("`--send` sends transactions to a node: it needs `--executor rpc`");
+    }
+    let mut evm = EvmInfo {
+        executor: executor.clone(),
+        spec: spec_name.into(),
+        chain_id: config.evm.chain_id.unwrap_or(31337),
+        block_gas_limit: config.evm.block_gas_limit.unwrap_or(30_000_000),
+        fork_url: None,
+        fork_block: None,
+        rpc_url: None,
     };
-    let block = BlockSettings {
-        number: config.evm.block_number.unwrap_or(1),
-        timestamp: config.evm.timestamp.unwrap_or(1),
-        gas_limit: block_gas_limit,
-        base_fee: config.evm.base_fee.unwrap_or(0),
-        coinbase: match &config.evm.coinbase {
-            Some(text) => {
-                text.parse().with_context(|| format!("[evm] coinbase `{text}` is not an address"))?
+    let mut fork = None;
+    let mut chain: Box<dyn Chain> = match (executor.as_str(), &config.evm.fork_url) {
+        ("revm", None) => {
+            let block = block_settings(&config, BlockSettings::default())?;
+            Box::new(RevmChain::empty(spec, evm.chain_id, block))
+        }
+        ("revm", Some(raw)) => {
+            let url = expand_url(raw, "fork_url", config_path)?;
+            let display_url = redact_url(&url);
+            let opened = open_fork(&config, config_path, &url, &display_url, printer)?;
+            let block = block_settings(&config, opened.block().next_block())?;
+            evm.chain_id = config.evm.chain_id.unwrap_or(opened.chain_id());
+            evm.block_gas_limit = block.gas_limit;
+            evm.fork_url = Some(display_url);
+            evm.fork_block = Some(opened.block().number);
+            opened.prefetch(&plan, block.coinbase)?;
+            let chain = RevmChain::over(opened.db(), spec, evm.chain_id, block);
+            fork = Some(opened);
+            Box::new(chain)
+        }
+        ("rpc", fork_url) => {
+            if fork_url.is_some() {
+                printer.warn("`fork_url` is not used by the rpc executor: the steps run on `rpc_url`, over its own state");
             }
-            None => Default::default(),
-        },
-        prevrandao: Default::default(),
-    };
-    let (mut chain, rpc_url): (Box<dyn Chain>, Option<String>) = match executor.as_str() {
-        "revm" => (Box::new(RevmChain::empty(spec, chain_id, block)), None),
-        "rpc" => {
             let raw =
                 overrides.rpc_url.clone().or_else(|| config.evm.rpc_url.clone()).with_context(|| {
                     format!(
@@ -143,17 +160,25 @@ pub fn profile(
                         config_path.display()
                     )
                 })?;
-            let url = expand_env(&raw, |name| std::env::var(name).ok()).map_err(|message| {
-                anyhow::anyhow!("invalid config `{}`: [evm] rpc_url: {message}", config_path.display())
-            })?;
+            let url = expand_url(&raw, "rpc_url", config_path)?;
             let shown = redact_url(&url);
-            let chain = RpcChain::connect(&url, shown.clone())?;
-            (Box::new(chain), Some(shown))
+            let signer = overrides.send_key_env.as_deref().map(read_signer).transpose()?;
+            let mut chain = RpcChain::connect_with(&url, &shown, NodeOptions { signer })?;
+            for note in chain.take_notes() {
+                printer.warn(&note);
+            }
+            evm.rpc_url = Some(shown);
+            Box::new(chain)
         }
-        other => bail!(
+        (other, _) => bail!(
             "invalid config `{}`: [evm] executor `{other}` is not known (expected `revm` or `rpc`)",
             config_path.display()
         ),
+    };
+    let tx_gas_limit = if spec.is_enabled_in(SpecId::OSAKA) {
+        evm.block_gas_limit.min(TX_GAS_LIMIT_CAP)
+    } else {
+        evm.block_gas_limit
     };
     let errors: Vec<_> = artifacts.errors().cloned().collect();
     let total: u64 = plan.scenarios.iter().flat_map(|s| &s.steps).map(|s| u64::from(s.repeat)).sum();
@@ -169,24 +194,131 @@ pub fn profile(
         if let Some(bar) = &bar {
             bar.inc(1);
         }
-    })
-    .with_context(|| format!("profiling `{}` failed", config_path.display()))?;
+    });
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
+    // What was fetched is the chain's state at the pinned block, right whatever the scenarios
+    // did: keep it even when a step failed.
+    if let Some(fork) = &fork {
+        finish_fork(fork, printer);
+    }
+    let output = output.with_context(|| format!("profiling `{}` failed", config_path.display()))?;
     let mut report = GasReport::new("gasguard run");
-    report.evm = Some(EvmInfo {
-        executor,
-        spec: spec_name.into(),
-        chain_id,
-        block_gas_limit,
-        fork_url: None,
-        fork_block: None,
-        rpc_url,
-    });
+    report.evm = Some(evm);
     report.contracts = GasReport::aggregate(&output.calls, &output.sizes);
     report.calls = output.calls;
     Ok(report)
+}
+
+/// The block to execute in: `defaults` (an empty chain's, or the block after the fork), with the
+/// config's `[evm]` overrides.
+fn block_settings(config: &Config, defaults: BlockSettings) -> anyhow::Result<BlockSettings> {
+    let evm = &config.evm;
+    Ok(BlockSettings {
+        number: evm.block_number.unwrap_or(defaults.number),
+        timestamp: evm.timestamp.unwrap_or(defaults.timestamp),
+        gas_limit: evm.block_gas_limit.unwrap_or(defaults.gas_limit),
+        base_fee: evm.base_fee.unwrap_or(defaults.base_fee),
+        coinbase: match &evm.coinbase {
+            Some(text) => {
+                text.parse().with_context(|| format!("[evm] coinbase `{text}` is not an address"))?
+            }
+            None => defaults.coinbase,
+        },
+        prevrandao: defaults.prevrandao,
+    })
+}
+
+/// Expands `${NAME}` in a node URL from the environment.
+fn expand_url(raw: &str, key: &str, config_path: &Path) -> anyhow::Result<String> {
+    expand_env(raw, |name| std::env::var(name).ok()).map_err(|message| {
+        anyhow::anyhow!("invalid config `{}`: [evm] {key}: {message}", config_path.display())
+    })
+}
+
+/// Opens the fork and says what it did: where it forks, a discarded cache, an unpinned block.
+fn open_fork(
+    config: &Config,
+    config_path: &Path,
+    url: &str,
+    display_url: &str,
+    printer: &Printer,
+) -> anyhow::Result<Fork> {
+    let cache_dir = config
+        .evm
+        .cache_dir
+        .clone()
+        .unwrap_or_else(|| config_path.parent().unwrap_or(Path::new("")).join(".gasguard").join("cache"));
+    let options = ForkOptions { url, display_url, block: config.evm.fork_block, cache_dir: &cache_dir };
+    let mut fork = Fork::open(&options).map_err(|error| {
+        let hint = match config.evm.fork_block {
+            Some(block) => format!(
+                "check `fork_url` under [evm]; no cache in `{}` holds block {block} either",
+                cache_dir.display()
+            ),
+            None => "check `fork_url` under [evm]".to_owned(),
+        };
+        anyhow::anyhow!("{:#}\n\nhint: {hint}", anyhow::Error::new(error))
+    })?;
+    for warning in fork.take_warnings() {
+        printer.warn(&warning);
+    }
+    let block = fork.block().number;
+    if config.evm.fork_block.is_none() {
+        printer.warn(&format!(
+            "`fork_block` is not set: forking `{display_url}` at its latest block, {block}; this report is not reproducible\n\nhint: pin the block with `fork_block = {block}` under [evm]"
+        ));
+    }
+    let origin = if fork.loaded_from_cache() {
+        format!(", state from `{}`", fork.cache_file().display())
+    } else {
+        String::new()
+    };
+    printer.status(&format!("forking `{display_url}` at block {block} (chain {}){origin}", fork.chain_id()));
+    Ok(fork)
+}
+
+/// Writes the fork cache and sums up what was fetched.
+fn finish_fork(fork: &Fork, printer: &Printer) {
+    let summary = fork.summary();
+    if summary.batches_rejected {
+        printer.warn("the node rejects batched requests: calls went one per request");
+    }
+    if summary.traffic.requests == 0 {
+        printer.status("fork state: everything from the cache, no requests");
+    } else {
+        let retries = match summary.traffic.retries {
+            0 => String::new(),
+            1 => " (1 retried)".to_owned(),
+            many => format!(" ({many} retried)"),
+        };
+        printer.status(&format!(
+            "fork state: fetched {} accounts, {} storage slots and {} block hashes in {} requests{retries}, {} bytes received",
+            summary.fetched_accounts,
+            summary.fetched_slots,
+            summary.fetched_block_hashes,
+            summary.traffic.requests,
+            summary.traffic.bytes_received
+        ));
+    }
+    match fork.save() {
+        Ok(Some(path)) => printer.status(&format!("wrote the fork cache `{}`", path.display())),
+        Ok(None) => {}
+        Err(error) => printer.warn(&format!("{error:#}; the next run fetches the state again")),
+    }
+}
+
+/// The key for `--send`, from the environment. Its value never appears in a message.
+fn read_signer(name: &str) -> anyhow::Result<PrivateKeySigner> {
+    let value = std::env::var(name).map_err(|_| {
+        anyhow::anyhow!(
+            "`--send` signs with the private key in the environment variable `{name}`, which is not set\n\nhint: name another variable with `--private-key-env`"
+        )
+    })?;
+    value.trim().parse().map_err(|_| {
+        anyhow::anyhow!("the environment variable `{name}` does not hold a private key (64 hex digits)")
+    })
 }
 
 /// Reads the JSON ABI files named by `abi = "….json"` keys, relative to the config's folder.

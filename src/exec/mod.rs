@@ -1,7 +1,11 @@
 //! Running a [`Plan`] on a [`Chain`]: the scenario logic shared by every executor. It builds each
 //! transaction (linking, ABI encoding, alias resolution), asks the chain to execute it, checks
-//! `expect`, and records the result. The chains themselves are adapters: [`revm`] embeds the EVM.
+//! `expect`, and records the result. The chains themselves are adapters: [`revm`] embeds the EVM
+//! (over an empty state, or over a [`fork`] of a real chain), [`rpc`] drives a node; both talk
+//! to nodes through [`jsonrpc`].
 
+pub mod fork;
+pub mod jsonrpc;
 pub mod revm;
 pub mod rpc;
 

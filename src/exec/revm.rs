@@ -2,10 +2,10 @@
 //! layered over a read-only base state (a forked chain). No node, no network of its own.
 
 use alloy::primitives::{Address, B256, U256};
-use anyhow::{Context as _, anyhow};
+use anyhow::anyhow;
 use revm::context::{BlockEnv, CfgEnv, Context, TxEnv};
 use revm::context_interface::ContextTr;
-use revm::context_interface::result::{ExecutionResult, Output};
+use revm::context_interface::result::{EVMError, ExecutionResult, Output};
 use revm::database::{CacheDB, EmptyDB};
 use revm::database_interface::DatabaseRef;
 use revm::primitives::hardfork::SpecId;
@@ -73,6 +73,9 @@ where
                 cfg.chain_id = self.chain_id;
                 // Gas limits above the EIP-7825 cap are rejected from Osaka on; the caller picks
                 // a valid per-transaction limit, the block limit stays the block's.
+                // Nothing is signed here, so any address may send, a contract account included
+                // (a multisig on a fork), as when anvil impersonates one.
+                cfg.disable_eip3607 = true;
             })
             .modify_block_chained(|env: &mut BlockEnv| {
                 env.number = U256::from(block.number);
@@ -95,8 +98,7 @@ where
     fn begin_scenario(&mut self, balances: &[(Address, U256)]) -> anyhow::Result<()> {
         let mut db = CacheDB::new(self.base.clone());
         for (address, balance) in balances {
-            let mut info =
-                db.basic(*address).with_context(|| format!("loading account {address}"))?.unwrap_or_default();
+            let mut info = db.basic(*address)?.unwrap_or_default();
             info.balance = *balance;
             db.insert_account_info(*address, info);
         }
@@ -106,8 +108,7 @@ where
 
     fn execute(&mut self, request: &TxRequest) -> anyhow::Result<TxOutcome> {
         let evm = self.evm.as_mut().ok_or_else(|| anyhow!("no scenario was started"))?;
-        let nonce =
-            evm.ctx.db_mut().basic(request.from).context("loading the sender")?.map_or(0, |info| info.nonce);
+        let nonce = evm.ctx.db_mut().basic(request.from)?.map_or(0, |info| info.nonce);
         let mut tx = TxEnv::builder()
             .caller(request.from)
             .nonce(nonce)
@@ -121,8 +122,11 @@ where
             None => tx.create(),
         };
         let tx = tx.build().map_err(|error| anyhow!("invalid transaction: {error:?}"))?;
-        let result =
-            evm.transact_commit(tx).map_err(|error| anyhow!("the EVM rejected the transaction: {error}"))?;
+        let result = evm.transact_commit(tx).map_err(|error| match error {
+            // State that could not be loaded (a forked node that went away) keeps its own message.
+            EVMError::Database(error) => anyhow::Error::new(error),
+            other => anyhow!("the EVM rejected the transaction: {other}"),
+        })?;
         Ok(match result {
             ExecutionResult::Success { gas, output, .. } => {
                 let (output, created, code_size) = match output {

@@ -1,53 +1,151 @@
-//! The node executor: steps run as real transactions on a development node that unlocks the
-//! accounts it funds (anvil, Hardhat), and the gas is read from the receipts. Each scenario starts
-//! from a snapshot of the node's state, as with the embedded executor.
+//! The node executor: steps run on a node over JSON-RPC. What "run" means depends on the node,
+//! decided once when connecting:
+//!
+//! - **Development node** (anvil, Hardhat: `evm_snapshot` works): steps are real transactions
+//!   from the accounts the node unlocks, the gas is the receipt's, and each scenario starts from
+//!   a snapshot (`evm_snapshot`/`evm_revert`), with its balances set by `anvil_setBalance` or
+//!   `hardhat_setBalance`. [`GasMethod::Execution`].
+//! - **`--send`** (any node): real transactions signed locally with one key, receipts' gas. The
+//!   node's state is not reset between scenarios and balances cannot be set. [`GasMethod::Execution`].
+//! - **Any other node**: nothing is sent. Each step is simulated with `debug_traceCall` (the
+//!   call tracer's top frame reports the receipt's `gasUsed`) against the node's latest block,
+//!   with the scenario's earlier steps carried as state overrides: the `prestateTracer` in diff
+//!   mode gives each step's writes, which become overrides for the next step. [`GasMethod::Trace`].
+//! - **A node without `debug_traceCall`**: `eth_estimateGas`, an upper bound, and no state is
+//!   carried between steps, so a step that calls a contract deployed by an earlier step is an
+//!   error. [`GasMethod::Estimate`].
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
-use alloy::primitives::{Address, Bytes, U256};
-use alloy::providers::{Provider, ProviderBuilder, RootProvider};
+use alloy::consensus::{SignableTransaction, TxEip1559, TxEnvelope};
+use alloy::eips::Encodable2718;
+use alloy::primitives::{Address, B256, Bytes, TxKind, U256};
+use alloy::signers::SignerSync;
+use alloy::signers::local::PrivateKeySigner;
 use anyhow::{Context, anyhow, bail};
 use serde_json::{Value, json};
 
+use super::jsonrpc::{Call, RpcClient, RpcError};
 use super::{Chain, TxOutcome, TxRequest};
 use crate::core::report::GasMethod;
 
-/// How long to wait for a receipt before giving up.
-const RECEIPT_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long to wait for a receipt before giving up (real networks included).
+const RECEIPT_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Choices for the node executor.
+#[derive(Default)]
+pub struct NodeOptions {
+    /// Send real transactions signed with this key (`--send`).
+    pub signer: Option<PrivateKeySigner>,
+}
+
+/// How steps are executed on this node; see the module documentation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NodeMode {
+    Dev,
+    Send,
+    Trace,
+    Estimate,
+}
 
 pub struct RpcChain {
-    runtime: tokio::runtime::Runtime,
-    provider: RootProvider,
-    /// Shown in messages: credentials redacted.
-    display_url: String,
-    snapshot: Option<Value>,
+    client: RpcClient,
+    mode: Mode,
+    notes: Vec<String>,
+}
+
+enum Mode {
+    Dev {
+        snapshot: Option<Value>,
+    },
+    Send {
+        signer: PrivateKeySigner,
+        chain_id: u64,
+        nonce: u64,
+    },
+    /// The scenario's state so far, as overrides over the node's latest block.
+    Trace {
+        overrides: Overrides,
+    },
+    /// Balances only; and the addresses deployed so far, which do not exist for later steps.
+    Estimate {
+        overrides: Overrides,
+        created: BTreeSet<Address>,
+    },
 }
 
 impl RpcChain {
-    /// Connects to `url`. `display_url` is what messages show.
+    /// Connects to `url` and picks the mode by what the node offers. `display_url` is what
+    /// messages show.
     pub fn connect(url: &str, display_url: String) -> anyhow::Result<Self> {
-        let parsed = url.parse().map_err(|_| anyhow!("`{display_url}` is not a valid URL"))?;
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .context("failed to start the async runtime")?;
-        let provider =
-            ProviderBuilder::new().disable_recommended_fillers().connect_http(parsed).root().clone();
-        Ok(Self { runtime, provider, display_url, snapshot: None })
+        Self::connect_with(url, &display_url, NodeOptions::default())
     }
 
-    fn request(&self, method: &'static str, params: Value) -> anyhow::Result<Value> {
-        self.runtime
-            .block_on(self.provider.raw_request::<_, Value>(method.into(), params))
-            .with_context(|| format!("`{method}` on `{}` failed", self.display_url))
+    pub fn connect_with(url: &str, display_url: &str, options: NodeOptions) -> anyhow::Result<Self> {
+        let client = RpcClient::new(url, display_url)?;
+        let mut notes = Vec::new();
+        let mode = match options.signer {
+            Some(signer) => {
+                let chain_id = quantity_value(&client.call("eth_chainId", json!([]))?, "eth_chainId")?;
+                let nonce = quantity_value(
+                    &client.call("eth_getTransactionCount", json!([signer.address(), "pending"]))?,
+                    "eth_getTransactionCount",
+                )?;
+                notes.push(format!(
+                    "`--send`: steps are real transactions from `{}` on `{display_url}`; balances in scenarios are not set, and state is not reset between scenarios",
+                    signer.address().to_checksum(None)
+                ));
+                Mode::Send { signer, chain_id, nonce }
+            }
+            None => match client.call("evm_snapshot", json!([])) {
+                Ok(snapshot) => Mode::Dev { snapshot: Some(snapshot) },
+                Err(RpcError::Node { .. } | RpcError::Refused { .. }) => {
+                    let version = client
+                        .call("web3_clientVersion", json!([]))
+                        .ok()
+                        .and_then(|value| value.as_str().map(str::to_owned))
+                        .map(|version| format!(" ({version})"))
+                        .unwrap_or_default();
+                    if supports_trace(&client)? {
+                        notes.push(format!(
+                            "`{display_url}`{version} is not a development node: nothing is sent; each step is simulated with `debug_traceCall` on its latest block, over the scenario's earlier steps"
+                        ));
+                        Mode::Trace { overrides: Overrides::default() }
+                    } else {
+                        notes.push(format!(
+                            "`{display_url}`{version} is neither a development node nor offers `debug_traceCall`: gas is `eth_estimateGas`, an upper bound, and no state carries from one step to the next"
+                        ));
+                        Mode::Estimate { overrides: Overrides::default(), created: BTreeSet::new() }
+                    }
+                }
+                Err(error) => return Err(error.into()),
+            },
+        };
+        Ok(Self { client, mode, notes })
+    }
+
+    pub fn mode(&self) -> NodeMode {
+        match self.mode {
+            Mode::Dev { .. } => NodeMode::Dev,
+            Mode::Send { .. } => NodeMode::Send,
+            Mode::Trace { .. } => NodeMode::Trace,
+            Mode::Estimate { .. } => NodeMode::Estimate,
+        }
+    }
+
+    /// What the user should know about the mode, to show once.
+    pub fn take_notes(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.notes)
+    }
+
+    fn request(&self, method: &str, params: Value) -> anyhow::Result<Value> {
+        Ok(self.client.call(method, params)?)
     }
 
     /// The node's chain id.
     pub fn chain_id(&self) -> anyhow::Result<u64> {
-        self.runtime
-            .block_on(self.provider.get_chain_id())
-            .with_context(|| format!("`eth_chainId` on `{}` failed", self.display_url))
+        quantity_value(&self.request("eth_chainId", json!([]))?, "eth_chainId")
     }
 
     fn set_balance(&self, address: Address, balance: U256) -> anyhow::Result<()> {
@@ -72,48 +170,17 @@ impl RpcChain {
                 bail!(
                     "no receipt for transaction {hash} after {} s on `{}`",
                     RECEIPT_TIMEOUT.as_secs(),
-                    self.display_url
+                    self.client.display_url()
                 );
             }
             std::thread::sleep(pause);
             pause = (pause * 2).min(Duration::from_millis(100));
         }
     }
-}
 
-fn quantity(value: &Value, field: &str) -> anyhow::Result<u64> {
-    let text = value.get(field).and_then(Value::as_str).ok_or_else(|| anyhow!("receipt has no `{field}`"))?;
-    u64::from_str_radix(text.trim_start_matches("0x"), 16)
-        .map_err(|_| anyhow!("receipt `{field}` is not a quantity: `{text}`"))
-}
-
-impl Chain for RpcChain {
-    fn begin_scenario(&mut self, balances: &[(Address, U256)]) -> anyhow::Result<()> {
-        if let Some(snapshot) = self.snapshot.take() {
-            let reverted = self.request("evm_revert", json!([snapshot]))?;
-            if reverted != Value::Bool(true) {
-                bail!("`evm_revert` on `{}` did not restore the snapshot", self.display_url);
-            }
-        }
-        self.snapshot = Some(self.request("evm_snapshot", json!([]))?);
-        for (address, balance) in balances {
-            self.set_balance(*address, *balance)?;
-        }
-        Ok(())
-    }
-
-    fn execute(&mut self, tx: &TxRequest) -> anyhow::Result<TxOutcome> {
-        let mut request = json!({
-            "from": tx.from,
-            "value": format!("{:#x}", tx.value),
-            "input": tx.input,
-            "gas": format!("{:#x}", tx.gas_limit),
-        });
-        if let Some(to) = tx.to {
-            request["to"] = json!(to);
-        }
-        let hash = self.request("eth_sendTransaction", json!([request.clone()]))?;
-        let receipt = self.receipt(&hash)?;
+    /// The outcome of a mined transaction, from its receipt.
+    fn mined(&self, hash: &Value, request: &Value) -> anyhow::Result<TxOutcome> {
+        let receipt = self.receipt(hash)?;
         let gas_used = quantity(&receipt, "gasUsed")?;
         let success = quantity(&receipt, "status")? == 1;
         let created =
@@ -132,9 +199,9 @@ impl Chain for RpcChain {
         } else {
             // Receipts carry no revert data: replay the call on the state before the block.
             let block = quantity(&receipt, "blockNumber")?.saturating_sub(1);
-            let data = match self.request("eth_call", json!([request, format!("{block:#x}")])) {
+            let data = match self.client.call("eth_call", json!([request, format!("{block:#x}")])) {
                 Ok(_) => Bytes::new(),
-                Err(error) => revert_data(&error).unwrap_or_default(),
+                Err(error) => error.revert_data().unwrap_or_default(),
             };
             (data, None)
         };
@@ -147,18 +214,362 @@ impl Chain for RpcChain {
             method: GasMethod::Execution,
         })
     }
+
+    fn send_signed(&mut self, tx: &TxRequest) -> anyhow::Result<TxOutcome> {
+        let Mode::Send { signer, chain_id, nonce } = &self.mode else { bail!("not in send mode") };
+        if tx.from != signer.address() {
+            bail!(
+                "the step sends from `{}`, but `--send` signs for `{}` only\n\nhint: set `from = \"{}\"` on the steps, or use a development node",
+                tx.from.to_checksum(None),
+                signer.address().to_checksum(None),
+                signer.address().to_checksum(None)
+            );
+        }
+        let request = call_object(tx);
+        let latest = self.request("eth_getBlockByNumber", json!(["latest", false]))?;
+        let base_fee = latest
+            .get("baseFeePerGas")
+            .and_then(Value::as_str)
+            .map_or(Ok(0), |_| quantity(&latest, "baseFeePerGas"))?;
+        let tip = match self.client.call("eth_maxPriorityFeePerGas", json!([])) {
+            Ok(value) => quantity_value(&value, "eth_maxPriorityFeePerGas")?,
+            Err(_) => 1_000_000_000,
+        };
+        // The limit only has to be enough: the estimate with a margin spares the sender's
+        // balance a reservation for the whole block. A reverting step keeps the step's limit.
+        let mut estimate_request = request.clone();
+        estimate_request.as_object_mut().map(|object| object.remove("gas"));
+        let gas_limit = match self.client.call("eth_estimateGas", json!([estimate_request])) {
+            Ok(value) => (quantity_value(&value, "eth_estimateGas")?.saturating_mul(5) / 4).min(tx.gas_limit),
+            Err(_) => tx.gas_limit,
+        };
+        let unsigned = TxEip1559 {
+            chain_id: *chain_id,
+            nonce: *nonce,
+            gas_limit,
+            max_fee_per_gas: u128::from(base_fee) * 2 + u128::from(tip),
+            max_priority_fee_per_gas: u128::from(tip),
+            to: tx.to.map_or(TxKind::Create, TxKind::Call),
+            value: tx.value,
+            access_list: Default::default(),
+            input: tx.input.clone(),
+        };
+        let signature = signer
+            .sign_hash_sync(&unsigned.signature_hash())
+            .map_err(|error| anyhow!("failed to sign the transaction: {error}"))?;
+        let raw = TxEnvelope::from(unsigned.into_signed(signature)).encoded_2718();
+        let hash = self.request("eth_sendRawTransaction", json!([Bytes::from(raw)]))?;
+        if let Mode::Send { nonce, .. } = &mut self.mode {
+            *nonce += 1;
+        }
+        self.mined(&hash, &request)
+    }
+
+    fn trace(&mut self, tx: &TxRequest) -> anyhow::Result<TxOutcome> {
+        let Mode::Trace { overrides } = &mut self.mode else { bail!("not in trace mode") };
+        let request = call_object(tx);
+        let options = |tracer: Value| {
+            let mut options = tracer;
+            options["stateOverrides"] = overrides.to_json();
+            json!([request, "latest", options])
+        };
+        let calls = [
+            Call::new("debug_traceCall", options(json!({"tracer": "callTracer"}))),
+            Call::new(
+                "debug_traceCall",
+                options(json!({"tracer": "prestateTracer", "tracerConfig": {"diffMode": true}})),
+            ),
+        ];
+        let mut results = self.client.call_many(&calls)?.into_iter();
+        let (Some(frame), Some(diff)) = (results.next(), results.next()) else {
+            bail!("`debug_traceCall` on `{}` gave no answer", self.client.display_url());
+        };
+        let (frame, diff) = (frame?, diff?);
+        let gas_used = quantity(&frame, "gasUsed").context("the call tracer's top frame")?;
+        let success = frame.get("error").is_none_or(Value::is_null);
+        let output: Bytes =
+            frame.get("output").and_then(|o| serde_json::from_value(o.clone()).ok()).unwrap_or_default();
+        let created = (success && tx.to.is_none())
+            .then(|| frame.get("to").and_then(|to| serde_json::from_value::<Address>(to.clone()).ok()))
+            .flatten();
+        overrides.apply_diff(&diff).context("the prestate tracer's diff")?;
+        let code_size = created.map(|address| overrides.code_len(address).unwrap_or(output.len()) as u64);
+        Ok(TxOutcome {
+            gas_used,
+            success,
+            output: if success { Bytes::new() } else { output },
+            created,
+            code_size,
+            method: GasMethod::Trace,
+        })
+    }
+
+    fn estimate(&mut self, tx: &TxRequest) -> anyhow::Result<TxOutcome> {
+        let display_url = self.client.display_url().to_owned();
+        let Mode::Estimate { overrides, created } = &self.mode else { bail!("not in estimate mode") };
+        if let Some(to) = tx.to.filter(|to| created.contains(to)) {
+            bail!(
+                "the step calls `{}`, deployed by an earlier step, but `{display_url}` cannot carry state from one step to the next (it offers no `debug_traceCall`)\n\nhint: profile against a node with `debug_traceCall` or a development node, or pass `--send`",
+                to.to_checksum(None)
+            );
+        }
+        let request = call_object(tx);
+        let params = json!([request, "latest", overrides.to_json()]);
+        let gas_used = match self.client.call("eth_estimateGas", params) {
+            Ok(value) => quantity_value(&value, "eth_estimateGas")?,
+            Err(error) if error.revert_data().is_some() || error.to_string().contains("revert") => {
+                bail!(
+                    "the transaction reverts, and `eth_estimateGas` gives no gas for a reverting transaction\n\nhint: profile against a node with `debug_traceCall` or a development node, or pass `--send`"
+                );
+            }
+            Err(error) => return Err(error.into()),
+        };
+        let (created_address, code_size) = match tx.to {
+            Some(_) => (None, None),
+            None => {
+                // Nothing is deployed, so the address is where the deployment would land now.
+                let nonce = match overrides.nonce(tx.from) {
+                    Some(nonce) => nonce,
+                    None => quantity_value(
+                        &self.request("eth_getTransactionCount", json!([tx.from, "latest"]))?,
+                        "eth_getTransactionCount",
+                    )?,
+                };
+                let code = self.request("eth_call", json!([request, "latest", overrides.to_json()]))?;
+                let code: Bytes = serde_json::from_value(code).unwrap_or_default();
+                (Some(tx.from.create(nonce)), Some(code.len() as u64))
+            }
+        };
+        if let (Mode::Estimate { created, .. }, Some(address)) = (&mut self.mode, created_address) {
+            created.insert(address);
+        }
+        Ok(TxOutcome {
+            gas_used,
+            success: true,
+            output: Bytes::new(),
+            created: created_address,
+            code_size,
+            method: GasMethod::Estimate,
+        })
+    }
 }
 
-/// Digs the revert data out of a JSON-RPC error (`error.data`).
-fn revert_data(error: &anyhow::Error) -> Option<Bytes> {
-    for cause in error.chain() {
-        if let Some(alloy::transports::RpcError::ErrorResp(payload)) =
-            cause.downcast_ref::<alloy::transports::TransportError>()
-        {
-            let data = payload.data.as_ref()?;
-            let text: String = serde_json::from_str(data.get()).ok()?;
-            return text.parse().ok();
+/// Is `debug_traceCall` with the call tracer offered? Probed with an empty call.
+fn supports_trace(client: &RpcClient) -> anyhow::Result<bool> {
+    let probe = json!([{"from": Address::ZERO, "to": Address::ZERO}, "latest", {"tracer": "callTracer"}]);
+    match client.call("debug_traceCall", probe) {
+        Ok(_) => Ok(true),
+        Err(RpcError::Node { .. } | RpcError::Refused { .. }) => Ok(false),
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// A transaction as the `eth_call` family takes it.
+fn call_object(tx: &TxRequest) -> Value {
+    let mut request = json!({
+        "from": tx.from,
+        "value": format!("{:#x}", tx.value),
+        "input": tx.input,
+        "gas": format!("{:#x}", tx.gas_limit),
+    });
+    if let Some(to) = tx.to {
+        request["to"] = json!(to);
+    }
+    request
+}
+
+fn quantity(value: &Value, field: &str) -> anyhow::Result<u64> {
+    let found = value.get(field).ok_or_else(|| anyhow!("no `{field}` in the node's answer"))?;
+    quantity_value(found, field)
+}
+
+fn quantity_value(value: &Value, what: &str) -> anyhow::Result<u64> {
+    let text = value.as_str().ok_or_else(|| anyhow!("`{what}` is not a quantity: `{value}`"))?;
+    u64::from_str_radix(text.trim_start_matches("0x"), 16)
+        .map_err(|_| anyhow!("`{what}` is not a quantity: `{text}`"))
+}
+
+impl Chain for RpcChain {
+    fn begin_scenario(&mut self, balances: &[(Address, U256)]) -> anyhow::Result<()> {
+        match &mut self.mode {
+            Mode::Dev { snapshot } => {
+                let previous = snapshot.take();
+                if let Some(previous) = previous {
+                    let reverted = self.request("evm_revert", json!([previous]))?;
+                    if reverted != Value::Bool(true) {
+                        bail!("`evm_revert` on `{}` did not restore the snapshot", self.client.display_url());
+                    }
+                }
+                let taken = self.request("evm_snapshot", json!([]))?;
+                if let Mode::Dev { snapshot } = &mut self.mode {
+                    *snapshot = Some(taken);
+                }
+                for (address, balance) in balances {
+                    self.set_balance(*address, *balance)?;
+                }
+            }
+            Mode::Send { .. } => {}
+            Mode::Trace { overrides } => *overrides = Overrides::with_balances(balances),
+            Mode::Estimate { overrides, created } => {
+                *overrides = Overrides::with_balances(balances);
+                created.clear();
+            }
+        }
+        Ok(())
+    }
+
+    fn execute(&mut self, tx: &TxRequest) -> anyhow::Result<TxOutcome> {
+        match self.mode {
+            Mode::Dev { .. } => {
+                let request = call_object(tx);
+                let hash = self.request("eth_sendTransaction", json!([request.clone()]))?;
+                self.mined(&hash, &request)
+            }
+            Mode::Send { .. } => self.send_signed(tx),
+            Mode::Trace { .. } => self.trace(tx),
+            Mode::Estimate { .. } => self.estimate(tx),
         }
     }
-    None
+}
+
+/// State overrides (the `stateOverrides` of `debug_traceCall`, the third parameter of
+/// `eth_estimateGas`): per account, fields that replace the node's.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Overrides {
+    accounts: BTreeMap<Address, AccountOverride>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct AccountOverride {
+    balance: Option<U256>,
+    nonce: Option<u64>,
+    code: Option<Bytes>,
+    /// Slots that replace the node's; the others keep the node's values.
+    storage: BTreeMap<B256, B256>,
+}
+
+impl Overrides {
+    fn with_balances(balances: &[(Address, U256)]) -> Self {
+        let accounts = balances
+            .iter()
+            .map(|(address, balance)| {
+                (*address, AccountOverride { balance: Some(*balance), ..Default::default() })
+            })
+            .collect();
+        Self { accounts }
+    }
+
+    fn nonce(&self, address: Address) -> Option<u64> {
+        self.accounts.get(&address).and_then(|account| account.nonce)
+    }
+
+    fn code_len(&self, address: Address) -> Option<usize> {
+        self.accounts.get(&address).and_then(|account| account.code.as_ref()).map(|code| code.len())
+    }
+
+    fn to_json(&self) -> Value {
+        let mut object = serde_json::Map::new();
+        for (address, account) in &self.accounts {
+            let mut entry = serde_json::Map::new();
+            if let Some(balance) = account.balance {
+                entry.insert("balance".into(), json!(format!("{balance:#x}")));
+            }
+            if let Some(nonce) = account.nonce {
+                entry.insert("nonce".into(), json!(format!("{nonce:#x}")));
+            }
+            if let Some(code) = &account.code {
+                entry.insert("code".into(), json!(code));
+            }
+            if !account.storage.is_empty() {
+                entry.insert("stateDiff".into(), json!(account.storage));
+            }
+            object.insert(address.to_checksum(None), Value::Object(entry));
+        }
+        Value::Object(object)
+    }
+
+    /// Folds a `prestateTracer` diff (`{"pre": …, "post": …}`) in. In diff mode, `post` holds
+    /// only what changed, and a slot that was cleared is in `pre` and missing from `post`.
+    fn apply_diff(&mut self, diff: &Value) -> anyhow::Result<()> {
+        let empty = serde_json::Map::new();
+        let post = diff.get("post").and_then(Value::as_object).unwrap_or(&empty);
+        let pre = diff.get("pre").and_then(Value::as_object).unwrap_or(&empty);
+        for (address, after) in post {
+            let address: Address = address.parse().map_err(|_| anyhow!("`{address}` is not an address"))?;
+            let account = self.accounts.entry(address).or_default();
+            if let Some(balance) = after.get("balance") {
+                account.balance = Some(
+                    serde_json::from_value(balance.clone())
+                        .map_err(|_| anyhow!("bad balance `{balance}`"))?,
+                );
+            }
+            if let Some(nonce) = after.get("nonce") {
+                account.nonce = Some(nonce.as_u64().map_or_else(|| quantity_value(nonce, "nonce"), Ok)?);
+            }
+            if let Some(code) = after.get("code") {
+                account.code =
+                    Some(serde_json::from_value(code.clone()).map_err(|_| anyhow!("bad code `{code}`"))?);
+            }
+            if let Some(storage) = after.get("storage").and_then(Value::as_object) {
+                for (slot, value) in storage {
+                    account
+                        .storage
+                        .insert(parse_word(slot)?, parse_word(value.as_str().unwrap_or_default())?);
+                }
+            }
+        }
+        for (address, before) in pre {
+            let Some(storage) = before.get("storage").and_then(Value::as_object) else { continue };
+            let after = post.get(address).and_then(|after| after.get("storage")).and_then(Value::as_object);
+            let address: Address = address.parse().map_err(|_| anyhow!("`{address}` is not an address"))?;
+            for slot in storage.keys() {
+                if after.is_none_or(|after| !after.contains_key(slot)) {
+                    self.accounts.entry(address).or_default().storage.insert(parse_word(slot)?, B256::ZERO);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn parse_word(text: &str) -> anyhow::Result<B256> {
+    let digits = text.strip_prefix("0x").ok_or_else(|| anyhow!("`{text}` is not a hex word"))?;
+    let value = U256::from_str_radix(if digits.is_empty() { "0" } else { digits }, 16)
+        .map_err(|_| anyhow!("`{text}` is not a hex word"))?;
+    Ok(B256::from(value))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prestate_diffs_become_overrides() {
+        let mut overrides = Overrides::with_balances(&[(Address::repeat_byte(1), U256::from(10))]);
+        // Shaped like anvil's answer: slot 1 written, slot 2 cleared, the sender's nonce bumped.
+        let diff = json!({
+            "post": {
+                "0x2222222222222222222222222222222222222222": {"storage": {"0x0000000000000000000000000000000000000000000000000000000000000001": "0x0000000000000000000000000000000000000000000000000000000000000001"}},
+                "0x0101010101010101010101010101010101010101": {"nonce": 6}
+            },
+            "pre": {
+                "0x2222222222222222222222222222222222222222": {"balance": "0x0", "code": "0x6000", "storage": {"0x0000000000000000000000000000000000000000000000000000000000000002": "0x0000000000000000000000000000000000000000000000000000000000000007"}},
+                "0x0101010101010101010101010101010101010101": {"balance": "0xa", "nonce": 5}
+            }
+        });
+        overrides.apply_diff(&diff).unwrap();
+        let json = overrides.to_json();
+        let contract = &json["0x2222222222222222222222222222222222222222"];
+        assert_eq!(
+            contract["stateDiff"],
+            json!({
+                "0x0000000000000000000000000000000000000000000000000000000000000001": "0x0000000000000000000000000000000000000000000000000000000000000001",
+                "0x0000000000000000000000000000000000000000000000000000000000000002": "0x0000000000000000000000000000000000000000000000000000000000000000"
+            })
+        );
+        assert!(contract.get("code").is_none(), "code that did not change is not overridden");
+        let sender = &json["0x0101010101010101010101010101010101010101"];
+        assert_eq!(sender["nonce"], "0x6");
+        assert_eq!(sender["balance"], "0xa");
+    }
 }
