@@ -71,8 +71,8 @@ pub enum RpcError {
     #[error("failed to start the async runtime")]
     Runtime(#[source] std::io::Error),
     /// The node could not be reached, or kept answering with a retryable failure.
-    #[error("`{method}` on `{url}` failed after {attempts} attempt(s): {reason}")]
-    Unavailable { method: String, url: String, attempts: u32, reason: String },
+    #[error("`{method}`{} on `{url}` failed after {attempts} attempt(s): {reason}", batch_note(*batch))]
+    Unavailable { method: String, batch: usize, url: String, attempts: u32, reason: String },
     /// The HTTP server refused the request for good (a 4xx other than 429).
     #[error("`{method}` on `{url}` was refused: {reason}")]
     Refused { method: String, url: String, reason: String },
@@ -256,6 +256,7 @@ impl RpcClient {
                     if attempt >= self.policy.attempts {
                         return Err(RpcError::Unavailable {
                             method: call.method.clone(),
+                            batch: 1,
                             url: self.display_url.clone(),
                             attempts: attempt,
                             reason,
@@ -278,7 +279,6 @@ impl RpcClient {
             .map(|(id, call)| json!({"jsonrpc": "2.0", "id": id, "method": call.method, "params": call.params}))
             .collect();
         let body = Value::Array(body);
-        let describe = || format!("{} (a batch of {} calls)", calls[0].method, calls.len());
         let mut attempt = 1;
         let responses = loop {
             match self.post(&body).await {
@@ -291,7 +291,8 @@ impl RpcClient {
                 Err(Failure::Retry { reason, after }) => {
                     if attempt >= self.policy.attempts {
                         return Err(RpcError::Unavailable {
-                            method: describe(),
+                            method: calls[0].method.clone(),
+                            batch: calls.len(),
                             url: self.display_url.clone(),
                             attempts: attempt,
                             reason,
@@ -402,6 +403,10 @@ impl RpcClient {
             reason: reason.to_owned(),
         }
     }
+}
+
+fn batch_note(calls: usize) -> String {
+    if calls > 1 { format!(" (in a batch of {calls} calls)") } else { String::new() }
 }
 
 fn error_message(error: &Value) -> String {

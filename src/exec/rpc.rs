@@ -56,8 +56,12 @@ pub struct RpcChain {
 }
 
 enum Mode {
+    /// `unlocked`: the accounts the node signs for; `impersonated`: others it was told to accept
+    /// transactions from, this scenario.
     Dev {
         snapshot: Option<Value>,
+        unlocked: BTreeSet<Address>,
+        impersonated: BTreeSet<Address>,
     },
     Send {
         signer: PrivateKeySigner,
@@ -99,7 +103,11 @@ impl RpcChain {
                 Mode::Send { signer, chain_id, nonce }
             }
             None => match client.call("evm_snapshot", json!([])) {
-                Ok(snapshot) => Mode::Dev { snapshot: Some(snapshot) },
+                Ok(snapshot) => {
+                    let unlocked = client.call("eth_accounts", json!([]))?;
+                    let unlocked = serde_json::from_value(unlocked).unwrap_or_default();
+                    Mode::Dev { snapshot: Some(snapshot), unlocked, impersonated: BTreeSet::new() }
+                }
                 Err(RpcError::Node { .. } | RpcError::Refused { .. }) => {
                     let version = client
                         .call("web3_clientVersion", json!([]))
@@ -156,6 +164,26 @@ impl RpcChain {
                 "the node can set neither `anvil_setBalance` nor `hardhat_setBalance`; the rpc executor needs a development node",
             ),
         }
+    }
+
+    /// Lets a development node accept transactions from `from` without its key (any address on a
+    /// fork: a whale, a multisig).
+    fn impersonate(&mut self, from: Address) -> anyhow::Result<()> {
+        let Mode::Dev { unlocked, impersonated, .. } = &self.mode else { return Ok(()) };
+        if unlocked.contains(&from) || impersonated.contains(&from) {
+            return Ok(());
+        }
+        let params = json!([from]);
+        if self.request("anvil_impersonateAccount", params.clone()).is_err() {
+            self.request("hardhat_impersonateAccount", params).context(format!(
+                "`{}` is not an account the node unlocks, and it can impersonate neither with `anvil_impersonateAccount` nor with `hardhat_impersonateAccount`",
+                from.to_checksum(None)
+            ))?;
+        }
+        if let Mode::Dev { impersonated, .. } = &mut self.mode {
+            impersonated.insert(from);
+        }
+        Ok(())
     }
 
     fn receipt(&self, hash: &Value) -> anyhow::Result<Value> {
@@ -392,7 +420,8 @@ fn quantity_value(value: &Value, what: &str) -> anyhow::Result<u64> {
 impl Chain for RpcChain {
     fn begin_scenario(&mut self, balances: &[(Address, U256)]) -> anyhow::Result<()> {
         match &mut self.mode {
-            Mode::Dev { snapshot } => {
+            Mode::Dev { snapshot, impersonated, .. } => {
+                impersonated.clear();
                 let previous = snapshot.take();
                 if let Some(previous) = previous {
                     let reverted = self.request("evm_revert", json!([previous]))?;
@@ -401,7 +430,7 @@ impl Chain for RpcChain {
                     }
                 }
                 let taken = self.request("evm_snapshot", json!([]))?;
-                if let Mode::Dev { snapshot } = &mut self.mode {
+                if let Mode::Dev { snapshot, .. } = &mut self.mode {
                     *snapshot = Some(taken);
                 }
                 for (address, balance) in balances {
@@ -421,6 +450,7 @@ impl Chain for RpcChain {
     fn execute(&mut self, tx: &TxRequest) -> anyhow::Result<TxOutcome> {
         match self.mode {
             Mode::Dev { .. } => {
+                self.impersonate(tx.from)?;
                 let request = call_object(tx);
                 let hash = self.request("eth_sendTransaction", json!([request.clone()]))?;
                 self.mined(&hash, &request)

@@ -1,0 +1,489 @@
+//! Fork mode through the real binary. A real anvil plays the testnet: contracts are deployed on it
+//! and their state is changed by a history of transactions; gasguard then forks it at a chosen
+//! block and runs scenarios that call those contracts by address and deploy new ones next to
+//! them. The reference is anvil itself forking the same node at the same block.
+
+mod support;
+
+use std::path::Path;
+
+use alloy::dyn_abi::DynSolValue;
+use alloy::primitives::{Address, U256, keccak256};
+use serde_json::{Value, json};
+use support::proxy::{Behaviour, Proxy};
+use support::{Anvil, fixture, free_port, gasguard, gasguard_with_env, rpc_call, stderr, stdout};
+
+const ALICE: &str = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
+const BOB: &str = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
+const CAROL: &str = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC";
+const ETHER: u128 = 1_000_000_000_000_000_000;
+
+/// The node playing the testnet, with the contracts its history deployed.
+struct Testnet {
+    node: Anvil,
+    token: Address,
+    counter: Address,
+    router: Address,
+    store: Address,
+    vault: Address,
+    /// The block the scenarios fork: the end of the history.
+    block: u64,
+}
+
+/// The init code of a contract from the committed solc artifacts.
+fn init_code(name: &str) -> Vec<u8> {
+    let output: Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("artifacts/solc/output.json")).unwrap())
+            .unwrap();
+    let contract = output["contracts"]
+        .as_object()
+        .unwrap()
+        .values()
+        .find_map(|file| file.get(name))
+        .unwrap_or_else(|| panic!("no contract {name} in the artifacts"));
+    alloy::primitives::hex::decode(contract["evm"]["bytecode"]["object"].as_str().unwrap()).unwrap()
+}
+
+fn calldata(signature: &str, args: Vec<DynSolValue>) -> Vec<u8> {
+    let mut data = keccak256(signature)[..4].to_vec();
+    data.extend(DynSolValue::Tuple(args).abi_encode_params());
+    data
+}
+
+fn address(text: &str) -> DynSolValue {
+    DynSolValue::Address(text.parse().unwrap())
+}
+
+fn uint(value: u128) -> DynSolValue {
+    DynSolValue::Uint(U256::from(value), 256)
+}
+
+/// Sends a transaction from an unlocked account and returns its receipt (anvil mines at once).
+fn send(node: &str, from: &str, to: Option<Address>, data: &[u8], value: u128) -> Value {
+    let mut request = json!({"from": from, "input": format!("0x{}", alloy::primitives::hex::encode(data)), "value": format!("{value:#x}")});
+    if let Some(to) = to {
+        request["to"] = json!(to);
+    }
+    let hash = rpc_call(node, "eth_sendTransaction", &json!([request]).to_string()).expect("send");
+    let started = std::time::Instant::now();
+    let receipt = loop {
+        let receipt =
+            rpc_call(node, "eth_getTransactionReceipt", &json!([hash]).to_string()).expect("receipt");
+        if !receipt.is_null() || started.elapsed() > std::time::Duration::from_secs(20) {
+            break receipt;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert_eq!(receipt["status"], "0x1", "history transaction failed: {receipt}");
+    receipt
+}
+
+fn deploy(node: &str, name: &str, args: Vec<DynSolValue>) -> Address {
+    let mut code = init_code(name);
+    if !args.is_empty() {
+        code.extend(DynSolValue::Tuple(args).abi_encode_params());
+    }
+    let receipt = send(node, ALICE, None, &code, 0);
+    receipt["contractAddress"].as_str().unwrap().parse().unwrap()
+}
+
+fn block_number(node: &str) -> u64 {
+    let number = rpc_call(node, "eth_blockNumber", "[]").unwrap();
+    u64::from_str_radix(number.as_str().unwrap().trim_start_matches("0x"), 16).unwrap()
+}
+
+/// Starts a node and plays a history on it: five contracts deployed, tokens moved, a counter
+/// incremented, storage slots written, ether deposited.
+fn testnet() -> Testnet {
+    let node = Anvil::start(&["--hardfork", "prague"]);
+    let url = node.url();
+    let token = deploy(
+        &url,
+        "Token",
+        vec![DynSolValue::String("Gas".into()), DynSolValue::String("GAS".into()), uint(1_000_000)],
+    );
+    let counter = deploy(&url, "Counter", vec![]);
+    let router = deploy(&url, "Router", vec![DynSolValue::Address(counter)]);
+    let store = deploy(&url, "SlotStore", vec![]);
+    let vault = deploy(&url, "Vault", vec![]);
+    send(&url, ALICE, Some(token), &calldata("transfer(address,uint256)", vec![address(BOB), uint(1000)]), 0);
+    for _ in 0..3 {
+        send(&url, BOB, Some(counter), &calldata("increment()", vec![]), 0);
+    }
+    send(&url, ALICE, Some(store), &calldata("set(uint256,uint256)", vec![uint(1), uint(42)]), 0);
+    send(&url, ALICE, Some(store), &calldata("set(uint256,uint256)", vec![uint(2), uint(7)]), 0);
+    send(&url, BOB, Some(vault), &calldata("deposit()", vec![]), ETHER);
+    let block = block_number(&url);
+    Testnet { node, token, counter, router, store, vault, block }
+}
+
+impl Testnet {
+    /// Transactions after the forked block that change what the scenarios read.
+    fn continue_history(&self) {
+        let url = self.node.url();
+        send(&url, BOB, Some(self.counter), &calldata("increment()", vec![]), 0);
+        send(&url, ALICE, Some(self.store), &calldata("clear(uint256)", vec![uint(1)]), 0);
+        send(
+            &url,
+            BOB,
+            Some(self.token),
+            &calldata("transfer(address,uint256)", vec![address(CAROL), uint(500)]),
+            0,
+        );
+        assert!(block_number(&url) > self.block);
+    }
+
+    /// A config forking `url` at `block` (the latest when `None`), caching in `cache`.
+    fn config(&self, url: &str, block: Option<u64>, cache: &str) -> String {
+        let block = block.map(|block| format!("fork_block = {block}\n")).unwrap_or_default();
+        format!(
+            r#"artifacts = {artifacts:?}
+[evm]
+spec = "prague"
+fork_url = "{url}"
+{block}cache_dir = "{cache}"
+
+[accounts]
+whale = "0x00000000000000000000000000000000000A11CE"
+
+# The contracts the history deployed, called where they live.
+[[scenario]]
+name = "deployed"
+fund = {{ whale = "5 ether" }}
+
+# bob received tokens in the history; carol holds none yet.
+[[scenario.step]]
+call = "{token}"
+abi = "Token"
+function = "transfer(address,uint256)"
+args = ["carol", "10"]
+from = "bob"
+repeat = 2
+
+# An account the chain never saw (funded here) holds no tokens: InsufficientBalance(0, 1).
+[[scenario.step]]
+call = "{token}"
+abi = "Token"
+function = "transfer(address,uint256)"
+args = ["dave", "1"]
+from = "whale"
+expect = "revert"
+
+# The history incremented it three times: non-zero to non-zero.
+[[scenario.step]]
+call = "{counter}"
+abi = "Counter"
+function = "increment()"
+from = "whale"
+
+[[scenario.step]]
+call = "{router}"
+abi = "Router"
+function = "bump(uint256)"
+args = ["2"]
+from = "carol"
+
+# Clearing a slot the history wrote earns a refund.
+[[scenario.step]]
+call = "{store}"
+abi = "SlotStore"
+function = "clear(uint256)"
+args = ["1"]
+
+[[scenario.step]]
+call = "{store}"
+abi = "SlotStore"
+function = "set(uint256,uint256)"
+args = ["2", "8"]
+
+# alice owns the vault; bob's deposit is in it.
+[[scenario.step]]
+call = "{vault}"
+abi = "Vault"
+function = "withdraw(uint256)"
+args = ["500000000000000000"]
+
+[[scenario.step]]
+call = "{vault}"
+abi = "Vault"
+function = "deposit()"
+value = "1 ether"
+from = "whale"
+
+# New contracts next to the deployed ones.
+[[scenario]]
+name = "next to them"
+
+[[scenario.step]]
+deploy = "Router"
+as = "router2"
+args = ["{counter}"]
+from = "carol"
+
+[[scenario.step]]
+call = "router2"
+function = "bump(uint256)"
+args = ["1"]
+from = "carol"
+
+[[scenario.step]]
+deploy = "Token"
+as = "fresh"
+args = ["Fresh", "FRS", "500"]
+from = "dave"
+
+[[scenario.step]]
+call = "fresh"
+function = "transfer(address,uint256)"
+args = ["{token}", "5"]
+from = "dave"
+
+[[scenario.step]]
+call = "{token}"
+abi = "Token"
+function = "transfer(address,uint256)"
+args = ["carol", "1"]
+from = "bob"
+"#,
+            artifacts = fixture("artifacts/solc/output.json").to_str().unwrap(),
+            token = self.token,
+            counter = self.counter,
+            router = self.router,
+            store = self.store,
+            vault = self.vault,
+        )
+    }
+}
+
+/// Runs `gasguard run` on `config` in `dir`; returns the report's bytes and stderr.
+fn run(dir: &Path, config: &str, extra: &[&str]) -> (Vec<u8>, String) {
+    run_with_env(dir, config, extra, &[])
+}
+
+fn run_with_env(dir: &Path, config: &str, extra: &[&str], env: &[(&str, &str)]) -> (Vec<u8>, String) {
+    std::fs::write(dir.join("gasguard.toml"), config).unwrap();
+    let _ = std::fs::remove_file(dir.join("report.json"));
+    let mut args = vec!["run", "--config", "gasguard.toml", "--out", "report.json"];
+    args.extend_from_slice(extra);
+    let output = gasguard_with_env(dir, &args, env);
+    assert_eq!(output.status.code(), Some(0), "gasguard run failed:\n{}", stderr(&output));
+    (std::fs::read(dir.join("report.json")).unwrap(), stderr(&output))
+}
+
+fn calls(report: &[u8]) -> Vec<Value> {
+    let report: Value = serde_json::from_slice(report).unwrap();
+    report["calls"].as_array().unwrap().clone()
+}
+
+fn cache_files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .map(|entries| entries.filter_map(|entry| Some(entry.ok()?.path())).collect())
+        .unwrap_or_default();
+    files.sort();
+    files
+}
+
+/// Every transaction costs in the forked embedded EVM exactly what anvil, forking the same node at
+/// the same block, puts in its receipts: calls into the deployed contracts (warm and cold slots,
+/// refunds, reverts) and the contracts deployed next to them.
+#[test]
+fn fork_gas_equals_anvil_fork_receipts() {
+    let testnet = testnet();
+    let dir = tempfile::tempdir().unwrap();
+    let config = testnet.config(&testnet.node.url(), Some(testnet.block), "cache");
+    let (forked, messages) = run(dir.path(), &config, &[]);
+    assert!(messages.contains(&format!("at block {}", testnet.block)), "{messages}");
+
+    let reference = Anvil::start(&[
+        "--hardfork",
+        "prague",
+        "--fork-url",
+        &testnet.node.url(),
+        "--fork-block-number",
+        &testnet.block.to_string(),
+    ]);
+    let (replayed, _) = run(dir.path(), &config, &["--executor", "rpc", "--rpc-url", &reference.url()]);
+
+    let ours = calls(&forked);
+    let theirs = calls(&replayed);
+    assert_eq!(ours.len(), 14, "every step ran");
+    assert_eq!(ours.len(), theirs.len());
+    for (index, (ours, theirs)) in ours.iter().zip(&theirs).enumerate() {
+        let label = format!("call {index}: {} step {} {}", ours["scenario"], ours["step"], ours["function"]);
+        for field in ["gas_used", "status", "to", "from", "contract", "function", "revert"] {
+            assert_eq!(ours[field], theirs[field], "{label}: `{field}` differs from anvil's receipt");
+        }
+        assert_eq!(ours["method"], "execution");
+    }
+    let report: Value = serde_json::from_slice(&forked).unwrap();
+    assert_eq!(report["evm"]["fork_block"], testnet.block);
+    assert_eq!(report["evm"]["chain_id"], 31337);
+    // The history is visible: the refund for clearing slot 1 (written at the fork) shows.
+    let clear = ours.iter().find(|call| call["function"] == "clear(uint256)").unwrap();
+    assert!(clear["gas_used"].as_u64().unwrap() < 21_000 + 5_000, "clearing earns a refund: {clear}");
+    let revert = ours.iter().find(|call| call["status"] == "revert").unwrap();
+    assert_eq!(revert["revert"], "InsufficientBalance(0, 1)");
+}
+
+/// Transactions sent to the node after the pinned block change nothing: the report is
+/// byte-identical. Without `fork_block`, the run forks the latest block, says so, records it,
+/// and sees the newer state (so the pinned comparison can fail).
+#[test]
+fn transactions_after_the_pinned_block_change_nothing() {
+    let testnet = testnet();
+    let dir = tempfile::tempdir().unwrap();
+    let url = testnet.node.url();
+    let (before, _) = run(dir.path(), &testnet.config(&url, Some(testnet.block), "cache-1"), &[]);
+    testnet.continue_history();
+    let (after, _) = run(dir.path(), &testnet.config(&url, Some(testnet.block), "cache-2"), &[]);
+    assert!(before == after, "the pinned report changed after new transactions on the node");
+
+    let (latest, messages) = run(dir.path(), &testnet.config(&url, None, "cache-3"), &[]);
+    let head = block_number(&url);
+    assert!(messages.contains(&format!("`fork_block` is not set: forking `{url}` at its latest block, {head}; this report is not reproducible")), "{messages}");
+    assert!(messages.contains(&format!("hint: pin the block with `fork_block = {head}`")), "{messages}");
+    let report: Value = serde_json::from_slice(&latest).unwrap();
+    assert_eq!(report["evm"]["fork_block"], head);
+    assert_ne!(calls(&latest), calls(&before), "the newer state (slot 1 cleared) shows in the gas");
+}
+
+/// A first run fills the cache; with the node stopped, a second run gives a byte-identical report
+/// without a single request.
+#[test]
+fn second_run_needs_no_node() {
+    let mut testnet = testnet();
+    let proxy = Proxy::start(&testnet.node.url(), Behaviour::default());
+    let dir = tempfile::tempdir().unwrap();
+    let config = testnet.config(&proxy.url(), Some(testnet.block), "cache");
+    let (first, messages) = run(dir.path(), &config, &[]);
+    let cold = proxy.requests();
+    assert!(cold > 0, "the first run fetches");
+    let files = cache_files(&dir.path().join("cache"));
+    assert_eq!(files.len(), 1, "one cache file: {files:?}");
+    assert_eq!(files[0].file_name().unwrap(), format!("fork-31337-{}.cache", testnet.block).as_str());
+    assert!(messages.contains("wrote the fork cache"), "{messages}");
+
+    testnet.node.stop();
+    let (second, messages) = run(dir.path(), &config, &[]);
+    assert_eq!(proxy.requests(), cold, "the warm run made requests: {:?}", &proxy.methods()[cold as usize..]);
+    assert!(first == second, "the warm report differs from the cold one");
+    assert!(messages.contains("everything from the cache, no requests"), "{messages}");
+    assert!(!messages.contains("wrote the fork cache"), "nothing new, nothing written: {messages}");
+}
+
+/// A node that answers 429 and 502 every third request, then one that rejects batches: the report
+/// is byte-identical to the one from a well-behaved node.
+#[test]
+fn flaky_node_gives_the_same_report() {
+    let testnet = testnet();
+    let proxy = Proxy::start(&testnet.node.url(), Behaviour::default());
+    let dir = tempfile::tempdir().unwrap();
+    let (clean, _) = run(dir.path(), &testnet.config(&proxy.url(), Some(testnet.block), "clean"), &[]);
+
+    proxy.set_behaviour(Behaviour { fail_every: Some(3), ..Behaviour::default() });
+    let (flaky, messages) = run(dir.path(), &testnet.config(&proxy.url(), Some(testnet.block), "flaky"), &[]);
+    assert!(proxy.failures() >= 4, "failures were injected: {}", proxy.failures());
+    assert!(flaky == clean, "retries changed the report");
+    assert!(messages.contains("retried"), "{messages}");
+
+    proxy.set_behaviour(Behaviour { reject_batches: true, ..Behaviour::default() });
+    let (unbatched, messages) =
+        run(dir.path(), &testnet.config(&proxy.url(), Some(testnet.block), "unbatched"), &[]);
+    assert!(unbatched == clean, "single requests changed the report");
+    assert!(messages.contains("the node rejects batched requests"), "{messages}");
+}
+
+/// A cache file cut short (an interrupted CI cache upload) is detected, reported, refetched and
+/// rewritten whole.
+#[test]
+fn truncated_cache_is_refetched() {
+    let testnet = testnet();
+    let proxy = Proxy::start(&testnet.node.url(), Behaviour::default());
+    let dir = tempfile::tempdir().unwrap();
+    let config = testnet.config(&proxy.url(), Some(testnet.block), "cache");
+    let (first, _) = run(dir.path(), &config, &[]);
+    let file = cache_files(&dir.path().join("cache")).remove(0);
+    let bytes = std::fs::read(&file).unwrap();
+    std::fs::write(&file, &bytes[..bytes.len() / 2]).unwrap();
+
+    let cold = proxy.requests();
+    let (second, messages) = run(dir.path(), &config, &[]);
+    let shown = format!("cache/fork-31337-{}.cache", testnet.block);
+    assert!(
+        messages.contains(&format!("warning: discarding the fork cache `{shown}`: it is truncated")),
+        "{messages}"
+    );
+    assert!(proxy.requests() > cold, "the state is fetched again");
+    assert!(first == second);
+    assert_eq!(std::fs::read(&file).unwrap(), bytes, "the rewritten cache is whole again");
+
+    let warm = proxy.requests();
+    run(dir.path(), &config, &[]);
+    assert_eq!(proxy.requests(), warm, "the repaired cache is used");
+}
+
+/// No node and no cache: a clear error naming the URL and the method, exit code 2.
+#[test]
+fn unreachable_node_without_cache_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let config = format!(
+        "artifacts = {:?}\n[evm]\nfork_url = \"http://127.0.0.1:{port}\"\nfork_block = 5\n\n[[scenario]]\nname = \"s\"\n[[scenario.step]]\ndeploy = \"Counter\"\n",
+        fixture("artifacts/solc/output.json").to_str().unwrap()
+    );
+    std::fs::write(dir.path().join("gasguard.toml"), config).unwrap();
+    let output = gasguard(dir.path(), &["run", "--config", "gasguard.toml", "--out", "report.json"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(!dir.path().join("report.json").exists());
+    let message =
+        stderr(&output).replace(&port.to_string(), "[PORT]").replace(dir.path().to_str().unwrap(), "[DIR]");
+    insta::assert_snapshot!(message);
+}
+
+/// An API key in the URL's path and in its query never shows: not on stdout, not on stderr, not in
+/// the report, not in the cache, and not in an error.
+#[test]
+fn credentials_never_leave_the_url() {
+    let testnet = testnet();
+    let proxy = Proxy::start(&testnet.node.url(), Behaviour::default());
+    let dir = tempfile::tempdir().unwrap();
+    let path_key = "Xy7abcDEF1234567890ghijKLM";
+    let query_key = "hunter2-query-secret";
+    let url = format!("{}/v2/${{GASGUARD_TEST_KEY}}?apikey={query_key}", proxy.url());
+    let config = testnet.config(&url, Some(testnet.block), "cache");
+    let env = [("GASGUARD_TEST_KEY", path_key)];
+    std::fs::write(dir.path().join("gasguard.toml"), &config).unwrap();
+    let output =
+        gasguard_with_env(dir.path(), &["run", "--config", "gasguard.toml", "--out", "report.json"], &env);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let report = std::fs::read_to_string(dir.path().join("report.json")).unwrap();
+    let cache: Vec<String> = cache_files(&dir.path().join("cache"))
+        .iter()
+        .map(|file| String::from_utf8_lossy(&std::fs::read(file).unwrap()).into_owned())
+        .collect();
+    let shown = format!("{}/v2/***?apikey=***", proxy.url());
+    let parsed: Value = serde_json::from_str(&report).unwrap();
+    assert_eq!(parsed["evm"]["fork_url"], shown.as_str());
+    assert!(stderr(&output).contains(&shown), "{}", stderr(&output));
+    for (what, text) in [("stdout", stdout(&output)), ("stderr", stderr(&output)), ("report", report)]
+        .into_iter()
+        .chain(cache.into_iter().map(|text| ("cache", text)))
+    {
+        for secret in [path_key, query_key] {
+            assert!(!text.contains(secret), "the key leaked into {what}:\n{text}");
+        }
+    }
+
+    // The failing path too: an error that names the URL.
+    drop(proxy);
+    let failing = config.replace(&format!("fork_block = {}", testnet.block), "fork_block = 999999");
+    std::fs::write(dir.path().join("gasguard.toml"), failing).unwrap();
+    let output =
+        gasguard_with_env(dir.path(), &["run", "--config", "gasguard.toml", "--out", "report.json"], &env);
+    assert_eq!(output.status.code(), Some(2));
+    let message = stderr(&output);
+    assert!(message.contains("/v2/***?apikey=***"), "{message}");
+    for secret in [path_key, query_key] {
+        assert!(!message.contains(secret), "the key leaked into an error:\n{message}");
+    }
+}
