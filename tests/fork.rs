@@ -11,7 +11,9 @@ use alloy::dyn_abi::DynSolValue;
 use alloy::primitives::{Address, U256, keccak256};
 use serde_json::{Value, json};
 use support::proxy::{Behaviour, Proxy};
-use support::{Anvil, fixture, free_port, gasguard, gasguard_with_env, rpc_call, stderr, stdout};
+use support::{
+    Anvil, fixture, free_port, gasguard, gasguard_with_env, rpc_call, send_transaction, stderr, stdout,
+};
 
 const ALICE: &str = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
 const BOB: &str = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
@@ -64,16 +66,7 @@ fn send(node: &str, from: &str, to: Option<Address>, data: &[u8], value: u128) -
     if let Some(to) = to {
         request["to"] = json!(to);
     }
-    let hash = rpc_call(node, "eth_sendTransaction", &json!([request]).to_string()).expect("send");
-    let started = std::time::Instant::now();
-    let receipt = loop {
-        let receipt =
-            rpc_call(node, "eth_getTransactionReceipt", &json!([hash]).to_string()).expect("receipt");
-        if !receipt.is_null() || started.elapsed() > std::time::Duration::from_secs(20) {
-            break receipt;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    };
+    let receipt = send_transaction(node, request);
     assert_eq!(receipt["status"], "0x1", "history transaction failed: {receipt}");
     receipt
 }

@@ -341,6 +341,17 @@ impl RpcChain {
                 to.to_checksum(None)
             );
         }
+        // Only nonces carry over: every step still counts for the sender, so deployments land
+        // where they would in sequence.
+        let nonce = match overrides.nonce(tx.from) {
+            Some(nonce) => nonce,
+            None => quantity_value(
+                &self.request("eth_getTransactionCount", json!([tx.from, "latest"]))?,
+                "eth_getTransactionCount",
+            )?,
+        };
+        let mut overrides = overrides.clone();
+        overrides.accounts.entry(tx.from).or_default().nonce = Some(nonce);
         let request = call_object(tx);
         let params = json!([request, "latest", overrides.to_json()]);
         let gas_used = match self.client.call("eth_estimateGas", params) {
@@ -355,21 +366,16 @@ impl RpcChain {
         let (created_address, code_size) = match tx.to {
             Some(_) => (None, None),
             None => {
-                // Nothing is deployed, so the address is where the deployment would land now.
-                let nonce = match overrides.nonce(tx.from) {
-                    Some(nonce) => nonce,
-                    None => quantity_value(
-                        &self.request("eth_getTransactionCount", json!([tx.from, "latest"]))?,
-                        "eth_getTransactionCount",
-                    )?,
-                };
+                // `eth_call` of init code returns the runtime code it would deploy.
                 let code = self.request("eth_call", json!([request, "latest", overrides.to_json()]))?;
                 let code: Bytes = serde_json::from_value(code).unwrap_or_default();
                 (Some(tx.from.create(nonce)), Some(code.len() as u64))
             }
         };
-        if let (Mode::Estimate { created, .. }, Some(address)) = (&mut self.mode, created_address) {
-            created.insert(address);
+        overrides.accounts.entry(tx.from).or_default().nonce = Some(nonce + 1);
+        if let Mode::Estimate { overrides: kept, created } = &mut self.mode {
+            *kept = overrides;
+            created.extend(created_address);
         }
         Ok(TxOutcome {
             gas_used,

@@ -163,3 +163,19 @@ pub fn rpc_response(url: &str, method: &str, params: &str) -> Option<serde_json:
     let (_, body) = response.split_once("\r\n\r\n")?;
     serde_json::from_str(body.trim()).ok()
 }
+
+/// Sends a transaction from an account the node unlocks (`eth_sendTransaction`) and waits for its
+/// receipt.
+pub fn send_transaction(url: &str, request: serde_json::Value) -> serde_json::Value {
+    let params = serde_json::Value::Array(vec![request]).to_string();
+    let hash = rpc_call(url, "eth_sendTransaction", &params).expect("eth_sendTransaction failed");
+    let started = Instant::now();
+    loop {
+        let receipt = rpc_call(url, "eth_getTransactionReceipt", &format!("[{hash}]"));
+        match receipt {
+            Some(receipt) if !receipt.is_null() => return receipt,
+            _ if started.elapsed() > Duration::from_secs(20) => panic!("no receipt for {hash}"),
+            _ => std::thread::sleep(Duration::from_millis(20)),
+        }
+    }
+}
