@@ -7,9 +7,14 @@
 //! 3. anvil fed with batched JSON-RPC: each scenario's transactions in one batch request, then
 //!    all receipts in one batch.
 //!
-//! It also splits the embedded run into its phases to show where the time goes. Run with
-//! `cargo bench --bench profile` after `scripts/test.sh` installed anvil; figures go in
-//! `bench/README.md`.
+//! It also splits the embedded run into its phases to show where the time goes.
+//!
+//! A second part measures fork mode: a node with deployed contracts and a history, a suite that
+//! calls them by address, run cold (empty cache), warm (from the cache), and as the same steps
+//! replayed on `anvil --fork-url` over JSON-RPC, counting the requests that reach the forked node.
+//!
+//! Run with `cargo bench --bench profile` after `scripts/test.sh` installed anvil (`-- fork` or
+//! `-- embedded` runs one part); figures go in `bench/README.md`.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -24,6 +29,9 @@ use gasguard::exec::{Chain, RunSettings, TxOutcome, TxRequest, run_plan};
 use gasguard::plan;
 use revm::primitives::hardfork::SpecId;
 use serde_json::{Value, json};
+
+#[path = "../tests/support/proxy.rs"]
+mod proxy;
 
 const SCENARIOS: usize = 10;
 
@@ -149,6 +157,17 @@ fn row(name: &str, transactions: usize, wall: Duration, rss_kib: u64) {
 }
 
 fn main() {
+    let only: Vec<String> = std::env::args().skip(1).filter(|arg| !arg.starts_with('-')).collect();
+    let wanted = |part: &str| only.is_empty() || only.iter().any(|arg| arg == part);
+    if wanted("embedded") {
+        embedded_and_anvil();
+    }
+    if wanted("fork") {
+        fork_mode();
+    }
+}
+
+fn embedded_and_anvil() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let text = suite(&root.join("fixtures/artifacts/foundry/out"));
     let settings = RunSettings { spec: SpecId::PRAGUE, tx_gas_limit: 30_000_000 };
@@ -332,4 +351,258 @@ fn rpc_batch(
             response["result"].clone()
         })
         .collect()
+}
+
+const FORK_SCENARIOS: usize = 5;
+const HOLDERS: usize = 20;
+
+fn holder(index: usize) -> String {
+    format!("0x{:040x}", 0x1000 + index)
+}
+
+/// Sends transactions from unlocked accounts, one batch, and checks every receipt.
+fn send_all(
+    client: &(tokio::runtime::Runtime, reqwest::Client),
+    url: &str,
+    requests: Vec<Value>,
+) -> Vec<Value> {
+    let hashes = rpc_batch(
+        client,
+        url,
+        requests
+            .into_iter()
+            .map(|request| json!({"method": "eth_sendTransaction", "params": [request]}))
+            .collect(),
+    );
+    let started = Instant::now();
+    loop {
+        let receipts = rpc_batch(
+            client,
+            url,
+            hashes
+                .iter()
+                .map(|hash| json!({"method": "eth_getTransactionReceipt", "params": [hash]}))
+                .collect(),
+        );
+        if receipts.iter().all(|receipt| !receipt.is_null()) {
+            assert!(receipts.iter().all(|receipt| receipt["status"] == "0x1"), "history transaction failed");
+            return receipts;
+        }
+        assert!(started.elapsed() < Duration::from_secs(20), "no receipts");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn init_code(output: &Value, name: &str, args: Vec<alloy::dyn_abi::DynSolValue>) -> String {
+    let contract = output["contracts"].as_object().unwrap().values().find_map(|file| file.get(name)).unwrap();
+    let mut code =
+        alloy::primitives::hex::decode(contract["evm"]["bytecode"]["object"].as_str().unwrap()).unwrap();
+    if !args.is_empty() {
+        code.extend(alloy::dyn_abi::DynSolValue::Tuple(args).abi_encode_params());
+    }
+    format!("0x{}", alloy::primitives::hex::encode(code))
+}
+
+fn calldata(signature: &str, args: Vec<alloy::dyn_abi::DynSolValue>) -> String {
+    let mut data = alloy::primitives::keccak256(signature)[..4].to_vec();
+    data.extend(alloy::dyn_abi::DynSolValue::Tuple(args).abi_encode_params());
+    format!("0x{}", alloy::primitives::hex::encode(data))
+}
+
+/// Deploys seven contracts on `url` and gives them a history; returns their addresses and the
+/// block after it.
+fn fork_history(client: &(tokio::runtime::Runtime, reqwest::Client), url: &str) -> (Vec<String>, u64) {
+    use alloy::dyn_abi::DynSolValue as V;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let output: Value = serde_json::from_str(
+        &std::fs::read_to_string(root.join("fixtures/artifacts/solc/output.json")).unwrap(),
+    )
+    .unwrap();
+    let alice = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
+    let deploy = |name: &str, args: Vec<V>| {
+        let receipt =
+            send_all(client, url, vec![json!({"from": alice, "input": init_code(&output, name, args)})]);
+        receipt[0]["contractAddress"].as_str().unwrap().to_owned()
+    };
+    let token = deploy(
+        "Token",
+        vec![V::String("Gas".into()), V::String("GAS".into()), V::Uint(U256::from(1_000_000_000u64), 256)],
+    );
+    let counter = deploy("Counter", vec![]);
+    let router = deploy("Router", vec![V::Address(counter.parse().unwrap())]);
+    let store = deploy("SlotStore", vec![]);
+    let vault = deploy("Vault", vec![]);
+    let looper = deploy("Looper", vec![]);
+    let registry = deploy("AnalysisRegistry", vec![]);
+    let uint = |value: usize| V::Uint(U256::from(value), 256);
+    let mut history = Vec::new();
+    for index in 0..HOLDERS {
+        let data = calldata(
+            "transfer(address,uint256)",
+            vec![V::Address(holder(index).parse().unwrap()), uint(1000)],
+        );
+        history.push(json!({"from": alice, "to": token, "input": data}));
+        let data = calldata("set(uint256,uint256)", vec![uint(index + 1), uint(index + 1)]);
+        history.push(json!({"from": alice, "to": store, "input": data}));
+    }
+    // One at a time: anvil handles a batch's calls concurrently, and the nonces must follow.
+    for request in history {
+        send_all(client, url, vec![request]);
+    }
+    let block = rpc_batch(client, url, vec![json!({"method": "eth_blockNumber", "params": []})]);
+    let block = u64::from_str_radix(block[0].as_str().unwrap().trim_start_matches("0x"), 16).unwrap();
+    (vec![token, counter, router, store, vault, looper, registry], block)
+}
+
+/// The forked suite: every scenario calls the deployed contracts by address (token transfers to
+/// existing holders, storage overwrites and a clear, counters, a payable call, a loop, a registry
+/// write) and deploys a token next to them.
+fn fork_suite(url: &str, block: u64, cache: &Path, contracts: &[String]) -> String {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let [token, counter, router, store, vault, looper, registry] = contracts else {
+        panic!("seven contracts")
+    };
+    let mut toml = format!(
+        "artifacts = {:?}\n[evm]\nspec = \"prague\"\nfork_url = \"{url}\"\nfork_block = {block}\ncache_dir = {:?}\n",
+        root.join("fixtures/artifacts/solc/output.json").to_str().unwrap(),
+        cache.to_str().unwrap()
+    );
+    let call = |toml: &mut String, to: &str, abi: &str, function: &str, args: &str, extra: &str| {
+        toml.push_str(&format!(
+            "\n[[scenario.step]]\ncall = \"{to}\"\nabi = \"{abi}\"\nfunction = \"{function}\"\nargs = [{args}]\n{extra}"
+        ));
+    };
+    for scenario in 0..FORK_SCENARIOS {
+        toml.push_str(&format!("\n[[scenario]]\nname = \"fork-{scenario}\"\n"));
+        for offset in 0..10 {
+            let to = holder((scenario * 4 + offset) % HOLDERS);
+            call(&mut toml, token, "Token", "transfer(address,uint256)", &format!("\"{to}\", \"1\""), "");
+        }
+        for key in 0..5 {
+            let key = (scenario * 3 + key) % HOLDERS + 1;
+            call(
+                &mut toml,
+                store,
+                "SlotStore",
+                "set(uint256,uint256)",
+                &format!("\"{key}\", \"{}\"", key * 7),
+                "",
+            );
+        }
+        call(&mut toml, store, "SlotStore", "clear(uint256)", &format!("\"{}\"", scenario + 1), "");
+        call(&mut toml, counter, "Counter", "increment()", "", "repeat = 3\n");
+        call(&mut toml, router, "Router", "bump(uint256)", "\"2\"", "");
+        call(&mut toml, vault, "Vault", "deposit()", "", "value = \"1 gwei\"\nfrom = \"bob\"\n");
+        call(&mut toml, looper, "Looper", "run(uint256)", "\"10\"", "");
+        call(
+            &mut toml,
+            registry,
+            "AnalysisRegistry",
+            "storeAnalysis(address,string,uint256,bool)",
+            &format!(
+                "\"{token}\", \"QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG\", \"{scenario}\", \"true\""
+            ),
+            "",
+        );
+        toml.push_str("\n[[scenario.step]]\ndeploy = \"Token\"\nas = \"fresh\"\nargs = [\"Fresh\", \"FRS\", \"1000\"]\n");
+        toml.push_str("\n[[scenario.step]]\ncall = \"fresh\"\nfunction = \"transfer(address,uint256)\"\nargs = [\"bob\", \"1\"]\nrepeat = 3\n");
+    }
+    toml
+}
+
+fn fork_mode() {
+    let client = reqwest_blocking();
+    let node = Anvil::start(&[]);
+    let (contracts, block) = fork_history(&client, &node.1);
+    println!(
+        "\nfork suite: {FORK_SCENARIOS} scenarios against 7 contracts deployed on a node with a history\n"
+    );
+    println!(
+        "| node latency | run | transactions | requests to the forked node | bytes received from it | wall time |\n| --- | --- | --- | --- | --- | --- |"
+    );
+    let mut touched = None;
+    for latency in [Duration::ZERO, Duration::from_millis(50)] {
+        touched = Some(fork_runs(&node.1, &contracts, block, latency));
+    }
+    if let Some((accounts, slots, cache_size)) = touched {
+        println!(
+            "\ndistinct state touched: {accounts} accounts and {slots} storage slots (cache file: {cache_size} bytes)"
+        );
+    }
+}
+
+/// Cold, warm and anvil runs of the fork suite, behind proxies that count the requests reaching
+/// the forked node and add `latency` to each. Returns the accounts and slots touched and the
+/// cache file's size.
+fn fork_runs(node: &str, contracts: &[String], block: u64, latency: Duration) -> (usize, usize, u64) {
+    use gasguard::cli::profile::{ProfileOverrides, profile};
+    use gasguard::printer::Printer;
+
+    let printer = Printer { color_stdout: false, color_stderr: false, quiet: true, progress: false };
+    let behaviour = proxy::Behaviour { latency, ..proxy::Behaviour::default() };
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let counting = proxy::Proxy::start(node, behaviour.clone());
+    let config = dir.path().join("fork.toml");
+    std::fs::write(&config, fork_suite(&counting.url(), block, &cache, contracts)).unwrap();
+    let label = format!("{} ms", latency.as_millis());
+    let ms = |duration: Duration| duration.as_secs_f64() * 1e3;
+
+    let started = Instant::now();
+    let cold = profile(&config, &ProfileOverrides::default(), &printer).unwrap();
+    let cold_time = started.elapsed();
+    let cold_requests = counting.requests();
+    let (_, cold_bytes) = counting.bytes();
+    let transactions = cold.calls.len();
+    let cache_file = std::fs::read_dir(&cache).unwrap().next().unwrap().unwrap().path();
+    let state =
+        gasguard::exec::fork::cache::decode(&std::fs::read(&cache_file).unwrap(), 31337, block).unwrap();
+    let cache_size = std::fs::metadata(&cache_file).unwrap().len();
+    println!(
+        "| {label} | gasguard fork, cold (empty cache) | {transactions} | {cold_requests} | {cold_bytes} | {:.1} ms |",
+        ms(cold_time)
+    );
+
+    let mut warm_time = Duration::MAX;
+    for _ in 0..5 {
+        let started = Instant::now();
+        let warm = profile(&config, &ProfileOverrides::default(), &printer).unwrap();
+        warm_time = warm_time.min(started.elapsed());
+        assert!(warm == cold, "the warm report differs from the cold one");
+    }
+    let warm_requests = counting.requests() - cold_requests;
+    println!(
+        "| {label} | gasguard fork, warm (from the cache, best of 5) | {transactions} | {warm_requests} | 0 | {:.1} ms |",
+        ms(warm_time)
+    );
+
+    // The same steps on anvil forking the same node at the same block: what anvil asks the forked
+    // node for, and the JSON-RPC requests between gasguard and anvil (local, no latency).
+    let upstream = proxy::Proxy::start(node, behaviour);
+    let forked = Anvil::start(&["--fork-url", &upstream.url(), "--fork-block-number", &block.to_string()]);
+    let local = proxy::Proxy::start(&forked.1, proxy::Behaviour::default());
+    let overrides = ProfileOverrides {
+        executor: Some("rpc".into()),
+        rpc_url: Some(local.url()),
+        ..ProfileOverrides::default()
+    };
+    let started = Instant::now();
+    let replayed = profile(&config, &overrides, &printer).unwrap();
+    let anvil_time = started.elapsed();
+    for (ours, theirs) in cold.calls.iter().zip(&replayed.calls) {
+        assert_eq!(
+            ours.gas_used, theirs.gas_used,
+            "{} step {}: the fork and anvil disagree",
+            ours.scenario, ours.step
+        );
+    }
+    let (_, upstream_bytes) = upstream.bytes();
+    println!(
+        "| {label} | anvil --fork-url, same steps over JSON-RPC ({} requests from gasguard to anvil) | {} | {} | {upstream_bytes} | {:.1} ms |",
+        local.requests(),
+        replayed.calls.len(),
+        upstream.requests(),
+        ms(anvil_time)
+    );
+    (state.accounts.len(), state.slot_count(), cache_size)
 }

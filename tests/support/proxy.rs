@@ -25,6 +25,8 @@ pub struct Behaviour {
     pub hidden_methods: Vec<String>,
     /// Answer `web3_clientVersion` with this.
     pub client_version: Option<String>,
+    /// Wait this long before answering, like a node across the internet.
+    pub latency: Duration,
 }
 
 impl Behaviour {
@@ -134,6 +136,7 @@ fn serve(
     stop: &AtomicBool,
 ) {
     let _ = stream.set_read_timeout(Some(Duration::from_secs(60)));
+    let _ = stream.set_nodelay(true);
     let Ok(mut writer) = stream.try_clone() else { return };
     let mut reader = BufReader::new(stream);
     loop {
@@ -143,6 +146,7 @@ fn serve(
         }
         let behaviour = behaviour.lock().map(|behaviour| behaviour.clone()).unwrap_or_default();
         let count = counters.requests.fetch_add(1, Ordering::SeqCst) + 1;
+        std::thread::sleep(behaviour.latency);
         counters.bytes_in.fetch_add(body.len() as u64, Ordering::SeqCst);
         let parsed: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
         if let Ok(mut seen) = methods.lock() {
@@ -173,7 +177,10 @@ fn serve(
             "HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
             answer.len()
         );
-        if writer.write_all(head.as_bytes()).and_then(|()| writer.write_all(&answer)).is_err() {
+        // One write: a head and a body in two segments meet Nagle's algorithm and delayed ACKs.
+        let mut message = head.into_bytes();
+        message.extend_from_slice(&answer);
+        if writer.write_all(&message).is_err() {
             return;
         }
     }
@@ -229,11 +236,14 @@ fn forward(body: &[u8], upstream: &str) -> (u16, Vec<u8>) {
         return (502, b"upstream is down".to_vec());
     };
     let _ = stream.set_read_timeout(Some(Duration::from_secs(60)));
-    let head = format!(
+    let _ = stream.set_nodelay(true);
+    let mut request = format!(
         "POST / HTTP/1.1\r\nHost: {upstream}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
         body.len()
-    );
-    if stream.write_all(head.as_bytes()).and_then(|()| stream.write_all(body)).is_err() {
+    )
+    .into_bytes();
+    request.extend_from_slice(body);
+    if stream.write_all(&request).is_err() {
         return (502, b"upstream is down".to_vec());
     }
     let mut reader = BufReader::new(stream);
