@@ -266,7 +266,7 @@ expect = "revert"
     );
     assert_eq!(output.status.code(), Some(2));
     assert!(
-        stderr(&output).contains("the environment variable `DEPLOYER_KEY` does not hold a private key"),
+        stderr(&output).contains("environment variable `DEPLOYER_KEY` does not hold a private key"),
         "{}",
         stderr(&output)
     );

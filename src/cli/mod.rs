@@ -210,7 +210,7 @@ pub struct RunArgs {
     #[arg(long)]
     pub send: bool,
     /// The environment variable holding the private key for `--send` (never printed).
-    #[arg(long, value_name = "NAME", default_value = "GASGUARD_PRIVATE_KEY")]
+    #[arg(long, value_name = "NAME", default_value = registry::DEFAULT_KEY_ENV)]
     pub private_key_env: String,
 }
 

@@ -5,7 +5,6 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use alloy::signers::local::PrivateKeySigner;
 use anyhow::{Context, bail};
 use revm::primitives::hardfork::SpecId;
 
@@ -20,6 +19,7 @@ use crate::exec::{Chain, RunSettings, run_plan};
 use crate::plan::{self, AbiFiles};
 use crate::printer::Printer;
 use crate::redact::{expand_env, redact_url};
+use crate::registry::require_signer;
 
 /// Hardforks gasguard accepts, newest last, with the names used in configs and reports.
 const SPECS: &[(&str, SpecId)] = &[
@@ -162,7 +162,11 @@ pub fn profile(
                 })?;
             let url = expand_url(&raw, "rpc_url", config_path)?;
             let shown = redact_url(&url);
-            let signer = overrides.send_key_env.as_deref().map(read_signer).transpose()?;
+            let signer = overrides
+                .send_key_env
+                .as_deref()
+                .map(|name| require_signer(name, |name| std::env::var(name).ok()))
+                .transpose()?;
             let mut chain = RpcChain::connect_with(&url, &shown, NodeOptions { signer })?;
             for note in chain.take_notes() {
                 printer.warn(&note);
@@ -307,18 +311,6 @@ fn finish_fork(fork: &Fork, printer: &Printer) {
         Ok(None) => {}
         Err(error) => printer.warn(&format!("{error:#}; the next run fetches the state again")),
     }
-}
-
-/// The key for `--send`, from the environment. Its value never appears in a message.
-fn read_signer(name: &str) -> anyhow::Result<PrivateKeySigner> {
-    let value = std::env::var(name).map_err(|_| {
-        anyhow::anyhow!(
-            "`--send` signs with the private key in the environment variable `{name}`, which is not set\n\nhint: name another variable with `--private-key-env`"
-        )
-    })?;
-    value.trim().parse().map_err(|_| {
-        anyhow::anyhow!("the environment variable `{name}` does not hold a private key (64 hex digits)")
-    })
 }
 
 /// Reads the JSON ABI files named by `abi = "….json"` keys, relative to the config's folder.
