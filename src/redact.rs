@@ -61,6 +61,25 @@ pub fn redact_url(url: &str) -> String {
     out
 }
 
+/// How a URL template from a config (`https://node.example/v2/${API_KEY}`) is shown: every
+/// `${NAME}` part is hidden whatever its value looks like, and the rest goes through
+/// [`redact_url`]. It does not depend on the environment, so a report or a cache that records it
+/// is the same whether the secret was set or not.
+pub fn redact_template(template: &str) -> String {
+    let mut masked = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(start) = rest.find("${") {
+        masked.push_str(&rest[..start]);
+        masked.push_str("***");
+        match rest[start..].find('}') {
+            Some(end) => rest = &rest[start + end + 1..],
+            None => rest = "",
+        }
+    }
+    masked.push_str(rest);
+    redact_url(&masked)
+}
+
 /// A path segment or value that looks like an API key: long, and mixing digits with letters
 /// (or all hex).
 fn looks_like_key(segment: &str) -> bool {
@@ -111,6 +130,23 @@ mod tests {
         assert_eq!(redact_url("https://dream-rpc.somnia.network"), "https://dream-rpc.somnia.network");
         assert_eq!(redact_url("http://127.0.0.1:8545"), "http://127.0.0.1:8545");
         assert_eq!(redact_url("not a url with secret"), "***");
+    }
+
+    #[test]
+    fn templates_hide_what_comes_from_the_environment() {
+        assert_eq!(redact_template("https://x.example/v2/${KEY}"), "https://x.example/v2/***");
+        assert_eq!(
+            redact_template("https://x.example/rpc?apikey=${K}&x=1"),
+            "https://x.example/rpc?apikey=***&x=1"
+        );
+        // A short value would not look like a key to `redact_url`; from the environment, it is hidden anyway.
+        assert_eq!(redact_template("https://x.example/${SHORT}/rpc"), "https://x.example/***/rpc");
+        assert_eq!(redact_template("${RPC_URL}"), "***");
+        assert_eq!(redact_template("http://127.0.0.1:8545"), "http://127.0.0.1:8545");
+        assert_eq!(
+            redact_template("https://x.example/v2/Xy7abcDEF1234567890ghij"),
+            "https://x.example/v2/***"
+        );
     }
 
     #[test]

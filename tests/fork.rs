@@ -450,6 +450,7 @@ fn credentials_never_leave_the_url() {
         gasguard_with_env(dir.path(), &["run", "--config", "gasguard.toml", "--out", "report.json"], &env);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let report = std::fs::read_to_string(dir.path().join("report.json")).unwrap();
+    let report_text = report.clone();
     let cache: Vec<String> = cache_files(&dir.path().join("cache"))
         .iter()
         .map(|file| String::from_utf8_lossy(&std::fs::read(file).unwrap()).into_owned())
@@ -466,6 +467,25 @@ fn credentials_never_leave_the_url() {
             assert!(!text.contains(secret), "the key leaked into {what}:\n{text}");
         }
     }
+
+    // The cache records the URL as shown, which does not depend on the secret: a second run
+    // without the key uses the cache and gives the same report, without a request.
+    let requests = proxy.requests();
+    let output = gasguard(dir.path(), &["run", "--config", "gasguard.toml", "--out", "again.json"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(std::fs::read_to_string(dir.path().join("again.json")).unwrap(), report_text);
+    assert_eq!(proxy.requests(), requests);
+
+    // Without the key and without a cache for the block: an error that says what is missing.
+    let uncached = config.replace(&format!("fork_block = {}", testnet.block), "fork_block = 1");
+    std::fs::write(dir.path().join("gasguard.toml"), &uncached).unwrap();
+    let output = gasguard(dir.path(), &["run", "--config", "gasguard.toml", "--out", "report.json"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("failed to fetch the chain id and block 1: invalid config `gasguard.toml`: [evm] fork_url: environment variable `GASGUARD_TEST_KEY` is not set"),
+        "{}",
+        stderr(&output)
+    );
 
     // The failing path too: an error that names the URL.
     drop(proxy);

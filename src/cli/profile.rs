@@ -18,7 +18,7 @@ use crate::exec::rpc::{NodeOptions, RpcChain};
 use crate::exec::{Chain, RunSettings, run_plan};
 use crate::plan::{self, AbiFiles};
 use crate::printer::Printer;
-use crate::redact::{expand_env, redact_url};
+use crate::redact::{expand_env, redact_template};
 use crate::registry::require_signer;
 
 /// Hardforks gasguard accepts, newest last, with the names used in configs and reports.
@@ -136,9 +136,15 @@ pub fn profile(
             Box::new(RevmChain::empty(spec, evm.chain_id, block))
         }
         ("revm", Some(raw)) => {
-            let url = expand_url(raw, "fork_url", config_path)?;
-            let display_url = redact_url(&url);
-            let opened = open_fork(&config, config_path, &url, &display_url, printer)?;
+            let url = expand_url(raw, "fork_url", config_path);
+            let display_url = redact_template(raw);
+            let opened = open_fork(
+                &config,
+                config_path,
+                url.as_deref().map_err(String::as_str),
+                &display_url,
+                printer,
+            )?;
             let block = block_settings(&config, opened.block().next_block())?;
             evm.chain_id = config.evm.chain_id.unwrap_or(opened.chain_id());
             evm.block_gas_limit = block.gas_limit;
@@ -160,8 +166,8 @@ pub fn profile(
                         config_path.display()
                     )
                 })?;
-            let url = expand_url(&raw, "rpc_url", config_path)?;
-            let shown = redact_url(&url);
+            let url = expand_url(&raw, "rpc_url", config_path).map_err(anyhow::Error::msg)?;
+            let shown = redact_template(&raw);
             let signer = overrides
                 .send_key_env
                 .as_deref()
@@ -234,18 +240,17 @@ fn block_settings(config: &Config, defaults: BlockSettings) -> anyhow::Result<Bl
     })
 }
 
-/// Expands `${NAME}` in a node URL from the environment.
-fn expand_url(raw: &str, key: &str, config_path: &Path) -> anyhow::Result<String> {
-    expand_env(raw, |name| std::env::var(name).ok()).map_err(|message| {
-        anyhow::anyhow!("invalid config `{}`: [evm] {key}: {message}", config_path.display())
-    })
+/// Expands `${NAME}` in a node URL from the environment; the error says which is missing.
+fn expand_url(raw: &str, key: &str, config_path: &Path) -> Result<String, String> {
+    expand_env(raw, |name| std::env::var(name).ok())
+        .map_err(|message| format!("invalid config `{}`: [evm] {key}: {message}", config_path.display()))
 }
 
 /// Opens the fork and says what it did: where it forks, a discarded cache, an unpinned block.
 fn open_fork(
     config: &Config,
     config_path: &Path,
-    url: &str,
+    url: Result<&str, &str>,
     display_url: &str,
     printer: &Printer,
 ) -> anyhow::Result<Fork> {

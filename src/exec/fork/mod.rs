@@ -37,6 +37,8 @@ pub enum ForkError {
     },
     #[error("the node's answer for {what} is unusable: {reason}")]
     Unexpected { what: String, reason: String },
+    #[error("failed to fetch {what}: {reason}")]
+    NoNode { what: String, reason: String },
     #[error("block {block} is not known to `{url}`")]
     NoSuchBlock { block: u64, url: String },
     #[error("the code with hash {hash} was never fetched")]
@@ -50,8 +52,10 @@ impl DBErrorMarker for ForkError {}
 /// Where to fork from.
 #[derive(Debug, Clone)]
 pub struct ForkOptions<'a> {
-    /// The node URL, secrets included: only ever handed to the HTTP client.
-    pub url: &'a str,
+    /// The node URL, secrets included: only ever handed to the HTTP client. An error says why
+    /// there is none (an environment variable that is not set); runs that find everything in
+    /// the cache do not need it.
+    pub url: Result<&'a str, &'a str>,
     /// The URL as messages, reports and the cache show it (credentials redacted).
     pub display_url: &'a str,
     /// The block to fork at; `None` resolves the latest block once.
@@ -86,9 +90,12 @@ impl Fork {
     /// written from the same URL, nothing is sent to the node; otherwise one request reads the
     /// chain id and the block header.
     pub fn open(options: &ForkOptions<'_>) -> Result<Self, ForkError> {
-        let client = RpcClient::new(options.url, options.display_url)
-            .map_err(|error| ForkError::Client(Box::new(error)))?;
-        let remote = Remote::new(client);
+        let client = match options.url {
+            Ok(url) => Ok(RpcClient::new(url, options.display_url)
+                .map_err(|error| ForkError::Client(Box::new(error)))?),
+            Err(reason) => Err(reason.to_owned()),
+        };
+        let remote = Remote::new(client, options.display_url);
         let mut warnings = Vec::new();
         let mut head = None;
         let block = match options.block {
@@ -189,8 +196,8 @@ impl Fork {
             fetched_accounts: self.db.shared.fetched_accounts.load(Ordering::Relaxed),
             fetched_slots: self.db.shared.fetched_slots.load(Ordering::Relaxed),
             fetched_block_hashes: self.db.shared.fetched_block_hashes.load(Ordering::Relaxed),
-            traffic: self.db.shared.remote.client().traffic(),
-            batches_rejected: self.db.shared.remote.client().batches_rejected(),
+            traffic: self.db.shared.remote.connected().map(RpcClient::traffic).unwrap_or_default(),
+            batches_rejected: self.db.shared.remote.connected().is_some_and(RpcClient::batches_rejected),
         }
     }
 

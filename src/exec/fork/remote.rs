@@ -12,19 +12,27 @@ use crate::exec::jsonrpc::{Call, RpcClient};
 
 /// The node, read at one block.
 pub struct Remote {
-    client: RpcClient,
+    /// No client when the URL could not be made (a `${NAME}` not set): a run that finds
+    /// everything in the cache does not need one, and any fetch says why there is none.
+    client: Result<RpcClient, String>,
+    display_url: String,
 }
 
 /// An account and its code.
 pub type FetchedAccount = (Address, RemoteAccount, Bytes);
 
 impl Remote {
-    pub fn new(client: RpcClient) -> Self {
-        Self { client }
+    pub fn new(client: Result<RpcClient, String>, display_url: &str) -> Self {
+        Self { client, display_url: display_url.to_owned() }
     }
 
-    pub fn client(&self) -> &RpcClient {
-        &self.client
+    /// The client, if there is one.
+    pub fn connected(&self) -> Option<&RpcClient> {
+        self.client.as_ref().ok()
+    }
+
+    fn client(&self, what: &dyn Fn() -> String) -> Result<&RpcClient, ForkError> {
+        self.client.as_ref().map_err(|reason| ForkError::NoNode { what: what(), reason: reason.clone() })
     }
 
     /// The chain id and the header of `block` (`None`: the latest block), in one request.
@@ -35,7 +43,7 @@ impl Remote {
             None => "the chain id and the latest block".to_owned(),
         };
         let results = self
-            .client
+            .client(&what)?
             .call_many(&[
                 Call::new("eth_chainId", json!([])),
                 Call::new("eth_getBlockByNumber", json!([tag, false])),
@@ -55,7 +63,7 @@ impl Remote {
         if header.is_null() {
             return Err(ForkError::NoSuchBlock {
                 block: block.unwrap_or_default(),
-                url: self.client.display_url().to_owned(),
+                url: self.display_url.clone(),
             });
         }
         let header = parse_block(&header).map_err(|reason| ForkError::Unexpected {
@@ -79,7 +87,11 @@ impl Remote {
             })
             .collect();
         let what = |address: &Address| format!("account `{}` at block {block}", address.to_checksum(None));
-        let results = self.client.call_many(&calls).map_err(|source| ForkError::Fetch {
+        let describe = || match addresses {
+            [one] => what(one),
+            many => format!("{} accounts at block {block}", many.len()),
+        };
+        let results = self.client(&describe)?.call_many(&calls).map_err(|source| ForkError::Fetch {
             what: match addresses {
                 [one] => what(one),
                 many => format!("{} accounts at block {block}", many.len()),
@@ -116,7 +128,7 @@ impl Remote {
     pub fn storage(&self, address: Address, slot: U256, block: u64) -> Result<U256, ForkError> {
         let what = || format!("storage slot {slot:#x} of `{}` at block {block}", address.to_checksum(None));
         let value = self
-            .client
+            .client(&what)?
             .call("eth_getStorageAt", json!([address, B256::from(slot), quantity_hex(block)]))
             .map_err(|source| ForkError::Fetch { what: what(), source: Box::new(source) })?;
         parse_u256(&value)
@@ -127,11 +139,11 @@ impl Remote {
     pub fn block_hash(&self, number: u64) -> Result<B256, ForkError> {
         let what = || format!("the hash of block {number}");
         let block = self
-            .client
+            .client(&what)?
             .call("eth_getBlockByNumber", json!([quantity_hex(number), false]))
             .map_err(|source| ForkError::Fetch { what: what(), source: Box::new(source) })?;
         if block.is_null() {
-            return Err(ForkError::NoSuchBlock { block: number, url: self.client.display_url().to_owned() });
+            return Err(ForkError::NoSuchBlock { block: number, url: self.display_url.clone() });
         }
         block
             .get("hash")
