@@ -12,7 +12,7 @@ use super::{ExitStatus, RunArgs};
 use crate::artifacts::{self, ArtifactFormat};
 use crate::config::Config;
 use crate::core::report::{EvmInfo, GasReport};
-use crate::exec::fork::{Fork, ForkOptions};
+use crate::exec::fork::{DryRun, Fork, ForkOptions};
 use crate::exec::revm::{BlockSettings, RevmChain};
 use crate::exec::rpc::{NodeOptions, RpcChain};
 use crate::exec::{Chain, RunSettings, run_plan};
@@ -150,7 +150,16 @@ pub fn profile(
             evm.block_gas_limit = block.gas_limit;
             evm.fork_url = Some(display_url);
             evm.fork_block = Some(opened.block().number);
-            opened.prefetch(&plan, block.coinbase)?;
+            let dry_run = DryRun {
+                spec,
+                chain_id: evm.chain_id,
+                block: block.clone(),
+                settings: RunSettings { spec, tx_gas_limit: tx_gas_limit(spec, block.gas_limit) },
+            };
+            if let Err(error) = opened.prefetch(&plan, &dry_run) {
+                finish_fork(&opened, printer);
+                return Err(error.into());
+            }
             let chain = RevmChain::over(opened.db(), spec, evm.chain_id, block);
             fork = Some(opened);
             Box::new(chain)
@@ -185,11 +194,7 @@ pub fn profile(
             config_path.display()
         ),
     };
-    let tx_gas_limit = if spec.is_enabled_in(SpecId::OSAKA) {
-        evm.block_gas_limit.min(TX_GAS_LIMIT_CAP)
-    } else {
-        evm.block_gas_limit
-    };
+    let tx_gas_limit = tx_gas_limit(spec, evm.block_gas_limit);
     let errors: Vec<_> = artifacts.errors().cloned().collect();
     let total: u64 = plan.scenarios.iter().flat_map(|s| &s.steps).map(|s| u64::from(s.repeat)).sum();
     let bar = (printer.progress && total >= 500).then(|| {
@@ -219,6 +224,11 @@ pub fn profile(
     report.contracts = GasReport::aggregate(&output.calls, &output.sizes);
     report.calls = output.calls;
     Ok(report)
+}
+
+/// The gas limit of a transaction that does not set its own: the block's, capped from Osaka on.
+fn tx_gas_limit(spec: SpecId, block_gas_limit: u64) -> u64 {
+    if spec.is_enabled_in(SpecId::OSAKA) { block_gas_limit.min(TX_GAS_LIMIT_CAP) } else { block_gas_limit }
 }
 
 /// The block to execute in: `defaults` (an empty chain's, or the block after the fork), with the

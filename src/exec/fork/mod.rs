@@ -20,11 +20,14 @@ use alloy::primitives::{Address, B256, U256};
 use revm::bytecode::Bytecode;
 use revm::database_interface::{DBErrorMarker, DatabaseRef};
 use revm::primitives::KECCAK_EMPTY;
+use revm::primitives::hardfork::SpecId;
 use revm::state::AccountInfo;
 
 pub use self::cache::{CacheError, ForkBlock, ForkState, RemoteAccount};
-use self::remote::Remote;
+use self::remote::{Remote, Wanted};
 use crate::exec::jsonrpc::{RpcClient, RpcError, Traffic};
+use crate::exec::revm::{BlockSettings, RevmChain};
+use crate::exec::{RunSettings, run_plan};
 use crate::plan::{Action, Plan, Target};
 
 #[derive(Debug, thiserror::Error)]
@@ -176,16 +179,32 @@ impl Fork {
         std::mem::take(&mut self.warnings)
     }
 
-    /// Fetches, in as few requests as possible, the accounts `plan` will touch: senders, funded
-    /// accounts, called addresses, libraries, the coinbase, and where its deployments will land
-    /// (which depends on the senders' nonces, hence two rounds).
-    pub fn prefetch(&self, plan: &Plan, coinbase: Address) -> Result<(), ForkError> {
+    /// Fetches what `plan` will read before it runs, in a few batch requests instead of one
+    /// request per account and slot as the run discovers them.
+    ///
+    /// First the accounts it is known to touch: senders, funded accounts, called addresses,
+    /// libraries, the coinbase, and where its deployments will land (which depends on the
+    /// senders' nonces, hence a second batch). Then dry runs: every scenario runs over the fork
+    /// with reads of unknown state answered by defaults and recorded instead of fetched; what
+    /// was recorded is fetched in one go, and the next round, seeing the real values, finds what
+    /// they lead to. A few rounds settle it; whatever is left the run itself fetches lazily. The
+    /// dry runs' outcomes are discarded, and the real run reads only fetched state, so the report
+    /// is the same as without them.
+    pub fn prefetch(&self, plan: &Plan, evm: &DryRun) -> Result<(), ForkError> {
         let mut known = plan_addresses(plan);
-        known.insert(coinbase);
-        self.db.fetch_accounts(&known.into_iter().collect::<Vec<_>>())?;
+        known.insert(evm.block.coinbase);
+        self.db.fetch_missing(Wanted { accounts: known, ..Wanted::default() })?;
         let nonces = |address: Address| self.db.cached_account(address).map_or(0, |account| account.nonce);
         let created = deployment_addresses(plan, nonces);
-        self.db.fetch_accounts(&created.into_iter().collect::<Vec<_>>())
+        self.db.fetch_missing(Wanted { accounts: created, ..Wanted::default() })?;
+        for _ in 0..DRY_RUNS {
+            let wanted = self.db.dry_run(plan, evm);
+            if wanted.is_empty() {
+                break;
+            }
+            self.db.fetch_missing(wanted)?;
+        }
+        Ok(())
     }
 
     pub fn summary(&self) -> ForkSummary {
@@ -220,6 +239,9 @@ fn new_state(chain_id: u64, block: ForkBlock, source: &str) -> ForkState {
     state
 }
 
+/// What an account the node does not know looks like (and what a dry run assumes).
+const EMPTY_ACCOUNT: RemoteAccount = RemoteAccount { balance: U256::ZERO, nonce: 0, code_hash: KECCAK_EMPTY };
+
 /// A read-only revm database over the forked chain: answers from what was fetched (or loaded
 /// from the cache) and fetches the rest from the node at the pinned block. Clones share state.
 #[derive(Clone)]
@@ -232,9 +254,23 @@ struct Shared {
     state: Mutex<ForkState>,
     /// Analysed code, so that jump tables are built once per contract, not once per scenario.
     bytecodes: Mutex<HashMap<B256, Bytecode>>,
+    /// During a dry run: unknown state is recorded here and answered with a default.
+    dry_run: Mutex<Option<Wanted>>,
     fetched_accounts: AtomicUsize,
     fetched_slots: AtomicUsize,
     fetched_block_hashes: AtomicUsize,
+}
+
+/// At most this many dry runs before the real one (each costs one round of requests).
+const DRY_RUNS: usize = 6;
+
+/// What a dry run of the plan executes with: the real run's settings.
+#[derive(Debug, Clone)]
+pub struct DryRun {
+    pub spec: SpecId,
+    pub chain_id: u64,
+    pub block: BlockSettings,
+    pub settings: RunSettings,
 }
 
 impl ForkDb {
@@ -244,6 +280,7 @@ impl ForkDb {
                 remote,
                 state: Mutex::new(state),
                 bytecodes: Mutex::new(HashMap::new()),
+                dry_run: Mutex::new(None),
                 fetched_accounts: AtomicUsize::new(0),
                 fetched_slots: AtomicUsize::new(0),
                 fetched_block_hashes: AtomicUsize::new(0),
@@ -257,6 +294,10 @@ impl ForkDb {
         self.shared.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    fn dry_run_record(&self) -> MutexGuard<'_, Option<Wanted>> {
+        self.shared.dry_run.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
     fn block_number(&self) -> u64 {
         self.state().block.number
     }
@@ -265,32 +306,77 @@ impl ForkDb {
         self.state().accounts.get(&address).copied()
     }
 
-    /// Fetches the accounts not known yet, all in one go.
-    fn fetch_accounts(&self, addresses: &[Address]) -> Result<(), ForkError> {
-        let missing: Vec<Address> = {
+    /// Runs every scenario of `plan` over the fork without fetching, and returns the unknown
+    /// state it read. Scenarios run one by one, so that one stopping early (a default balance
+    /// makes a step revert) does not hide the others.
+    fn dry_run(&self, plan: &Plan, evm: &DryRun) -> Wanted {
+        *self.dry_run_record() = Some(Wanted::default());
+        for scenario in &plan.scenarios {
+            let single = Plan {
+                scenarios: vec![scenario.clone()],
+                accounts: plan.accounts.clone(),
+                libraries: plan.libraries.clone(),
+            };
+            let mut chain = RevmChain::over(self.clone(), evm.spec, evm.chain_id, evm.block.clone());
+            // Outcomes over defaults mean nothing; only the reads count.
+            let _ = run_plan(&single, &mut chain, evm.settings, &[], || {});
+        }
+        self.dry_run_record().take().unwrap_or_default()
+    }
+
+    /// Fetches what of `wanted` is not known yet, all in one go.
+    fn fetch_missing(&self, mut wanted: Wanted) -> Result<(), ForkError> {
+        {
             let state = self.state();
-            addresses.iter().filter(|address| !state.accounts.contains_key(*address)).copied().collect()
-        };
-        if missing.is_empty() {
+            wanted.accounts.retain(|address| !state.accounts.contains_key(address));
+            wanted.slots.retain(|(address, slot)| {
+                !state.storage.get(address).is_some_and(|slots| slots.contains_key(slot))
+            });
+            wanted.block_hashes.retain(|number| !state.block_hashes.contains_key(number));
+        }
+        if wanted.is_empty() {
             return Ok(());
         }
-        let fetched = self.shared.remote.accounts(&missing, self.block_number())?;
+        let block = self.block_number();
+        let fetched = self.shared.remote.fetch(&wanted, block)?;
         let mut state = self.state();
-        for (address, account, code) in fetched {
+        for (address, account, code) in fetched.accounts {
             if !code.is_empty() {
                 state.codes.insert(account.code_hash, code);
             }
             state.accounts.insert(address, account);
             self.shared.fetched_accounts.fetch_add(1, Ordering::Relaxed);
         }
+        for (address, slot, value) in fetched.slots {
+            state.storage.entry(address).or_default().insert(slot, value);
+            self.shared.fetched_slots.fetch_add(1, Ordering::Relaxed);
+        }
+        for (number, hash) in fetched.block_hashes {
+            state.block_hashes.insert(number, hash);
+            self.shared.fetched_block_hashes.fetch_add(1, Ordering::Relaxed);
+        }
         Ok(())
+    }
+
+    /// Unknown state: recorded during a dry run (and `None` returned), fetched otherwise.
+    fn unknown(&self, wanted: Wanted) -> Result<bool, ForkError> {
+        if let Some(record) = self.dry_run_record().as_mut() {
+            record.accounts.extend(wanted.accounts);
+            record.slots.extend(wanted.slots);
+            record.block_hashes.extend(wanted.block_hashes);
+            return Ok(false);
+        }
+        self.fetch_missing(wanted)?;
+        Ok(true)
     }
 
     fn account(&self, address: Address) -> Result<RemoteAccount, ForkError> {
         if let Some(account) = self.cached_account(address) {
             return Ok(account);
         }
-        self.fetch_accounts(&[address])?;
+        if !self.unknown(Wanted { accounts: [address].into(), ..Wanted::default() })? {
+            return Ok(EMPTY_ACCOUNT);
+        }
         self.cached_account(address).ok_or_else(|| ForkError::Unexpected {
             what: format!("account `{}`", address.to_checksum(None)),
             reason: "no answer".into(),
@@ -344,10 +430,11 @@ impl DatabaseRef for ForkDb {
                 return Ok(U256::ZERO);
             }
         }
-        let value = self.shared.remote.storage(address, index, self.block_number())?;
-        self.state().storage.entry(address).or_default().insert(index, value);
-        self.shared.fetched_slots.fetch_add(1, Ordering::Relaxed);
-        Ok(value)
+        if !self.unknown(Wanted { slots: [(address, index)].into(), ..Wanted::default() })? {
+            return Ok(U256::ZERO);
+        }
+        let state = self.state();
+        Ok(state.storage.get(&address).and_then(|slots| slots.get(&index)).copied().unwrap_or_default())
     }
 
     fn block_hash_ref(&self, number: u64) -> Result<B256, ForkError> {
@@ -365,10 +452,10 @@ impl DatabaseRef for ForkDb {
                 return Ok(*hash);
             }
         }
-        let hash = self.shared.remote.block_hash(number)?;
-        self.state().block_hashes.insert(number, hash);
-        self.shared.fetched_block_hashes.fetch_add(1, Ordering::Relaxed);
-        Ok(hash)
+        if !self.unknown(Wanted { block_hashes: [number].into(), ..Wanted::default() })? {
+            return Ok(B256::ZERO);
+        }
+        Ok(self.state().block_hashes.get(&number).copied().unwrap_or_default())
     }
 }
 

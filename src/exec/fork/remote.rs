@@ -3,6 +3,8 @@
 //! per request when prefetching), storage slots and block hashes. Parses the node's answers into
 //! the fork's model; keeps nothing itself.
 
+use std::collections::BTreeSet;
+
 use alloy::primitives::{Address, B256, Bytes, U256, keccak256};
 use serde_json::{Value, json};
 
@@ -73,83 +75,119 @@ impl Remote {
         Ok((chain_id, header))
     }
 
-    /// Balance, nonce and code of each address at `block`: three calls per account, batched.
-    pub fn accounts(&self, addresses: &[Address], block: u64) -> Result<Vec<FetchedAccount>, ForkError> {
+    /// Everything in `wanted`, at `block`, in as few requests as the node allows: balance, nonce
+    /// and code of each account (three calls), each storage slot and each block hash, all in one
+    /// [`RpcClient::call_many`].
+    pub fn fetch(&self, wanted: &Wanted, block: u64) -> Result<Fetched, ForkError> {
         let tag = quantity_hex(block);
-        let calls: Vec<Call> = addresses
-            .iter()
-            .flat_map(|address| {
-                [
-                    Call::new("eth_getBalance", json!([address, tag])),
-                    Call::new("eth_getTransactionCount", json!([address, tag])),
-                    Call::new("eth_getCode", json!([address, tag])),
-                ]
-            })
-            .collect();
-        let what = |address: &Address| format!("account `{}` at block {block}", address.to_checksum(None));
-        let describe = || match addresses {
-            [one] => what(one),
-            many => format!("{} accounts at block {block}", many.len()),
-        };
-        let results = self.client(&describe)?.call_many(&calls).map_err(|source| ForkError::Fetch {
-            what: match addresses {
-                [one] => what(one),
-                many => format!("{} accounts at block {block}", many.len()),
-            },
-            source: Box::new(source),
-        })?;
+        let mut calls =
+            Vec::with_capacity(wanted.accounts.len() * 3 + wanted.slots.len() + wanted.block_hashes.len());
+        for address in &wanted.accounts {
+            calls.push(Call::new("eth_getBalance", json!([address, tag])));
+            calls.push(Call::new("eth_getTransactionCount", json!([address, tag])));
+            calls.push(Call::new("eth_getCode", json!([address, tag])));
+        }
+        for (address, slot) in &wanted.slots {
+            calls.push(Call::new("eth_getStorageAt", json!([address, B256::from(*slot), tag])));
+        }
+        for number in &wanted.block_hashes {
+            calls.push(Call::new("eth_getBlockByNumber", json!([quantity_hex(*number), false])));
+        }
+        let describe = || wanted.describe(block);
+        let results = self
+            .client(&describe)?
+            .call_many(&calls)
+            .map_err(|source| ForkError::Fetch { what: describe(), source: Box::new(source) })?;
         let mut results = results.into_iter();
-        let mut accounts = Vec::with_capacity(addresses.len());
-        for address in addresses {
-            let mut next = || -> Result<Value, ForkError> {
-                results
-                    .next()
-                    .ok_or_else(|| ForkError::Unexpected {
-                        what: what(address),
-                        reason: "missing answers".into(),
-                    })?
-                    .map_err(|source| ForkError::Fetch { what: what(address), source: Box::new(source) })
-            };
-            let (balance, nonce, code) = (next()?, next()?, next()?);
+        let mut next = |what: &dyn Fn() -> String| -> Result<Value, ForkError> {
+            results
+                .next()
+                .ok_or_else(|| ForkError::Unexpected { what: what(), reason: "missing answers".into() })?
+                .map_err(|source| ForkError::Fetch { what: what(), source: Box::new(source) })
+        };
+        let mut fetched = Fetched::default();
+        for address in &wanted.accounts {
+            let what = || account_name(address, block);
+            let (balance, nonce, code) = (next(&what)?, next(&what)?, next(&what)?);
             let unexpected = |field: &str, value: &Value| ForkError::Unexpected {
-                what: what(address),
+                what: what(),
                 reason: format!("its {field} `{value}` does not parse"),
             };
             let balance = parse_u256(&balance).ok_or_else(|| unexpected("balance", &balance))?;
             let nonce = parse_u64(&nonce).ok_or_else(|| unexpected("nonce", &nonce))?;
             let code: Bytes = serde_json::from_value(code.clone()).map_err(|_| unexpected("code", &code))?;
             let code_hash = if code.is_empty() { revm::primitives::KECCAK_EMPTY } else { keccak256(&code) };
-            accounts.push((*address, RemoteAccount { balance, nonce, code_hash }, code));
+            fetched.accounts.push((*address, RemoteAccount { balance, nonce, code_hash }, code));
         }
-        Ok(accounts)
+        for (address, slot) in &wanted.slots {
+            let what = || slot_name(address, slot, block);
+            let value = next(&what)?;
+            let value = parse_u256(&value).ok_or_else(|| ForkError::Unexpected {
+                what: what(),
+                reason: format!("`{value}` is not a word"),
+            })?;
+            fetched.slots.push((*address, *slot, value));
+        }
+        for number in &wanted.block_hashes {
+            let what = || format!("the hash of block {number}");
+            let found = next(&what)?;
+            if found.is_null() {
+                return Err(ForkError::NoSuchBlock { block: *number, url: self.display_url.clone() });
+            }
+            let hash =
+                found.get("hash").and_then(|hash| serde_json::from_value(hash.clone()).ok()).ok_or_else(
+                    || ForkError::Unexpected { what: what(), reason: "the block has no `hash`".into() },
+                )?;
+            fetched.block_hashes.push((*number, hash));
+        }
+        Ok(fetched)
+    }
+}
+
+/// State to fetch.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Wanted {
+    pub accounts: BTreeSet<Address>,
+    pub slots: BTreeSet<(Address, U256)>,
+    pub block_hashes: BTreeSet<u64>,
+}
+
+impl Wanted {
+    pub fn is_empty(&self) -> bool {
+        self.accounts.is_empty() && self.slots.is_empty() && self.block_hashes.is_empty()
     }
 
-    /// One storage slot at `block`.
-    pub fn storage(&self, address: Address, slot: U256, block: u64) -> Result<U256, ForkError> {
-        let what = || format!("storage slot {slot:#x} of `{}` at block {block}", address.to_checksum(None));
-        let value = self
-            .client(&what)?
-            .call("eth_getStorageAt", json!([address, B256::from(slot), quantity_hex(block)]))
-            .map_err(|source| ForkError::Fetch { what: what(), source: Box::new(source) })?;
-        parse_u256(&value)
-            .ok_or_else(|| ForkError::Unexpected { what: what(), reason: format!("`{value}` is not a word") })
-    }
-
-    /// The hash of block `number`.
-    pub fn block_hash(&self, number: u64) -> Result<B256, ForkError> {
-        let what = || format!("the hash of block {number}");
-        let block = self
-            .client(&what)?
-            .call("eth_getBlockByNumber", json!([quantity_hex(number), false]))
-            .map_err(|source| ForkError::Fetch { what: what(), source: Box::new(source) })?;
-        if block.is_null() {
-            return Err(ForkError::NoSuchBlock { block: number, url: self.display_url.clone() });
+    /// What a message calls it: the one item, or counts.
+    fn describe(&self, block: u64) -> String {
+        match (self.accounts.len(), self.slots.len(), self.block_hashes.len()) {
+            (1, 0, 0) => self.accounts.iter().map(|address| account_name(address, block)).collect(),
+            (0, 1, 0) => self.slots.iter().map(|(address, slot)| slot_name(address, slot, block)).collect(),
+            (0, 0, 1) => {
+                self.block_hashes.iter().map(|number| format!("the hash of block {number}")).collect()
+            }
+            (accounts, slots, hashes) => {
+                format!(
+                    "{accounts} accounts, {slots} storage slots and {hashes} block hashes at block {block}"
+                )
+            }
         }
-        block
-            .get("hash")
-            .and_then(|hash| serde_json::from_value(hash.clone()).ok())
-            .ok_or_else(|| ForkError::Unexpected { what: what(), reason: "the block has no `hash`".into() })
     }
+}
+
+/// What [`Remote::fetch`] brought back, in the order asked.
+#[derive(Debug, Default)]
+pub struct Fetched {
+    pub accounts: Vec<FetchedAccount>,
+    pub slots: Vec<(Address, U256, U256)>,
+    pub block_hashes: Vec<(u64, B256)>,
+}
+
+fn account_name(address: &Address, block: u64) -> String {
+    format!("account `{}` at block {block}", address.to_checksum(None))
+}
+
+fn slot_name(address: &Address, slot: &U256, block: u64) -> String {
+    format!("storage slot {slot:#x} of `{}` at block {block}", address.to_checksum(None))
 }
 
 fn quantity_hex(number: u64) -> String {
