@@ -132,8 +132,8 @@ pub struct RpcClient {
 enum Failure {
     /// Worth trying again: timeout, refused connection, 429, 5xx.
     Retry { reason: String, after: Option<Duration> },
-    /// A definite answer that will not change.
-    Refused(String),
+    /// A definite answer that will not change: the HTTP status and its description.
+    Refused(u16, String),
 }
 
 impl RpcClient {
@@ -245,7 +245,7 @@ impl RpcClient {
                 Err(failure) => failure,
             };
             match failure {
-                Failure::Refused(reason) => {
+                Failure::Refused(_, reason) => {
                     return Err(RpcError::Refused {
                         method: call.method.clone(),
                         url: self.display_url.clone(),
@@ -283,8 +283,22 @@ impl RpcClient {
         let responses = loop {
             match self.post(&body).await {
                 Ok(Value::Array(responses)) => break responses,
-                // An object (an error about the batch itself) where an array was due.
-                Ok(_) | Err(Failure::Refused(_)) => {
+                // Credentials refused: no batch is the problem, and single calls would only
+                // repeat the refusal (and the warning about batches would mislead).
+                Err(Failure::Refused(401 | 403, reason)) => {
+                    return Ok(calls
+                        .iter()
+                        .map(|call| {
+                            Err(RpcError::Refused {
+                                method: call.method.clone(),
+                                url: self.display_url.clone(),
+                                reason: reason.clone(),
+                            })
+                        })
+                        .collect());
+                }
+                // An object (an error about the batch itself) where an array was due, or a 4xx.
+                Ok(_) | Err(Failure::Refused(..)) => {
                     self.batching.store(false, Ordering::Relaxed);
                     return Ok(self.singles(calls).await);
                 }
@@ -371,7 +385,7 @@ impl RpcClient {
             {
                 return Ok(value);
             }
-            return Err(Failure::Refused(reason()));
+            return Err(Failure::Refused(status.as_u16(), reason()));
         }
         serde_json::from_slice(&text).map_err(|_| Failure::Retry {
             reason: format!("{}: the body is not JSON", reason()),
@@ -436,5 +450,191 @@ fn describe_transport(error: reqwest::Error) -> String {
         format!("could not connect ({cause})")
     } else {
         cause
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use wiremock::matchers::method;
+    use wiremock::{Match, Mock, MockServer, Request, Respond, ResponseTemplate};
+
+    use super::*;
+
+    const SECRET: &str = "Xy7abcDEF1234567890ghij";
+
+    /// A node on a runtime of its own (the client drives another), answering every call with
+    /// its method name as the result.
+    fn node() -> (tokio::runtime::Runtime, MockServer) {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let server = runtime.block_on(MockServer::start());
+        (runtime, server)
+    }
+
+    fn client(server: &MockServer) -> RpcClient {
+        let url = format!("{}/v2/{SECRET}", server.uri());
+        let shown = crate::redact::redact_url(&url);
+        RpcClient::new(&url, &shown).unwrap().with_policy(RetryPolicy {
+            attempts: 3,
+            first_delay: Duration::from_millis(1),
+            max_delay: Duration::from_millis(5),
+        })
+    }
+
+    fn mount(runtime: &tokio::runtime::Runtime, server: &MockServer, mock: Mock) {
+        runtime.block_on(mock.mount(server));
+    }
+
+    struct Echo;
+
+    impl Respond for Echo {
+        fn respond(&self, request: &Request) -> ResponseTemplate {
+            let answer = |call: &Value| json!({"jsonrpc": "2.0", "id": call["id"], "result": call["method"]});
+            let body: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
+            match body {
+                Value::Array(calls) => {
+                    ResponseTemplate::new(200).set_body_json(calls.iter().map(answer).collect::<Vec<_>>())
+                }
+                call => ResponseTemplate::new(200).set_body_json(answer(&call)),
+            }
+        }
+    }
+
+    struct IsBatch;
+
+    impl Match for IsBatch {
+        fn matches(&self, request: &Request) -> bool {
+            request.body.first() == Some(&b'[')
+        }
+    }
+
+    #[test]
+    fn retries_429_and_5xx_then_succeeds() {
+        let (runtime, server) = node();
+        mount(
+            &runtime,
+            &server,
+            Mock::given(method("POST"))
+                .respond_with(ResponseTemplate::new(429))
+                .up_to_n_times(1)
+                .with_priority(1),
+        );
+        mount(
+            &runtime,
+            &server,
+            Mock::given(method("POST"))
+                .respond_with(ResponseTemplate::new(502))
+                .up_to_n_times(1)
+                .with_priority(2),
+        );
+        mount(&runtime, &server, Mock::given(method("POST")).respond_with(Echo).with_priority(3));
+        let client = client(&server);
+        assert_eq!(client.call("eth_chainId", json!([])).unwrap(), json!("eth_chainId"));
+        let traffic = client.traffic();
+        assert_eq!((traffic.requests, traffic.retries), (3, 2));
+    }
+
+    #[test]
+    fn gives_up_naming_the_method_and_the_redacted_url() {
+        let (runtime, server) = node();
+        mount(&runtime, &server, Mock::given(method("POST")).respond_with(ResponseTemplate::new(503)));
+        let error = client(&server).call("eth_getBalance", json!([])).unwrap_err();
+        let message = error.to_string();
+        assert_eq!(
+            message,
+            format!(
+                "`eth_getBalance` on `{}/v2/***` failed after 3 attempt(s): HTTP 503 Service Unavailable",
+                server.uri()
+            )
+        );
+        assert!(!message.contains(SECRET));
+    }
+
+    #[test]
+    fn unreachable_node_messages_name_no_secret() {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let url = format!("http://127.0.0.1:{port}/v2/{SECRET}?apikey=hunter2");
+        let client =
+            RpcClient::new(&url, &crate::redact::redact_url(&url)).unwrap().with_policy(RetryPolicy {
+                attempts: 2,
+                first_delay: Duration::from_millis(1),
+                max_delay: Duration::from_millis(1),
+            });
+        let message = format!("{:#}", anyhow::Error::new(client.call("eth_chainId", json!([])).unwrap_err()));
+        assert!(message.contains("could not connect"), "{message}");
+        assert!(!message.contains(SECRET) && !message.contains("hunter2"), "{message}");
+    }
+
+    #[test]
+    fn falls_back_to_single_calls_when_batches_are_rejected() {
+        let (runtime, server) = node();
+        let rejection = json!({"jsonrpc": "2.0", "id": null, "error": {"code": -32600, "message": "batches are not supported"}});
+        mount(
+            &runtime,
+            &server,
+            Mock::given(IsBatch).respond_with(ResponseTemplate::new(200).set_body_json(rejection)),
+        );
+        mount(&runtime, &server, Mock::given(method("POST")).respond_with(Echo));
+        let client = client(&server);
+        let calls = [Call::new("eth_getBalance", json!([])), Call::new("eth_getCode", json!([]))];
+        let results: Vec<Value> = client.call_many(&calls).unwrap().into_iter().map(Result::unwrap).collect();
+        assert_eq!(results, [json!("eth_getBalance"), json!("eth_getCode")]);
+        assert!(client.batches_rejected());
+        let before = client.traffic().requests;
+        client.call_many(&calls).unwrap();
+        assert_eq!(client.traffic().requests - before, 2, "no batch is tried again");
+    }
+
+    #[test]
+    fn refused_credentials_are_not_a_batch_problem() {
+        let (runtime, server) = node();
+        mount(&runtime, &server, Mock::given(method("POST")).respond_with(ResponseTemplate::new(401)));
+        let client = client(&server);
+        let calls = [Call::new("eth_getBalance", json!([])), Call::new("eth_getCode", json!([]))];
+        let results = client.call_many(&calls).unwrap();
+        assert!(results.iter().all(|result| matches!(result, Err(RpcError::Refused { reason, .. }) if reason == "HTTP 401 Unauthorized")));
+        assert!(!client.batches_rejected());
+        assert_eq!(client.traffic().requests, 1);
+    }
+
+    #[test]
+    fn rate_limited_batch_entries_are_retried_alone() {
+        let (runtime, server) = node();
+        let partial = json!([
+            {"jsonrpc": "2.0", "id": 0, "result": "first"},
+            {"jsonrpc": "2.0", "id": 1, "error": {"code": 429, "message": "too many requests"}},
+        ]);
+        mount(
+            &runtime,
+            &server,
+            Mock::given(IsBatch).respond_with(ResponseTemplate::new(200).set_body_json(partial)),
+        );
+        mount(&runtime, &server, Mock::given(method("POST")).respond_with(Echo));
+        let client = client(&server);
+        let calls = [Call::new("eth_getBalance", json!([])), Call::new("eth_getCode", json!([]))];
+        let results: Vec<Value> = client.call_many(&calls).unwrap().into_iter().map(Result::unwrap).collect();
+        assert_eq!(results, [json!("first"), json!("eth_getCode")]);
+        assert!(!client.batches_rejected());
+    }
+
+    #[test]
+    fn node_errors_keep_their_revert_data() {
+        let (runtime, server) = node();
+        let reverted = json!({"jsonrpc": "2.0", "id": 0, "error": {"code": 3, "message": "execution reverted", "data": "0x08c379a0"}});
+        mount(
+            &runtime,
+            &server,
+            Mock::given(method("POST")).respond_with(ResponseTemplate::new(200).set_body_json(reverted)),
+        );
+        let error = client(&server).call("eth_call", json!([])).unwrap_err();
+        assert_eq!(error.revert_data(), Some(Bytes::from_static(&[0x08, 0xc3, 0x79, 0xa0])));
+        assert!(!error.is_unsupported_method());
+        let missing = RpcError::Node {
+            method: "debug_traceCall".into(),
+            url: String::new(),
+            code: -32601,
+            message: "the method debug_traceCall does not exist/is not available".into(),
+            data: None,
+        };
+        assert!(missing.is_unsupported_method());
     }
 }
