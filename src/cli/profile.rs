@@ -186,6 +186,9 @@ pub fn profile(
             for note in chain.take_notes() {
                 printer.warn(&note);
             }
+            if config.evm.chain_id.is_none() {
+                evm.chain_id = chain.chain_id()?;
+            }
             evm.rpc_url = Some(shown);
             Box::new(chain)
         }

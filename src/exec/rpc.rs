@@ -11,9 +11,9 @@
 //!   call tracer's top frame reports the receipt's `gasUsed`) against the node's latest block,
 //!   with the scenario's earlier steps carried as state overrides: the `prestateTracer` in diff
 //!   mode gives each step's writes, which become overrides for the next step. [`GasMethod::Trace`].
-//! - **A node without `debug_traceCall`**: `eth_estimateGas`, an upper bound, and no state is
-//!   carried between steps, so a step that calls a contract deployed by an earlier step is an
-//!   error. [`GasMethod::Estimate`].
+//! - **A node without `debug_traceCall`**: `eth_estimateGas`, an upper bound. Only the senders'
+//!   nonces carry from step to step, so a step that calls a contract deployed by an earlier step
+//!   is an error. [`GasMethod::Estimate`].
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
@@ -38,15 +38,6 @@ const RECEIPT_TIMEOUT: Duration = Duration::from_secs(120);
 pub struct NodeOptions {
     /// Send real transactions signed with this key (`--send`).
     pub signer: Option<PrivateKeySigner>,
-}
-
-/// How steps are executed on this node; see the module documentation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NodeMode {
-    Dev,
-    Send,
-    Trace,
-    Estimate,
 }
 
 pub struct RpcChain {
@@ -131,15 +122,6 @@ impl RpcChain {
             },
         };
         Ok(Self { client, mode, notes })
-    }
-
-    pub fn mode(&self) -> NodeMode {
-        match self.mode {
-            Mode::Dev { .. } => NodeMode::Dev,
-            Mode::Send { .. } => NodeMode::Send,
-            Mode::Trace { .. } => NodeMode::Trace,
-            Mode::Estimate { .. } => NodeMode::Estimate,
-        }
     }
 
     /// What the user should know about the mode, to show once.
@@ -261,12 +243,15 @@ impl RpcChain {
             .map_or(Ok(0), |_| quantity(&latest, "baseFeePerGas"))?;
         let tip = match self.client.call("eth_maxPriorityFeePerGas", json!([])) {
             Ok(value) => quantity_value(&value, "eth_maxPriorityFeePerGas")?,
+            // Not every node suggests a tip; 1 gwei is the common default of wallets.
             Err(_) => 1_000_000_000,
         };
         // The limit only has to be enough: the estimate with a margin spares the sender's
         // balance a reservation for the whole block. A reverting step keeps the step's limit.
         let mut estimate_request = request.clone();
-        estimate_request.as_object_mut().map(|object| object.remove("gas"));
+        if let Some(object) = estimate_request.as_object_mut() {
+            object.remove("gas");
+        }
         let gas_limit = match self.client.call("eth_estimateGas", json!([estimate_request])) {
             Ok(value) => (quantity_value(&value, "eth_estimateGas")?.saturating_mul(5) / 4).min(tx.gas_limit),
             Err(_) => tx.gas_limit,
