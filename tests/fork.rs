@@ -363,6 +363,16 @@ fn second_run_needs_no_node() {
     let touched = state["accounts"].as_object().unwrap().len() + slots;
     assert!(cold * 3 <= touched as u64, "{cold} requests for {touched} accounts and slots: {messages}");
 
+    // The same chain through another URL: one request (chain id and block hash) finds the file,
+    // which then records that URL too.
+    let other = Proxy::start(&testnet.node.url(), Behaviour::default());
+    let other_config = testnet.config(&other.url(), Some(testnet.block), "cache");
+    let (through_other, _) = run(dir.path(), &other_config, &[]);
+    assert_eq!(other.requests(), 1, "{:?}", other.methods());
+    assert_eq!(calls(&through_other), calls(&first));
+    run(dir.path(), &other_config, &[]);
+    assert_eq!(other.requests(), 1, "the second URL is known to the cache now");
+
     testnet.node.stop();
     let (second, messages) = run(dir.path(), &config, &[]);
     assert_eq!(proxy.requests(), cold, "the warm run made requests: {:?}", &proxy.methods()[cold as usize..]);

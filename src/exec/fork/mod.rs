@@ -70,7 +70,9 @@ pub struct ForkOptions<'a> {
 pub struct Fork {
     db: ForkDb,
     cache_file: PathBuf,
-    /// The state came from a cache file that needs no rewrite unless more is fetched.
+    /// The state came from a cache file.
+    from_cache: bool,
+    /// That file needs no rewrite unless more is fetched.
     cache_current: bool,
     warnings: Vec<String>,
 }
@@ -124,8 +126,8 @@ impl Fork {
             .is_none()
             .then(|| states.iter().position(|(_, state)| state.sources.contains(options.display_url)))
             .flatten();
-        let (state, cache_current) = match from_same_source {
-            Some(index) => (states.swap_remove(index).1, true),
+        let (state, from_cache, cache_current) = match from_same_source {
+            Some(index) => (states.swap_remove(index).1, true, true),
             None => {
                 let (chain_id, header) = match head {
                     Some(head) => head,
@@ -134,22 +136,23 @@ impl Fork {
                 let same_chain = states.into_iter().find(|(_, state)| state.chain_id == chain_id);
                 match same_chain {
                     Some((_, mut state)) if state.block == header => {
-                        state.sources.insert(options.display_url.to_owned());
-                        (state, false)
+                        // Rewritten at the end only if this URL is new to it (or more is fetched).
+                        let new_source = state.sources.insert(options.display_url.to_owned());
+                        (state, true, !new_source)
                     }
                     Some((path, _)) => {
                         warnings.push(format!(
                             "discarding the fork cache `{}`: block {block} there differs from the node's (a reorganisation, or another chain with the same id); fetching the state again",
                             path.display()
                         ));
-                        (new_state(chain_id, header, options.display_url), false)
+                        (new_state(chain_id, header, options.display_url), false, false)
                     }
-                    None => (new_state(chain_id, header, options.display_url), false),
+                    None => (new_state(chain_id, header, options.display_url), false, false),
                 }
             }
         };
         let cache_file = options.cache_dir.join(cache::file_name(state.chain_id, block));
-        Ok(Self { db: ForkDb::new(remote, state), cache_file, cache_current, warnings })
+        Ok(Self { db: ForkDb::new(remote, state), cache_file, from_cache, cache_current, warnings })
     }
 
     /// The database to layer scenarios over (clones share the fetched state).
@@ -169,9 +172,9 @@ impl Fork {
         &self.cache_file
     }
 
-    /// Whether the state came from the cache, without a request.
+    /// Whether the state came from a cache file.
     pub fn loaded_from_cache(&self) -> bool {
-        self.cache_current
+        self.from_cache
     }
 
     /// Warnings to show: discarded cache files.
