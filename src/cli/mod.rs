@@ -199,7 +199,7 @@ pub struct RunArgs {
     /// Override the artifact format detection.
     #[arg(long, value_parser = ["foundry", "hardhat", "solc"])]
     pub artifacts_format: Option<String>,
-    /// Where steps run: `revm` (embedded) or `rpc` (a development node); overrides `[evm] executor`.
+    /// Where steps run: `revm` (embedded) or `rpc` (a node, simulated unless it is a development node or `--send` is given); overrides `[evm] executor`.
     #[arg(long, value_parser = ["revm", "rpc"])]
     pub executor: Option<String>,
     /// The node for `--executor rpc`; overrides `[evm] rpc_url`.
