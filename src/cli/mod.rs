@@ -92,6 +92,7 @@ pub struct CheckArgs {
     /// Also write the profiled report here.
     #[arg(long)]
     pub save_report: Option<PathBuf>,
+    /// How to render the diff on stdout.
     #[arg(long, value_enum, default_value = "terminal")]
     pub format: OutputFormat,
     /// Also write the rendered output to this file.
@@ -126,8 +127,10 @@ pub struct DiffArgs {
     /// A config whose `[policy]` judges the diff (default: `gasguard.toml` if present).
     #[arg(long, short)]
     pub config: Option<PathBuf>,
+    /// How to render the diff on stdout.
     #[arg(long, value_enum, default_value = "terminal")]
     pub format: OutputFormat,
+    /// Also write the rendered output to this file.
     #[arg(long, short)]
     pub out: Option<PathBuf>,
 }
