@@ -538,7 +538,8 @@ fn fork_runs(node: &str, contracts: &[String], block: u64, latency: Duration) ->
     use gasguard::cli::profile::{ProfileOverrides, profile};
     use gasguard::printer::Printer;
 
-    let printer = Printer { color_stdout: false, color_stderr: false, quiet: true, progress: false };
+    let printer =
+        Printer { color_stdout: false, color_stderr: false, quiet: true, progress: false, in_actions: false };
     let behaviour = proxy::Behaviour { latency, ..proxy::Behaviour::default() };
     let dir = tempfile::tempdir().unwrap();
     let cache = dir.path().join("cache");

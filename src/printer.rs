@@ -20,6 +20,8 @@ pub struct Printer {
     pub quiet: bool,
     /// Progress bars are for people at a terminal, never for CI logs.
     pub progress: bool,
+    /// Running as a GitHub Actions step: workflow commands are understood.
+    pub in_actions: bool,
 }
 
 impl Printer {
@@ -39,6 +41,7 @@ impl Printer {
             color_stderr: decide(stderr_terminal),
             quiet,
             progress: stderr_terminal && !ci && !quiet,
+            in_actions: env("GITHUB_ACTIONS").as_deref() == Some("true"),
         }
     }
 
@@ -52,6 +55,24 @@ impl Printer {
     pub fn status(&self, text: &str) {
         if !self.quiet {
             eprintln!("{text}");
+        }
+    }
+
+    /// A workflow command (`::error …`, `::add-mask::…`) for the Actions runner, which reads them
+    /// from stderr as well as stdout; stderr keeps stdout for data. Nothing outside Actions, where
+    /// the lines would only be noise (and a mask line would show its secret).
+    pub fn workflow_command(&self, line: &str) {
+        if self.in_actions {
+            eprintln!("{line}");
+        }
+    }
+
+    /// Masks the secret parts of a node URL in the rest of the job's log.
+    pub fn mask_url(&self, url: &str) {
+        for part in crate::redact::UrlSecrets::parts_of(url) {
+            for line in crate::github::workflow::add_mask_commands(&part) {
+                self.workflow_command(&line);
+            }
         }
     }
 

@@ -108,6 +108,70 @@ pub fn expand_env(text: &str, env: impl Fn(&str) -> Option<String>) -> Result<St
     Ok(out)
 }
 
+/// The parts of a node URL that [`redact_url`] hides, so that they can be taken out of any text
+/// that quotes the URL (reqwest's errors do, in yet another spelling: without the user-info).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UrlSecrets {
+    /// Whole spellings of the URL, longest first.
+    urls: Vec<String>,
+    /// User, password, and path segments and query values that look like keys, longest first.
+    parts: Vec<String>,
+}
+
+impl UrlSecrets {
+    /// Parts shorter than this are not replaced on their own: they would garble the message,
+    /// and the whole-URL replacement has already taken them out of the quoted URL.
+    const MIN_PART_CHARS: usize = 3;
+
+    pub fn of(raw: &str, parsed: &reqwest::Url) -> Self {
+        let mut without_user = parsed.clone();
+        let _ = without_user.set_username("");
+        let _ = without_user.set_password(None);
+        let mut urls = vec![raw.to_owned(), parsed.as_str().to_owned(), without_user.as_str().to_owned()];
+        urls.sort_by_key(|url| std::cmp::Reverse(url.len()));
+        urls.dedup();
+
+        let mut parts = vec![parsed.username().to_owned()];
+        parts.extend(parsed.password().map(str::to_owned));
+        // `redact_url` decides what is secret in the path and the query; compare piece by piece.
+        let shown = redact_url(parsed.as_str());
+        let pieces = |url: &str| -> Vec<String> {
+            let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+            let rest = rest.split_once('/').map_or("", |(_, rest)| rest);
+            rest.split(['/', '?', '&', '=', '#']).map(str::to_owned).collect()
+        };
+        for (raw_piece, shown_piece) in pieces(parsed.as_str()).into_iter().zip(pieces(&shown)) {
+            if shown_piece == "***" && raw_piece != "***" {
+                parts.push(raw_piece);
+            }
+        }
+        parts.retain(|part| part.chars().count() >= Self::MIN_PART_CHARS);
+        parts.sort_by_key(|part| std::cmp::Reverse(part.len()));
+        parts.dedup();
+        Self { urls, parts }
+    }
+
+    /// `text` with every spelling of the URL replaced by `shown`, then every secret part by `***`.
+    pub fn scrub(&self, text: &str, shown: &str) -> String {
+        let mut text = text.to_owned();
+        for url in &self.urls {
+            text = text.replace(url.as_str(), shown);
+        }
+        for part in &self.parts {
+            text = text.replace(part.as_str(), "***");
+        }
+        text
+    }
+}
+
+impl UrlSecrets {
+    /// The secret parts of `url` (user-info, key-like path segments and query values), for
+    /// `::add-mask::`. Nothing for a URL that does not parse (it is never shown either).
+    pub fn parts_of(url: &str) -> Vec<String> {
+        url.parse::<reqwest::Url>().map(|parsed| Self::of(url, &parsed).parts).unwrap_or_default()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -156,6 +220,42 @@ mod tests {
         assert_eq!(
             expand_env("https://x/${MISSING}", env).unwrap_err(),
             "environment variable `MISSING` is not set"
+        );
+    }
+
+    fn secrets(url: &str) -> UrlSecrets {
+        UrlSecrets::of(url, &url.parse().unwrap())
+    }
+
+    #[test]
+    fn every_spelling_and_every_secret_part_is_scrubbed() {
+        let url = "http://user:hunter2@127.0.0.1:8545/rpc/Xy7abcDEF1234567890ghij?apikey=s3cr3tvalue&chain=1";
+        let secrets = secrets(url);
+        let shown = redact_url(url);
+        assert_eq!(shown, "http://***@127.0.0.1:8545/rpc/***?apikey=***&chain=1");
+        // reqwest quotes the URL without its user-info; it is shown as the redacted URL.
+        let message = "error sending request for url (http://127.0.0.1:8545/rpc/Xy7abcDEF1234567890ghij?apikey=s3cr3tvalue&chain=1): connection refused";
+        assert_eq!(
+            secrets.scrub(message, &shown),
+            "error sending request for url (http://***@127.0.0.1:8545/rpc/***?apikey=***&chain=1): connection refused"
+        );
+        assert_eq!(secrets.scrub(&format!("failed: {url}"), &shown), format!("failed: {shown}"));
+        // A part quoted on its own.
+        assert_eq!(secrets.scrub("bad password hunter2", &shown), "bad password ***");
+        // What `::add-mask::` is given: every secret part, longest first.
+        assert_eq!(UrlSecrets::parts_of(url), ["Xy7abcDEF1234567890ghij", "s3cr3tvalue", "hunter2", "user"]);
+    }
+
+    #[test]
+    fn a_url_without_secrets_is_left_alone() {
+        let url = "https://dream-rpc.somnia.network";
+        let secrets = secrets(url);
+        assert!(secrets.parts.is_empty(), "{secrets:?}");
+        assert!(UrlSecrets::parts_of(url).is_empty());
+        let message = "error sending request for url (https://dream-rpc.somnia.network/): timed out";
+        assert_eq!(
+            secrets.scrub(message, url),
+            "error sending request for url (https://dream-rpc.somnia.network): timed out"
         );
     }
 }

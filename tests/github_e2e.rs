@@ -112,9 +112,11 @@ async fn pull_request_check_creates_then_updates_one_comment() {
     );
     let summary = std::fs::read_to_string(job.path("summary.md")).unwrap();
     assert!(summary.contains("gasguard"), "{summary}");
-    let printed = stdout(&output);
+    // Workflow commands go to stderr (the runner reads both), so stdout stays data.
+    assert!(!stdout(&output).contains("::"), "{}", stdout(&output));
+    let printed = stderr(&output);
     let annotations: Vec<&str> = printed.lines().filter(|l| l.starts_with("::error")).collect();
-    assert_eq!(annotations.len(), 1, "{}", stdout(&output));
+    assert_eq!(annotations.len(), 1, "{printed}");
     assert!(annotations[0].contains("transfer(address,uint256)"));
 
     // A second push with the same result writes nothing; a changed result updates in place.
@@ -140,7 +142,7 @@ async fn fork_pull_request_falls_back_with_the_verdicts_exit_code() {
     let output = job.run("pull_request", "pull_request_fork.json", &["check", "--comment"]).await;
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     assert!(stderr(&output).contains("two-workflow"), "{}", stderr(&output));
-    assert!(stdout(&output).contains("::warning"), "{}", stdout(&output));
+    assert!(stderr(&output).contains("::warning title=gasguard::"), "{}", stderr(&output));
     assert!(fake.comments(8).is_empty());
     assert_eq!(output_value(&job.outputs(), "verdict").as_deref(), Some("fail"));
     assert!(job.path("summary.md").exists());

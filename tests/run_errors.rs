@@ -181,3 +181,36 @@ fn wrong_command_line_is_exit_2() {
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("--no-such-flag"), "{}", stderr(&output));
 }
+
+/// In GitHub Actions the key parts of a node URL are masked (`::add-mask::`) before anything
+/// could print them, and no other line shows them; outside Actions no mask line is printed.
+#[test]
+fn node_url_secrets_are_masked_in_actions() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = fixture("demo/gasguard.toml");
+    let port = support::free_port();
+    let url = format!("http://127.0.0.1:{port}/rpc/Xy7abcDEF1234567890ghij?apikey=s3cr3tvalue");
+    let args = [
+        "run",
+        "--config",
+        config.to_str().unwrap(),
+        "--executor",
+        "rpc",
+        "--rpc-url",
+        &url,
+        "--out",
+        "r.json",
+    ];
+    let output = support::gasguard_with_env(dir.path(), &args, &[("GITHUB_ACTIONS", "true")]);
+    assert_eq!(output.status.code(), Some(2), "nothing listens on the port");
+    let message = stderr(&output);
+    let (masks, rest): (Vec<&str>, Vec<&str>) =
+        message.lines().partition(|line| line.starts_with("::add-mask::"));
+    assert_eq!(masks, ["::add-mask::Xy7abcDEF1234567890ghij", "::add-mask::s3cr3tvalue"], "{message}");
+    for line in rest {
+        assert!(!line.contains("Xy7abc") && !line.contains("s3cr3t"), "a secret leaked: {line}");
+    }
+    assert!(support::stdout(&output).is_empty());
+    let output = gasguard(dir.path(), &args);
+    assert!(!stderr(&output).contains("::add-mask::"), "{}", stderr(&output));
+}

@@ -93,10 +93,8 @@ pub(super) fn check(args: CheckArgs, printer: &Printer) -> anyhow::Result<ExitSt
     {
         printer.warn(&format!("could not write the job summary: {error:#}"));
     }
-    if github.in_actions {
-        for line in annotations(&result) {
-            println!("{line}");
-        }
+    for line in annotations(&result) {
+        printer.workflow_command(&line);
     }
     let mut comment_url = None;
     if args.comment {
@@ -105,7 +103,7 @@ pub(super) fn check(args: CheckArgs, printer: &Printer) -> anyhow::Result<ExitSt
             Ok(comment_from_context(&github, &markdown, &options, ClientOptions::default()).await?)
         });
         let outcome = match outcome {
-            Ok(outcome) => report_comment(outcome, printer, github.in_actions),
+            Ok(outcome) => report_comment(outcome, printer),
             Err(error) => Err(error.context("failed to comment on the pull request")),
         };
         match outcome {
@@ -223,7 +221,7 @@ pub(super) fn comment(args: CommentArgs, printer: &Printer) -> anyhow::Result<Ex
             .context("refusing to comment")?;
         Ok(upsert_sticky_comment(&client, &repo, verified.number, &markdown, &options).await?)
     })?;
-    match report_comment(outcome, printer, github.in_actions) {
+    match report_comment(outcome, printer) {
         Ok(_) => Ok(ExitStatus::Success),
         Err(error) if args.github.require_comment => Err(error),
         Err(error) => {
@@ -243,11 +241,7 @@ fn block_on<T>(future: impl std::future::Future<Output = anyhow::Result<T>>) -> 
 
 /// Prints what happened to the comment; an outcome that is a warning comes back as `Err` so
 /// `--require-comment` can make it fatal.
-fn report_comment(
-    outcome: CommentOutcome,
-    printer: &Printer,
-    in_actions: bool,
-) -> anyhow::Result<Option<String>> {
+fn report_comment(outcome: CommentOutcome, printer: &Printer) -> anyhow::Result<Option<String>> {
     match outcome {
         CommentOutcome::Created { url, shortened } | CommentOutcome::Updated { url, shortened } => {
             printer.status(&format!("pull-request comment: {url}"));
@@ -263,12 +257,10 @@ fn report_comment(
             Ok(Some(url))
         }
         CommentOutcome::Skipped { reason } if reason.is_warning() => {
-            if in_actions {
-                println!(
-                    "::warning title=gasguard::{}",
-                    crate::github::workflow::escape_data(&reason.to_string())
-                );
-            }
+            printer.workflow_command(&format!(
+                "::warning title=gasguard::{}",
+                crate::github::workflow::escape_data(&reason.to_string())
+            ));
             Err(anyhow!("{reason}"))
         }
         CommentOutcome::Skipped { reason } => {

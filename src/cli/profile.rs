@@ -137,6 +137,9 @@ pub fn profile(
         }
         ("revm", Some(raw)) => {
             let url = expand_url(raw, "fork_url", config_path);
+            if let Ok(url) = &url {
+                printer.mask_url(url);
+            }
             let display_url = redact_template(raw);
             let opened = open_fork(
                 &config,
@@ -176,6 +179,7 @@ pub fn profile(
                     )
                 })?;
             let url = expand_url(&raw, "rpc_url", config_path).map_err(anyhow::Error::msg)?;
+            printer.mask_url(&url);
             let shown = redact_template(&raw);
             let signer = overrides
                 .send_key_env

@@ -141,9 +141,14 @@ struct NodeSettings {
 }
 
 impl NodeSettings {
-    fn resolve(args: &NodeArgs, env: &impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+    fn resolve(
+        args: &NodeArgs,
+        env: &impl Fn(&str) -> Option<String>,
+        printer: &Printer,
+    ) -> anyhow::Result<Self> {
         let url =
             expand_env(&args.rpc_url, env).map_err(|message| anyhow!("invalid `--rpc-url`: {message}"))?;
+        printer.mask_url(&url);
         Ok(Self { url, timeout: Duration::from_secs(args.timeout) })
     }
 }
@@ -153,11 +158,11 @@ pub(super) fn run(args: RegistryArgs, printer: &Printer) -> anyhow::Result<ExitS
     let env = |name: &str| std::env::var(name).ok();
     match args.command {
         RegistryCommand::Deploy(args) => {
-            let node = NodeSettings::resolve(&args.node, &env)?;
+            let node = NodeSettings::resolve(&args.node, &env, printer)?;
             deploy(&node, &args.signer.private_key_env, args.signer.chain_id, &env, printer)
         }
         RegistryCommand::Show(args) => {
-            let node = NodeSettings::resolve(&args.node, &env)?;
+            let node = NodeSettings::resolve(&args.node, &env, printer)?;
             show(&node, args.registry, args.contract, args.all, args.format, printer)
         }
     }
@@ -167,7 +172,7 @@ pub(super) fn run(args: RegistryArgs, printer: &Printer) -> anyhow::Result<ExitS
 pub(super) fn record(args: RecordArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
     let env = |name: &str| std::env::var(name).ok();
     let settings = RecordSettings {
-        node: NodeSettings::resolve(&args.node, &env)?,
+        node: NodeSettings::resolve(&args.node, &env, printer)?,
         report: args.report,
         registry: args.registry,
         mapping: args.contracts,

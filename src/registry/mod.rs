@@ -25,7 +25,7 @@ use alloy::sol_types::{SolCall, SolEvent};
 use self::bindings::AnalysisRegistry::{self, AnalysisRegistryErrors, AnalysisStored};
 pub use self::key::{KeyError, load_signer, require_signer};
 use crate::core::record::RecordedEntry;
-use crate::redact::redact_url;
+use crate::redact::{UrlSecrets, redact_url};
 
 /// How often to ask a remote node for a receipt. alloy's default is 7 s; registries live on
 /// chains with blocks of a second or less.
@@ -99,7 +99,7 @@ pub struct RegistryNode {
     /// The URL as messages show it.
     display_url: String,
     /// What of the URL must not be shown, for scrubbing transport errors.
-    secrets: Secrets,
+    secrets: UrlSecrets,
     timeout: Duration,
 }
 
@@ -117,7 +117,7 @@ impl RegistryNode {
         if !matches!(parsed.scheme(), "http" | "https") {
             return Err(RegistryError::InvalidUrl { url: display_url });
         }
-        let secrets = Secrets::of(url, &parsed);
+        let secrets = UrlSecrets::of(url, &parsed);
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
@@ -362,62 +362,6 @@ fn mined(receipt: &TransactionReceipt, log_index: Option<u64>) -> Mined {
     }
 }
 
-/// The parts of a node URL that [`redact_url`] hides, so that they can be taken out of any text
-/// that quotes the URL (reqwest's errors do, in yet another spelling: without the user-info).
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Secrets {
-    /// Whole spellings of the URL, longest first.
-    urls: Vec<String>,
-    /// User, password, and path segments and query values that look like keys, longest first.
-    parts: Vec<String>,
-}
-
-impl Secrets {
-    /// Parts shorter than this are not replaced on their own: they would garble the message,
-    /// and the whole-URL replacement has already taken them out of the quoted URL.
-    const MIN_PART_CHARS: usize = 3;
-
-    fn of(raw: &str, parsed: &reqwest::Url) -> Self {
-        let mut without_user = parsed.clone();
-        let _ = without_user.set_username("");
-        let _ = without_user.set_password(None);
-        let mut urls = vec![raw.to_owned(), parsed.as_str().to_owned(), without_user.as_str().to_owned()];
-        urls.sort_by_key(|url| std::cmp::Reverse(url.len()));
-        urls.dedup();
-
-        let mut parts = vec![parsed.username().to_owned()];
-        parts.extend(parsed.password().map(str::to_owned));
-        // `redact_url` decides what is secret in the path and the query; compare piece by piece.
-        let shown = redact_url(parsed.as_str());
-        let pieces = |url: &str| -> Vec<String> {
-            let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
-            let rest = rest.split_once('/').map_or("", |(_, rest)| rest);
-            rest.split(['/', '?', '&', '=', '#']).map(str::to_owned).collect()
-        };
-        for (raw_piece, shown_piece) in pieces(parsed.as_str()).into_iter().zip(pieces(&shown)) {
-            if shown_piece == "***" && raw_piece != "***" {
-                parts.push(raw_piece);
-            }
-        }
-        parts.retain(|part| part.chars().count() >= Self::MIN_PART_CHARS);
-        parts.sort_by_key(|part| std::cmp::Reverse(part.len()));
-        parts.dedup();
-        Self { urls, parts }
-    }
-
-    /// `text` with every spelling of the URL replaced by `shown`, then every secret part by `***`.
-    fn scrub(&self, text: &str, shown: &str) -> String {
-        let mut text = text.to_owned();
-        for url in &self.urls {
-            text = text.replace(url.as_str(), shown);
-        }
-        for part in &self.parts {
-            text = text.replace(part.as_str(), "***");
-        }
-        text
-    }
-}
-
 /// The registry's custom errors as people read them.
 fn describe_revert(error: &AnalysisRegistryErrors) -> String {
     match error {
@@ -448,39 +392,6 @@ struct OutOfRange(&'static str);
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn secrets(url: &str) -> Secrets {
-        Secrets::of(url, &url.parse().unwrap())
-    }
-
-    #[test]
-    fn every_spelling_and_every_secret_part_is_scrubbed() {
-        let url = "http://user:hunter2@127.0.0.1:8545/rpc/Xy7abcDEF1234567890ghij?apikey=s3cr3tvalue&chain=1";
-        let secrets = secrets(url);
-        let shown = redact_url(url);
-        assert_eq!(shown, "http://***@127.0.0.1:8545/rpc/***?apikey=***&chain=1");
-        // reqwest quotes the URL without its user-info; it is shown as the redacted URL.
-        let message = "error sending request for url (http://127.0.0.1:8545/rpc/Xy7abcDEF1234567890ghij?apikey=s3cr3tvalue&chain=1): connection refused";
-        assert_eq!(
-            secrets.scrub(message, &shown),
-            "error sending request for url (http://***@127.0.0.1:8545/rpc/***?apikey=***&chain=1): connection refused"
-        );
-        assert_eq!(secrets.scrub(&format!("failed: {url}"), &shown), format!("failed: {shown}"));
-        // A part quoted on its own.
-        assert_eq!(secrets.scrub("bad password hunter2", &shown), "bad password ***");
-    }
-
-    #[test]
-    fn a_url_without_secrets_is_left_alone() {
-        let url = "https://dream-rpc.somnia.network";
-        let secrets = secrets(url);
-        assert!(secrets.parts.is_empty(), "{secrets:?}");
-        let message = "error sending request for url (https://dream-rpc.somnia.network/): timed out";
-        assert_eq!(
-            secrets.scrub(message, url),
-            "error sending request for url (https://dream-rpc.somnia.network): timed out"
-        );
-    }
 
     #[test]
     fn store_calldata_is_the_selector_and_the_encoded_arguments() {
