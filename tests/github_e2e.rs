@@ -211,3 +211,64 @@ async fn workflow_run_posts_the_unprivileged_diff() {
 fn path(path: &Path) -> &str {
     path.to_str().unwrap()
 }
+
+/// The sticky comment is found on page 3 (250 comments, 100 a page, through `Link`) and updated
+/// in place; another user's comment carrying the marker is never touched.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn marker_on_page_three_is_updated_and_foreign_markers_are_ignored() {
+    let fake = FakeGithub::start(TOKEN).await;
+    let impostor = fake.seed_comment(7, "mallory", "<!-- gasguard:comment -->\nfake numbers");
+    for index in 0..248 {
+        fake.seed_comment(7, "octocat", &format!("review comment {index}"));
+    }
+    let ours = fake.seed_comment(7, BOT_LOGIN, "<!-- gasguard:comment -->\nold numbers");
+    let job = Job::new(fake.uri(), false);
+    let output = job.run("pull_request", "pull_request.json", &["check", "--comment"]).await;
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let comments = fake.comments(7);
+    assert_eq!(comments.len(), 250, "nothing created or deleted");
+    let updated = comments.iter().find(|c| c.id == ours).unwrap();
+    assert!(
+        updated.body.contains("gasguard baseline") || updated.body.contains("no gas changes"),
+        "{}",
+        updated.body
+    );
+    assert_ne!(updated.body, "<!-- gasguard:comment -->\nold numbers");
+    let foreign = comments.iter().find(|c| c.id == impostor).unwrap();
+    assert_eq!(foreign.body, "<!-- gasguard:comment -->\nfake numbers", "another user's comment is not ours");
+    let pages: Vec<String> = fake.requests().await.into_iter().filter(|r| r.starts_with("GET")).collect();
+    assert!(pages.iter().any(|r| r.contains("page=3")), "{pages:?}");
+}
+
+/// A secondary rate limit (429 with `retry-after`) is waited out and the comment made once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rate_limit_is_waited_out() {
+    let fake = FakeGithub::start(TOKEN).await;
+    fake.push_fault(Fault::too_many_requests(Route::CreateComment, 1));
+    let job = Job::new(fake.uri(), false);
+    let started = std::time::Instant::now();
+    let output = job.run("pull_request", "pull_request.json", &["check", "--comment"]).await;
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(started.elapsed() >= std::time::Duration::from_secs(1), "retry-after: 1 was honoured");
+    assert_eq!(fake.comments(7).len(), 1);
+}
+
+/// A body the API refuses (422, too long) falls back to a short comment linking the job summary;
+/// the exit code stays the verdict's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rejected_body_falls_back_to_a_short_comment() {
+    let fake = FakeGithub::start(TOKEN).await;
+    fake.set_max_body_chars(1_000);
+    let job = Job::new(fake.uri(), true);
+    let output = job.run("pull_request", "pull_request.json", &["check", "--comment"]).await;
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let comments = fake.comments(7);
+    assert_eq!(comments.len(), 1);
+    assert!(comments[0].body.chars().count() <= 1_000);
+    assert!(
+        comments[0].body.contains("https://github.com/acme/vault/actions/runs/1245374547"),
+        "{}",
+        comments[0].body
+    );
+    assert!(stderr(&output).contains("too long"), "{}", stderr(&output));
+}
