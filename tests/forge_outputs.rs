@@ -59,8 +59,12 @@ fn demo_runs_over_forge_build_output() {
     std::fs::write(dir.path().join("gasguard.toml"), config).unwrap();
     let output = gasguard(dir.path(), &["run", "--config", "gasguard.toml", "--out", "report.json"]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    let ours: Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).unwrap()).unwrap();
-    let committed = gasguard(dir.path(), &["run", "--config", fixture("demo/gasguard.toml").to_str().unwrap(), "--out", "-"]);
+    let ours: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).unwrap()).unwrap();
+    let committed = gasguard(
+        dir.path(),
+        &["run", "--config", fixture("demo/gasguard.toml").to_str().unwrap(), "--out", "-"],
+    );
     let committed: Value = serde_json::from_str(&stdout(&committed)).unwrap();
     let (ours, committed) = (ours["calls"].as_array().unwrap(), committed["calls"].as_array().unwrap());
     assert_eq!(ours.len(), committed.len());
@@ -68,7 +72,11 @@ fn demo_runs_over_forge_build_output() {
         assert_eq!(a["contract"], b["contract"]);
         assert_eq!(a["status"], b["status"]);
         if a["function"] != "constructor" {
-            assert_eq!(a["gas_used"], b["gas_used"], "{} step {} {}", a["scenario"], a["step"], a["function"]);
+            assert_eq!(
+                a["gas_used"], b["gas_used"],
+                "{} step {} {}",
+                a["scenario"], a["step"], a["function"]
+            );
         }
     }
 }
@@ -91,9 +99,11 @@ fn forge_outputs_import_and_diff() {
     measure("base");
     let source = dir.path().join("src/Counter.sol");
     let text = std::fs::read_to_string(&source).unwrap();
-    let changed = text
-        .replace("uint256 public count;", "uint256 public count;\n    uint256 public touched;")
-        .replace("function increment() external { count += 1; }", "function increment() external { count += 1; touched = block.number; }");
+    let changed =
+        text.replace("uint256 public count;", "uint256 public count;\n    uint256 public touched;").replace(
+            "function increment() external { count += 1; }",
+            "function increment() external { count += 1; touched = block.number; }",
+        );
     assert_ne!(changed, text, "the fixture contract has the expected shape");
     std::fs::write(&source, changed).unwrap();
     measure("head");
@@ -111,7 +121,11 @@ fn forge_outputs_import_and_diff() {
 
     let snapshot = diff("base.gas-snapshot", "head.gas-snapshot");
     assert_eq!(status_of(&snapshot, "test:CounterTest:testIncrement()"), "regression");
-    assert_eq!(status_of(&snapshot, "test:CounterTest:testAdd(uint256)"), "unchanged", "add() did not change");
+    assert_eq!(
+        status_of(&snapshot, "test:CounterTest:testAdd(uint256)"),
+        "unchanged",
+        "add() did not change"
+    );
 
     let sections = diff("base-snapshots", "head-snapshots");
     assert_eq!(status_of(&sections, "section:Counter/first increment"), "regression");
