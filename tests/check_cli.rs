@@ -208,3 +208,15 @@ fn project_baseline_is_current() {
     assert_eq!(diff["summary"]["added"], 0);
     assert_eq!(diff["summary"]["removed"], 0);
 }
+
+/// A bad `[policy]` is an error naming the config, found before any profiling is done.
+#[test]
+fn invalid_policy_names_the_config() {
+    let demo = Demo::new("[policy]\n[[policy.rule]]\nmatch = \"fn:[*\"\nmax_increase_gas = 1\n");
+    let output = demo.run(&["check", "--save-report", "report.json"]);
+    assert_eq!(output.status.code(), Some(2));
+    let message = stderr(&output);
+    assert!(message.contains("invalid `[policy]` in `gasguard.toml`"), "{message}");
+    assert!(message.contains("fn:[*"), "{message}");
+    assert!(!demo.path("report.json").exists(), "nothing was profiled");
+}

@@ -11,7 +11,7 @@ use super::profile::{ProfileOverrides, profile, report_json};
 use super::{BaselineArgs, CheckArgs, CommentArgs, DiffArgs, ExitStatus, ImportArgs, OutputFormat};
 use crate::config::Config;
 use crate::core::diff::{DiffLabels, GasDiff, Status, Verdict, diff};
-use crate::core::policy::Policy;
+use crate::core::policy::{CompiledPolicy, Policy};
 use crate::core::render::{self, MarkdownOptions, TerminalOptions};
 use crate::core::report::GasReport;
 use crate::fsutil::write_atomic;
@@ -43,8 +43,8 @@ pub(super) fn check(args: CheckArgs, printer: &Printer) -> anyhow::Result<ExitSt
     )
     .context("failed to read the GitHub Actions context")?;
 
-    let config = load_config_if_any(args.config.as_deref(), args.report.is_some())?;
-    let policy = policy_of(config.as_ref().map(|(path, config)| (path.as_path(), config)))?;
+    // The policy is checked before profiling, so a typo in `[policy]` does not wait for a run.
+    let policy = load_policy(args.config.as_deref(), args.report.is_some())?;
     let head = match &args.report {
         Some(path) => import::load(path)?,
         None => {
@@ -70,8 +70,7 @@ pub(super) fn check(args: CheckArgs, printer: &Printer) -> anyhow::Result<ExitSt
         (GasReport::new("empty baseline"), Some(hint))
     };
     let labels = labels(&args.base_label, &args.head_label, &github, &baseline_path, args.report.as_deref());
-    let result =
-        diff(&base, &head, &policy.compile().map_err(|e| anyhow!("invalid `[policy]`: {e}"))?, labels);
+    let result = diff(&base, &head, &policy, labels);
 
     let markdown_options =
         MarkdownOptions { baseline_hint: baseline_hint.clone(), job_summary_url: github.report_run_url() };
@@ -129,11 +128,9 @@ pub(super) fn check(args: CheckArgs, printer: &Printer) -> anyhow::Result<ExitSt
 pub(super) fn diff_command(args: DiffArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
     let base = import::load(&args.base)?;
     let head = import::load(&args.head)?;
-    let config = load_config_if_any(args.config.as_deref(), true)?;
-    let policy = policy_of(config.as_ref().map(|(path, config)| (path.as_path(), config)))?;
+    let policy = load_policy(args.config.as_deref(), true)?;
     let labels = DiffLabels { base: args.base.display().to_string(), head: args.head.display().to_string() };
-    let result =
-        diff(&base, &head, &policy.compile().map_err(|e| anyhow!("invalid `[policy]`: {e}"))?, labels);
+    let result = diff(&base, &head, &policy, labels);
     let markdown = render::markdown(&result, &MarkdownOptions::default());
     emit(&result, args.format, args.out.as_deref(), &markdown, printer, None)?;
     Ok(verdict_status(result.verdict, true))
@@ -153,8 +150,8 @@ pub(super) fn baseline(args: BaselineArgs, printer: &Printer) -> anyhow::Result<
 
 pub(super) fn import_command(args: ImportArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
     let mut merged: Option<GasReport> = None;
+    let format = args.input_format.as_deref().map(str::parse).transpose().map_err(|e| anyhow!("{e}"))?;
     for path in &args.files {
-        let format = args.input_format.as_deref().map(str::parse).transpose().map_err(|e| anyhow!("{e}"))?;
         let report = import::load_as(path, format)?;
         merged = Some(match merged {
             None => report,
@@ -290,10 +287,13 @@ fn emit(
             text
         }
     };
+    let plain = rendered(false);
     if let Some(path) = out {
-        write_atomic(path, rendered(false).as_bytes())?;
+        write_atomic(path, plain.as_bytes())?;
     }
-    printer.data(&rendered(printer.color_stdout));
+    // Only the terminal format has colour to add.
+    let colored = format == OutputFormat::Terminal && printer.color_stdout;
+    printer.data(if colored { rendered(true) } else { plain }.as_str());
     Ok(())
 }
 
@@ -384,12 +384,8 @@ fn labels(
 ) -> DiffLabels {
     let (event_base, event_head) = match &github.event {
         GithubEvent::PullRequest(pr) => (
-            Some(format!(
-                "{} ({})",
-                &pr.base_sha.as_str()[..7.min(pr.base_sha.as_str().len())],
-                baseline.display()
-            )),
-            Some(pr.head_sha.as_str()[..7.min(pr.head_sha.as_str().len())].to_owned()),
+            Some(format!("{} ({})", pr.base_sha.short(), baseline.display())),
+            Some(pr.head_sha.short().to_owned()),
         ),
         _ => (None, None),
     };
@@ -402,25 +398,24 @@ fn labels(
     }
 }
 
-/// The config, when one is named, or the default `gasguard.toml` (which must exist unless
-/// `optional`).
-fn load_config_if_any(path: Option<&Path>, optional: bool) -> anyhow::Result<Option<(PathBuf, Config)>> {
+/// The `[policy]` of the config, compiled: of the named config, or of the default
+/// `gasguard.toml` (which must exist unless `optional`); the default policy without one.
+fn load_policy(path: Option<&Path>, optional: bool) -> anyhow::Result<CompiledPolicy> {
     let (path, must_exist) = match path {
         Some(path) => (path.to_owned(), true),
         None => (PathBuf::from("gasguard.toml"), !optional),
     };
-    if !must_exist && !path.exists() {
-        return Ok(None);
-    }
-    Ok(Some((path.clone(), Config::load(&path)?)))
-}
-
-fn policy_of(config: Option<(&Path, &Config)>) -> anyhow::Result<Policy> {
-    let Some((path, config)) = config else { return Ok(Policy::default()) };
-    let Some(table) = &config.policy else { return Ok(Policy::default()) };
-    Policy::deserialize(toml::Value::Table(table.clone())).map_err(|error| {
-        anyhow!("invalid `[policy]` in `{}`: {}", path.display(), error.to_string().trim_end())
-    })
+    let policy = if !must_exist && !path.exists() {
+        Policy::default()
+    } else {
+        match Config::load(&path)?.policy {
+            Some(table) => Policy::deserialize(toml::Value::Table(table)).map_err(|error| {
+                anyhow!("invalid `[policy]` in `{}`: {}", path.display(), error.to_string().trim_end())
+            })?,
+            None => Policy::default(),
+        }
+    };
+    policy.compile().map_err(|error| anyhow!("invalid `[policy]` in `{}`: {error}", path.display()))
 }
 
 /// Combines two imported reports, refusing an id that both define.

@@ -204,6 +204,11 @@ impl CommitSha {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The 7-digit abbreviation GitHub shows.
+    pub fn short(&self) -> &str {
+        &self.0[..7]
+    }
 }
 
 impl FromStr for CommitSha {
