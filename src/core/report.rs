@@ -191,52 +191,82 @@ impl GasReport {
 
     /// Rebuilds `contracts` from `calls`: deployments and per-function statistics.
     ///
-    /// `deployments` gives each contract's sizes, keyed by contract id (size and initcode size
-    /// come from the artifact and the created account, not from the call record).
+    /// `sizes` gives each contract's runtime and init code sizes, keyed by contract id (they come
+    /// from the created account and the artifact, not from the call record).
     pub fn aggregate(
         calls: &[CallRecord],
         sizes: &BTreeMap<String, (u64, u64)>,
     ) -> BTreeMap<String, ContractGas> {
-        let mut samples: BTreeMap<&str, BTreeMap<&str, Vec<u64>>> = BTreeMap::new();
-        let mut reverts: BTreeMap<&str, BTreeMap<String, Vec<u64>>> = BTreeMap::new();
+        let mut samples: BTreeMap<(&str, String), Vec<u64>> = BTreeMap::new();
         let mut contracts: BTreeMap<String, ContractGas> = BTreeMap::new();
         for call in calls {
-            if call.status == CallStatus::Revert {
+            match (call.function == "constructor", call.status) {
+                (true, CallStatus::Success) => {
+                    let (size, initcode_size) = sizes.get(&call.contract).copied().unwrap_or((0, 0));
+                    let entry = contracts.entry(call.contract.clone()).or_default();
+                    // A contract deployed several times keeps its most expensive deployment, so a
+                    // regression in any of them shows.
+                    let gas = entry.deployment.as_ref().map_or(call.gas_used, |d| d.gas.max(call.gas_used));
+                    entry.deployment = Some(Deployment { gas, size, initcode_size });
+                }
+                // A deployment that reverted created nothing to size or call.
+                (true, CallStatus::Revert) => {}
+                (false, CallStatus::Success) => {
+                    samples.entry((&call.contract, call.function.clone())).or_default().push(call.gas_used);
+                }
                 // Reverting paths are profiled too (a cheaper revert is a real change), but kept
                 // apart so they never blur the successful calls' statistics.
-                if call.function != "constructor" {
+                (false, CallStatus::Revert) => {
                     let key = format!("{} [revert]", call.function);
-                    reverts.entry(&call.contract).or_default().entry(key).or_default().push(call.gas_used);
+                    samples.entry((&call.contract, key)).or_default().push(call.gas_used);
                 }
-                continue;
-            }
-            if call.function == "constructor" {
-                let (size, initcode_size) = sizes.get(&call.contract).copied().unwrap_or((0, 0));
-                let entry = contracts.entry(call.contract.clone()).or_default();
-                // A contract deployed several times keeps its most expensive deployment, so a
-                // regression in any of them shows.
-                let gas = entry.deployment.as_ref().map_or(call.gas_used, |d| d.gas.max(call.gas_used));
-                entry.deployment = Some(Deployment { gas, size, initcode_size });
-            } else {
-                samples
-                    .entry(&call.contract)
-                    .or_default()
-                    .entry(&call.function)
-                    .or_default()
-                    .push(call.gas_used);
             }
         }
-        let samples = samples.into_iter().map(|(contract, functions)| {
-            (contract, functions.into_iter().map(|(f, gas)| (f.to_owned(), gas)).collect::<BTreeMap<_, _>>())
-        });
-        for (contract, functions) in samples.chain(reverts) {
-            let entry = contracts.entry(contract.to_owned()).or_default();
-            for (function, gas) in functions {
-                if let Some(stats) = Stats::from_samples(&gas) {
-                    entry.functions.insert(function, stats);
-                }
+        for ((contract, function), gas) in samples {
+            if let Some(stats) = Stats::from_samples(&gas) {
+                contracts.entry(contract.to_owned()).or_default().functions.insert(function, stats);
             }
         }
         contracts
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn call(function: &str, status: CallStatus, gas_used: u64) -> CallRecord {
+        CallRecord {
+            scenario: "s".into(),
+            step: 1,
+            iteration: 1,
+            contract: "a.sol:A".into(),
+            function: function.into(),
+            from: String::new(),
+            to: String::new(),
+            gas_used,
+            execution_gas: 0,
+            status,
+            revert: None,
+            method: GasMethod::Execution,
+        }
+    }
+
+    #[test]
+    fn aggregate_keeps_reverts_apart_and_the_costliest_deployment() {
+        let calls = [
+            call("constructor", CallStatus::Success, 100),
+            call("constructor", CallStatus::Success, 120),
+            call("f()", CallStatus::Success, 10),
+            call("f()", CallStatus::Success, 20),
+            call("f()", CallStatus::Revert, 5),
+        ];
+        let sizes = BTreeMap::from([("a.sol:A".to_owned(), (7, 9))]);
+        let contracts = GasReport::aggregate(&calls, &sizes);
+        let a = &contracts["a.sol:A"];
+        assert_eq!(a.deployment, Some(Deployment { gas: 120, size: 7, initcode_size: 9 }));
+        assert_eq!(a.functions["f()"], Stats { calls: 2, min: 10, mean: 15, median: 15, max: 20 });
+        assert_eq!(a.functions["f() [revert]"].calls, 1);
+        assert_eq!(a.functions.len(), 2);
     }
 }
