@@ -76,6 +76,16 @@ impl Job {
         output
     }
 
+    /// The privileged `workflow_run` step of the fork-safe pair.
+    async fn post_diff(&self, diff: &Path, claim: &Path) -> Output {
+        self.run(
+            "workflow_run",
+            "workflow_run.json",
+            &["comment", "--diff", path(diff), "--pr-claim", path(claim)],
+        )
+        .await
+    }
+
     fn outputs(&self) -> String {
         std::fs::read_to_string(self.path("output.txt")).unwrap_or_default()
     }
@@ -180,13 +190,7 @@ async fn workflow_run_posts_the_unprivileged_diff() {
     assert_eq!(output.status.code(), Some(1));
     let claim = fixture("github/gasguard-pr.json");
     let diff = job.path("diff.json");
-    let output = job
-        .run(
-            "workflow_run",
-            "workflow_run.json",
-            &["comment", "--diff", path(&diff), "--pr-claim", path(&claim)],
-        )
-        .await;
+    let output = job.post_diff(&diff, &claim).await;
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let comments = fake.comments(8);
     assert_eq!(comments.len(), 1);
@@ -197,13 +201,7 @@ async fn workflow_run_posts_the_unprivileged_diff() {
     let fake = FakeGithub::start(TOKEN).await;
     fake.add_pull(8, "0000000000000000000000000000000000000001", Some("mallory/vault"));
     let job = Job { dir: job.dir, api: fake.uri() };
-    let output = job
-        .run(
-            "workflow_run",
-            "workflow_run.json",
-            &["comment", "--diff", path(&diff), "--pr-claim", path(&claim)],
-        )
-        .await;
+    let output = job.post_diff(&diff, &claim).await;
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
     assert!(fake.comments(8).is_empty());
 }

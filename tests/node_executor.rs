@@ -25,6 +25,14 @@ fn run(dir: &Path, config: &Path, extra: &[&str], env: &[(&str, &str)]) -> (Valu
     (report, format!("{}{}", stdout(&output), stderr(&output)))
 }
 
+/// A node that is neither a development node nor able to trace: only `eth_estimateGas` is left.
+fn without_tracing() -> Behaviour {
+    Behaviour {
+        hidden_methods: vec!["anvil_".into(), "hardhat_".into(), "evm_".into(), "debug_".into()],
+        ..Behaviour::not_a_dev_node()
+    }
+}
+
 fn calls(report: &Value) -> &Vec<Value> {
     report["calls"].as_array().unwrap()
 }
@@ -101,11 +109,7 @@ fn write_config(dir: &Path, steps: &str) -> std::path::PathBuf {
 fn estimate_mode_is_an_upper_bound() {
     let node = Anvil::start(&["--hardfork", "prague"]);
     let (counter, store) = deployed_contracts(&node);
-    let hidden = Behaviour {
-        hidden_methods: vec!["anvil_".into(), "hardhat_".into(), "evm_".into(), "debug_".into()],
-        ..Behaviour::not_a_dev_node()
-    };
-    let proxy = Proxy::start(&node.url(), hidden);
+    let proxy = Proxy::start(&node.url(), without_tracing());
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(
         dir.path(),
@@ -152,11 +156,7 @@ deploy = "Counter"
 #[test]
 fn estimate_mode_refuses_calls_into_contracts_it_deployed() {
     let node = Anvil::start(&["--hardfork", "prague"]);
-    let hidden = Behaviour {
-        hidden_methods: vec!["anvil_".into(), "hardhat_".into(), "evm_".into(), "debug_".into()],
-        ..Behaviour::not_a_dev_node()
-    };
-    let proxy = Proxy::start(&node.url(), hidden);
+    let proxy = Proxy::start(&node.url(), without_tracing());
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(
         dir.path(),
