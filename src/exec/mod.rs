@@ -117,21 +117,20 @@ pub fn run_plan(
                 step: step.index,
                 message,
             };
-            let (to, input, contract, function, initcode_size) =
-                build_tx(plan, step, &state).map_err(|e| match e {
-                    BuildError::Alias(alias) => ProfileError::MissingAlias {
-                        scenario: scenario.name.clone(),
-                        step: step.index,
-                        alias,
-                    },
-                    BuildError::Message(message) => located(message),
-                })?;
+            let built = build_tx(plan, step, &state).map_err(|e| match e {
+                BuildError::Alias(alias) => {
+                    ProfileError::MissingAlias { scenario: scenario.name.clone(), step: step.index, alias }
+                }
+                BuildError::Message(message) => located(message),
+            })?;
+            // The same for every repetition of the step.
+            let intrinsic = intrinsic_gas(settings.spec, &built.input, built.to.is_none());
             for iteration in 1..=step.repeat {
                 let tx = TxRequest {
                     from: step.from,
-                    to,
+                    to: built.to,
                     value: step.value,
-                    input: input.clone(),
+                    input: built.input.clone(),
                     gas_limit: step.gas_limit.unwrap_or(settings.tx_gas_limit),
                 };
                 let outcome = chain.execute(&tx).map_err(|source| ProfileError::Chain {
@@ -156,7 +155,7 @@ pub fn run_plan(
                     }
                     _ => {}
                 }
-                let target = to.or(outcome.created).unwrap_or_default();
+                let target = built.to.or(outcome.created).unwrap_or_default();
                 if let (Action::Deploy { contract, alias, .. }, Some(created)) =
                     (&step.action, outcome.created)
                 {
@@ -164,18 +163,16 @@ pub fn run_plan(
                         state.aliases.insert(alias.clone(), created);
                     }
                     state.deployed.insert(contract.clone(), created);
-                    output.sizes.insert(
-                        contract.clone(),
-                        (outcome.code_size.unwrap_or(0), initcode_size.unwrap_or(0)),
-                    );
+                    output
+                        .sizes
+                        .insert(contract.clone(), (outcome.code_size.unwrap_or(0), built.initcode_size));
                 }
-                let intrinsic = intrinsic_gas(settings.spec, &tx);
                 output.calls.push(CallRecord {
                     scenario: scenario.name.clone(),
                     step: step.index,
                     iteration,
-                    contract: contract.clone(),
-                    function: function.clone(),
+                    contract: built.contract.clone(),
+                    function: built.function.clone(),
                     from: checksum(step.from),
                     to: checksum(target),
                     gas_used: outcome.gas_used,
@@ -204,7 +201,17 @@ enum BuildError {
     Message(String),
 }
 
-type BuiltTx = (Option<Address>, Bytes, String, String, Option<u64>);
+/// One step's transaction, before it is repeated.
+struct BuiltTx {
+    /// `None` creates a contract.
+    to: Option<Address>,
+    input: Bytes,
+    /// Contract id and function signature (`constructor` for deployments), for the report.
+    contract: String,
+    function: String,
+    /// Linked init code size without constructor arguments; 0 for calls.
+    initcode_size: u64,
+}
 
 fn build_tx(plan: &Plan, step: &StepPlan, state: &ScenarioState) -> Result<BuiltTx, BuildError> {
     let resolve = |args: &[Arg]| -> Result<Vec<DynSolValue>, BuildError> {
@@ -234,7 +241,13 @@ fn build_tx(plan: &Plan, step: &StepPlan, state: &ScenarioState) -> Result<Built
             if !values.is_empty() {
                 input.extend_from_slice(&DynSolValue::Tuple(values).abi_encode_params());
             }
-            Ok((None, input.into(), contract.clone(), "constructor".into(), Some(initcode_size)))
+            Ok(BuiltTx {
+                to: None,
+                input: input.into(),
+                contract: contract.clone(),
+                function: "constructor".into(),
+                initcode_size,
+            })
         }
         Action::Call { target, contract, function, args } => {
             let address = match target {
@@ -247,22 +260,21 @@ fn build_tx(plan: &Plan, step: &StepPlan, state: &ScenarioState) -> Result<Built
             let input = function.abi_encode_input(&values).map_err(|error| {
                 BuildError::Message(format!("cannot encode `{}`: {error}", function.signature()))
             })?;
-            Ok((Some(address), input.into(), contract.clone(), function.signature(), None))
+            Ok(BuiltTx {
+                to: Some(address),
+                input: input.into(),
+                contract: contract.clone(),
+                function: function.signature(),
+                initcode_size: 0,
+            })
         }
     }
 }
 
 /// The intrinsic gas of a transaction: what it costs before the first opcode runs.
-pub fn intrinsic_gas(spec: SpecId, tx: &TxRequest) -> u64 {
-    let gas = ::revm::context_interface::cfg::gas::calculate_initial_tx_gas(
-        spec,
-        &tx.input,
-        tx.to.is_none(),
-        0,
-        0,
-        0,
-        None,
-    );
+pub fn intrinsic_gas(spec: SpecId, input: &[u8], is_create: bool) -> u64 {
+    let gas =
+        ::revm::context_interface::cfg::gas::calculate_initial_tx_gas(spec, input, is_create, 0, 0, 0, None);
     gas.initial_regular_gas + gas.initial_state_gas
 }
 
