@@ -12,9 +12,12 @@ if ! node scripts/check-node-tools.mjs 2>/dev/null; then
     node scripts/check-node-tools.mjs
 fi
 
-# Pinned Python linters for the GitHub Action files, in a private venv.
-if [ -x scripts/lint-github.sh ]; then
-    scripts/lint-github.sh
+# Pinned Python linters for the GitHub Action files, in a private venv. Never skipped: without
+# the script the test command fails.
+if [ ! -x scripts/lint-github.sh ]; then
+    echo "error: \`scripts/lint-github.sh\` is missing or not executable: the GitHub Action files cannot be linted" >&2
+    exit 2
 fi
+scripts/lint-github.sh
 
 exec cargo test --locked "$@"

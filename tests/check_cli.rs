@@ -6,6 +6,7 @@ mod support;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
+use support::proxy::{Behaviour, Proxy};
 use support::{fixture, gasguard, stderr, stdout};
 
 /// A folder with the demo config (artifacts pointing at the fixtures) and its profiled report.
@@ -97,6 +98,20 @@ fn policy_rules_judge_increases() {
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let markdown = stdout(&output);
     assert!(markdown.starts_with("<!-- gasguard:comment -->\n"), "{markdown}");
+    // The cheaper deployment passes because it is judged an improvement, not by accident.
+    let output = demo.run(&["check", "--format", "json"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let diff: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let vault = diff["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|entry| entry["id"] == "deploy:contracts/Vault.sol:Vault")
+        .unwrap_or_else(|| panic!("no Vault deployment entry: {diff:#}"));
+    assert_eq!(vault["status"], "improvement", "{vault:#}");
+    assert!(vault["delta"].as_i64().is_some_and(|delta| delta < 0), "{vault:#}");
+    assert_eq!(diff["summary"]["improvements"], 1, "{:#}", diff["summary"]);
+    assert_eq!(diff["verdict"], "pass");
 
     let demo = Demo::new("[policy]\n[[policy.rule]]\nmatch = \"fn:*Token*\"\nmax_increase_gas = 5\n");
     demo.baseline(|report| set(report, TRANSFER, 40_990));
@@ -209,14 +224,40 @@ fn project_baseline_is_current() {
     assert_eq!(diff["summary"]["removed"], 0);
 }
 
-/// A bad `[policy]` is an error naming the config, found before any profiling is done.
+/// A bad `[policy]` is an error naming the config, found before any profiling is done: the steps
+/// run on a node behind a counting proxy, which sees no request.
 #[test]
 fn invalid_policy_names_the_config() {
+    // No node behind the proxy: a run that starts profiling reaches it and fails there.
+    let proxy = Proxy::start(&format!("http://127.0.0.1:{}", support::free_port()), Behaviour::default());
+    let on_the_node = |demo: &Demo| {
+        let path = demo.path("gasguard.toml");
+        let text = std::fs::read_to_string(&path).unwrap().replacen(
+            "[evm]\n",
+            &format!("[evm]\nexecutor = \"rpc\"\nrpc_url = \"{}\"\n", proxy.url()),
+            1,
+        );
+        std::fs::write(path, text).unwrap();
+    };
     let demo = Demo::new("[policy]\n[[policy.rule]]\nmatch = \"fn:[*\"\nmax_increase_gas = 1\n");
+    on_the_node(&demo);
     let output = demo.run(&["check", "--save-report", "report.json"]);
     assert_eq!(output.status.code(), Some(2));
     let message = stderr(&output);
     assert!(message.contains("invalid `[policy]` in `gasguard.toml`"), "{message}");
     assert!(message.contains("fn:[*"), "{message}");
     assert!(!demo.path("report.json").exists(), "nothing was profiled");
+    assert_eq!(
+        proxy.requests(),
+        0,
+        "a transaction was run before the policy was checked: {:?}",
+        proxy.methods()
+    );
+
+    // The probe works: with a valid policy, the same config reaches the node.
+    let demo = Demo::new("[policy]\n[[policy.rule]]\nmatch = \"fn:*\"\nmax_increase_gas = 1\n");
+    on_the_node(&demo);
+    let output = demo.run(&["check"]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(proxy.requests() > 0, "{}", stderr(&output));
 }

@@ -12,7 +12,8 @@ use alloy::primitives::{Address, U256, keccak256};
 use serde_json::{Value, json};
 use support::proxy::{Behaviour, Proxy};
 use support::{
-    Anvil, fixture, free_port, gasguard, gasguard_with_env, rpc_call, send_transaction, stderr, stdout,
+    Anvil, fixture, free_port, gasguard, gasguard_with_env, paired, rpc_call, send_transaction, stderr,
+    stdout,
 };
 
 const ALICE: &str = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
@@ -300,8 +301,7 @@ fn fork_gas_equals_anvil_fork_receipts() {
     let ours = calls(&forked);
     let theirs = calls(&replayed);
     assert_eq!(ours.len(), 14, "every step ran");
-    assert_eq!(ours.len(), theirs.len());
-    for (index, (ours, theirs)) in ours.iter().zip(&theirs).enumerate() {
+    for (index, (ours, theirs)) in paired(&ours, &theirs).enumerate() {
         let label = format!("call {index}: {} step {} {}", ours["scenario"], ours["step"], ours["function"]);
         for field in ["gas_used", "status", "to", "from", "contract", "function", "revert"] {
             assert_eq!(ours[field], theirs[field], "{label}: `{field}` differs from anvil's receipt");
@@ -416,6 +416,10 @@ fn truncated_cache_is_refetched() {
     let bytes = std::fs::read(&file).unwrap();
     std::fs::write(&file, &bytes[..bytes.len() / 2]).unwrap();
 
+    // A second name for the truncated file: a rewrite in place would show through it, a new file
+    // renamed over the old one (an atomic write) leaves it as it was.
+    let witness = dir.path().join("witness");
+    std::fs::hard_link(&file, &witness).unwrap();
     let cold = proxy.requests();
     let (second, messages) = run(dir.path(), &config, &[]);
     let shown = format!("cache/fork-31337-{}.cache", testnet.block);
@@ -426,10 +430,46 @@ fn truncated_cache_is_refetched() {
     assert!(proxy.requests() > cold, "the state is fetched again");
     assert!(first == second);
     assert_eq!(std::fs::read(&file).unwrap(), bytes, "the rewritten cache is whole again");
+    assert_eq!(
+        std::fs::read(&witness).unwrap(),
+        &bytes[..bytes.len() / 2],
+        "the cache was rewritten in place, not written to a temporary file and renamed"
+    );
+    assert_eq!(cache_files(&dir.path().join("cache")), [file.clone()], "no temporary file is left");
 
     let warm = proxy.requests();
     run(dir.path(), &config, &[]);
     assert_eq!(proxy.requests(), warm, "the repaired cache is used");
+}
+
+/// A run whose step fails still writes what it fetched (the chain's state at the pinned block does
+/// not depend on the scenarios): with the step fixed and the node gone, the next run needs no
+/// request.
+#[test]
+fn a_failed_run_still_writes_the_fork_cache() {
+    let mut testnet = testnet();
+    let proxy = Proxy::start(&testnet.node.url(), Behaviour::default());
+    let dir = tempfile::tempdir().unwrap();
+    let config = testnet.config(&proxy.url(), Some(testnet.block), "cache");
+    // Appended to the last scenario: everything else runs first. dave holds no tokens.
+    let failing = format!(
+        "{config}\n[[scenario.step]]\ncall = \"{}\"\nabi = \"Token\"\nfunction = \"transfer(address,uint256)\"\nargs = [\"carol\", \"1\"]\nfrom = \"dave\"\n",
+        testnet.token
+    );
+    std::fs::write(dir.path().join("gasguard.toml"), &failing).unwrap();
+    let output = gasguard(dir.path(), &["run", "--config", "gasguard.toml", "--out", "report.json"]);
+    assert_eq!(output.status.code(), Some(2), "the unexpected revert fails the run:\n{}", stderr(&output));
+    assert!(stderr(&output).contains("InsufficientBalance(0, 1)"), "{}", stderr(&output));
+    assert!(!dir.path().join("report.json").exists());
+    assert!(stderr(&output).contains("wrote the fork cache"), "{}", stderr(&output));
+    let files = cache_files(&dir.path().join("cache"));
+    assert_eq!(files.len(), 1, "the failed run wrote its cache: {files:?}");
+
+    testnet.node.stop();
+    let requests = proxy.requests();
+    let (_, messages) = run(dir.path(), &config, &[]);
+    assert_eq!(proxy.requests(), requests, "the cache of the failed run was not enough");
+    assert!(messages.contains("everything from the cache, no requests"), "{messages}");
 }
 
 /// No node and no cache: a clear error naming the URL and the method, exit code 2.
@@ -450,8 +490,9 @@ fn unreachable_node_without_cache_is_an_error() {
     insta::assert_snapshot!(message);
 }
 
-/// An API key in the URL's path and in its query never shows: not on stdout, not on stderr, not in
-/// the report, not in the cache, and not in an error.
+/// An API key in the URL's path and in its query reaches the node, expanded and exact, on every
+/// request, and never shows: not on stdout, not on stderr, not in the report, not in the cache,
+/// and not in an error.
 #[test]
 fn credentials_never_leave_the_url() {
     let testnet = testnet();
@@ -466,6 +507,14 @@ fn credentials_never_leave_the_url() {
     let output =
         gasguard_with_env(dir.path(), &["run", "--config", "gasguard.toml", "--out", "report.json"], &env);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    // The proxy forwards whatever path it is given, so the key's arrival is checked on the request
+    // line: not the redacted `/v2/***?apikey=***`, not the unexpanded `${…}`.
+    let targets = proxy.targets();
+    assert!(!targets.is_empty(), "the run reached the node");
+    let expected = format!("/v2/{path_key}?apikey={query_key}");
+    for target in &targets {
+        assert_eq!(target, &expected, "a request reached the node without the real key: {targets:?}");
+    }
     let report = std::fs::read_to_string(dir.path().join("report.json")).unwrap();
     let report_text = report.clone();
     let cache: Vec<String> = cache_files(&dir.path().join("cache"))

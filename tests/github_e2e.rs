@@ -1,7 +1,9 @@
 //! The real binary in a simulated GitHub Actions job: `GITHUB_*` variables, a real event payload
 //! file, and a stateful fake of the REST API (`support/fake_github.rs`). Checks the sticky
 //! comment, the job summary, the step outputs, the annotations, the fork fallback, the
-//! two-workflow pattern, and that the token never appears in any output.
+//! two-workflow pattern, and that the token never appears in anything gasguard writes or sends:
+//! stdout, stderr, every file in the job's folder (job summary and step outputs included), and
+//! every request to the fake but its `Authorization` header.
 
 mod support;
 
@@ -15,22 +17,22 @@ use support::{fixture, gasguard_with_env, stderr, stdout};
 const TOKEN: &str = "e2e-token-must-never-leak-9b2d";
 const FORK_HEAD: &str = "c3d0be41ecbe669545ee3e94d31ed9a4bc91ee3c";
 
-struct Job {
+struct Job<'a> {
     dir: tempfile::TempDir,
-    api: String,
+    fake: &'a FakeGithub,
 }
 
-impl Job {
+impl<'a> Job<'a> {
     /// A project folder with the demo config and a baseline that makes `transfer` a regression
     /// when `regress` is set.
-    fn new(api: String, regress: bool) -> Self {
+    fn new(fake: &'a FakeGithub, regress: bool) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let text = std::fs::read_to_string(fixture("demo/gasguard.toml")).unwrap();
         let artifacts = fixture("artifacts/foundry/out");
         let text =
             text.replace("\"../artifacts/foundry/out\"", &format!("{:?}", artifacts.to_str().unwrap()));
         std::fs::write(dir.path().join("gasguard.toml"), text).unwrap();
-        let job = Self { dir, api };
+        let job = Self { dir, fake };
         let output = gasguard_with_env(job.dir.path(), &["baseline"], &[]);
         assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
         if regress {
@@ -53,7 +55,7 @@ impl Job {
         let dir = self.dir.path().to_owned();
         let env: Vec<(String, String)> = vec![
             ("GITHUB_ACTIONS".into(), "true".into()),
-            ("GITHUB_API_URL".into(), self.api.clone()),
+            ("GITHUB_API_URL".into(), self.fake.uri()),
             ("GITHUB_SERVER_URL".into(), "https://github.com".into()),
             ("GITHUB_REPOSITORY".into(), "acme/vault".into()),
             ("GITHUB_EVENT_NAME".into(), event_name.into()),
@@ -73,7 +75,33 @@ impl Job {
         .unwrap();
         let all = format!("{}{}", stdout(&output), stderr(&output));
         assert!(!all.contains(TOKEN), "the token leaked into the output:\n{all}");
+        self.assert_token_never_written().await;
         output
+    }
+
+    /// Scans every file in the job's folder and everything sent to the fake.
+    async fn assert_token_never_written(&self) {
+        let mut folders = vec![self.dir.path().to_owned()];
+        let mut files = 0;
+        while let Some(folder) = folders.pop() {
+            for entry in std::fs::read_dir(&folder).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    folders.push(path);
+                    continue;
+                }
+                let text = String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned();
+                assert!(!text.contains(TOKEN), "the token leaked into `{}`:\n{text}", path.display());
+                files += 1;
+            }
+        }
+        assert!(files >= 2, "the config and the baseline at least were scanned");
+        for request in self.fake.requests_in_full().await {
+            assert!(!request.contains(TOKEN), "the token was sent outside `Authorization`:\n{request}");
+        }
+        for comment in self.fake.all_comments() {
+            assert!(!comment.body.contains(TOKEN), "the token leaked into a comment:\n{}", comment.body);
+        }
     }
 
     /// The privileged `workflow_run` step of the fork-safe pair.
@@ -105,11 +133,12 @@ fn output_value(outputs: &str, name: &str) -> Option<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pull_request_check_creates_then_updates_one_comment() {
     let fake = FakeGithub::start(TOKEN).await;
-    let job = Job::new(fake.uri(), true);
+    let job = Job::new(&fake, true);
     let output = job.run("pull_request", "pull_request.json", &["check", "--comment"]).await;
     assert_eq!(output.status.code(), Some(1), "a regression fails the check:\n{}", stderr(&output));
     let comments = fake.comments(7);
     assert_eq!(comments.len(), 1, "one comment on PR #7");
+    assert_eq!(fake.writes().await, ["POST /repos/acme/vault/issues/7/comments"], "one create, no PATCH");
     assert!(comments[0].body.starts_with("<!-- gasguard:comment -->"));
     assert!(comments[0].body.contains("transfer"), "{}", comments[0].body);
     // Outputs, summary and annotations.
@@ -139,6 +168,12 @@ async fn pull_request_check_creates_then_updates_one_comment() {
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let comments = fake.comments(7);
     assert_eq!(comments.len(), 1, "still one comment");
+    let id = comments[0].id;
+    assert_eq!(
+        fake.writes().await[writes_before..],
+        [format!("PATCH /repos/acme/vault/issues/comments/{id}")],
+        "one update in place, nothing else"
+    );
     assert!(comments[0].body.contains("gasguard baseline"), "updated to the new result");
 }
 
@@ -148,17 +183,20 @@ async fn pull_request_check_creates_then_updates_one_comment() {
 async fn fork_pull_request_falls_back_with_the_verdicts_exit_code() {
     let fake = FakeGithub::start(TOKEN).await;
     fake.set_read_only(true);
-    let job = Job::new(fake.uri(), true);
+    let job = Job::new(&fake, true);
     let output = job.run("pull_request", "pull_request_fork.json", &["check", "--comment"]).await;
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     assert!(stderr(&output).contains("two-workflow"), "{}", stderr(&output));
     assert!(stderr(&output).contains("::warning title=gasguard::"), "{}", stderr(&output));
+    // The comment was attempted on the right pull request, and the read-only token refused it.
+    assert_eq!(fake.writes().await, ["POST /repos/acme/vault/issues/8/comments"]);
+    assert!(stderr(&output).contains("not commenting on pull request #8: the token is read-only"));
     assert!(fake.comments(8).is_empty());
     assert_eq!(output_value(&job.outputs(), "verdict").as_deref(), Some("fail"));
     assert!(job.path("summary.md").exists());
 
     // Passing check on a fork: exit 0 despite the failed comment; --require-comment makes it 2.
-    let job = Job::new(fake.uri(), false);
+    let job = Job::new(&fake, false);
     let output = job.run("pull_request", "pull_request_fork.json", &["check", "--comment"]).await;
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let output =
@@ -171,7 +209,7 @@ async fn fork_pull_request_falls_back_with_the_verdicts_exit_code() {
 async fn server_error_on_create_leaves_exactly_one_comment() {
     let fake = FakeGithub::start(TOKEN).await;
     fake.push_fault(Fault::bad_gateway(Route::CreateComment).committed());
-    let job = Job::new(fake.uri(), false);
+    let job = Job::new(&fake, false);
     let output = job.run("pull_request", "pull_request.json", &["check", "--comment"]).await;
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert_eq!(fake.comments(7).len(), 1, "the retry found the comment the failed create had made");
@@ -183,7 +221,7 @@ async fn server_error_on_create_leaves_exactly_one_comment() {
 async fn workflow_run_posts_the_unprivileged_diff() {
     let fake = FakeGithub::start(TOKEN).await;
     fake.add_pull(8, FORK_HEAD, Some("mallory/vault"));
-    let job = Job::new(fake.uri(), true);
+    let job = Job::new(&fake, true);
     let output = job
         .run("pull_request", "pull_request_fork.json", &["check", "--format", "json", "--out", "diff.json"])
         .await;
@@ -200,7 +238,7 @@ async fn workflow_run_posts_the_unprivileged_diff() {
     // A claim for a PR whose head moved on is refused (exit 2) and posts nothing.
     let fake = FakeGithub::start(TOKEN).await;
     fake.add_pull(8, "0000000000000000000000000000000000000001", Some("mallory/vault"));
-    let job = Job { dir: job.dir, api: fake.uri() };
+    let job = Job { dir: job.dir, fake: &fake };
     let output = job.post_diff(&diff, &claim).await;
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
     assert!(fake.comments(8).is_empty());
@@ -220,11 +258,16 @@ async fn marker_on_page_three_is_updated_and_foreign_markers_are_ignored() {
         fake.seed_comment(7, "octocat", &format!("review comment {index}"));
     }
     let ours = fake.seed_comment(7, BOT_LOGIN, "<!-- gasguard:comment -->\nold numbers");
-    let job = Job::new(fake.uri(), false);
+    let job = Job::new(&fake, false);
     let output = job.run("pull_request", "pull_request.json", &["check", "--comment"]).await;
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let comments = fake.comments(7);
     assert_eq!(comments.len(), 250, "nothing created or deleted");
+    assert_eq!(
+        fake.writes().await,
+        [format!("PATCH /repos/acme/vault/issues/comments/{ours}")],
+        "one update of our comment, nothing else"
+    );
     let updated = comments.iter().find(|c| c.id == ours).unwrap();
     assert!(
         updated.body.contains("gasguard baseline") || updated.body.contains("no gas changes"),
@@ -243,7 +286,7 @@ async fn marker_on_page_three_is_updated_and_foreign_markers_are_ignored() {
 async fn rate_limit_is_waited_out() {
     let fake = FakeGithub::start(TOKEN).await;
     fake.push_fault(Fault::too_many_requests(Route::CreateComment, 1));
-    let job = Job::new(fake.uri(), false);
+    let job = Job::new(&fake, false);
     let started = std::time::Instant::now();
     let output = job.run("pull_request", "pull_request.json", &["check", "--comment"]).await;
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
@@ -257,7 +300,7 @@ async fn rate_limit_is_waited_out() {
 async fn rejected_body_falls_back_to_a_short_comment() {
     let fake = FakeGithub::start(TOKEN).await;
     fake.set_max_body_chars(1_000);
-    let job = Job::new(fake.uri(), true);
+    let job = Job::new(&fake, true);
     let output = job.run("pull_request", "pull_request.json", &["check", "--comment"]).await;
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     let comments = fake.comments(7);

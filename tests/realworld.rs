@@ -1,7 +1,11 @@
 //! Imports the real-world files in `../shared/realworld` (outputs of well-known projects' CI,
 //! not part of the project) when that folder exists, and checks the entry counts and the diffs
-//! of consecutive commits measured when this test was written. Skips with a note otherwise.
+//! of consecutive commits measured when this test was written. Without the folder, each test
+//! prints a note on the terminal and skips, except under `CI` (any value but `false`, `0` or
+//! empty), where a missing folder fails: CI runs with a copy of `shared/` beside the clone, so
+//! there a skip would be a pass that checked nothing. `GASGUARD_REALWORLD` names another folder.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use gasguard::core::diff::{DiffLabels, diff};
@@ -10,13 +14,28 @@ use gasguard::core::report::GasReport;
 use gasguard::import::load;
 
 fn realworld() -> Option<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/realworld");
+    let root = std::env::var_os("GASGUARD_REALWORLD")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/realworld"));
     if root.is_dir() {
-        Some(root)
-    } else {
-        println!("note: no realworld folder at {}; skipping", root.display());
-        None
+        return Some(root);
     }
+    let ci = std::env::var("CI").is_ok_and(|value| !matches!(value.trim(), "" | "0" | "false"));
+    assert!(
+        !ci,
+        "the real-world files are missing at `{}` and `CI` is set: these tests would pass without \
+         checking anything\n\nhint: CI runs with a copy of `shared/` beside the clone; set \
+         `GASGUARD_REALWORLD` to the folder if it lives elsewhere",
+        root.display()
+    );
+    // Straight to stderr: the test harness captures `println!` and `eprintln!` of passing tests,
+    // so a note printed that way is never seen.
+    let _ = writeln!(
+        std::io::stderr(),
+        "note: no real-world files at `{}`: skipping (set `GASGUARD_REALWORLD`, or run under `CI=true` to make this a failure)",
+        root.display()
+    );
+    None
 }
 
 fn import(root: &Path, path: &str) -> GasReport {

@@ -14,6 +14,7 @@ use std::process::Output;
 use alloy::primitives::{Address, Bytes, U256, address};
 use alloy::sol;
 use alloy::sol_types::{SolCall, SolError};
+use support::proxy::{Behaviour, Proxy};
 use support::{Anvil, fixture, gasguard_with_env, rpc_response, stderr, stdout};
 
 sol! {
@@ -320,8 +321,24 @@ fn the_analyzer_may_update_its_entry_and_another_account_may_not() {
 fn a_dry_run_prints_what_it_would_send_and_sends_nothing() {
     let chain = Chain::start();
     let nonce = chain.nonce(ALICE);
+    // A stale `<CID>.json` with a second name: an atomic write (temporary file, rename) replaces
+    // the file and leaves the other name as it was; a rewrite in place would show through it.
+    let copy = chain.dir().join(format!("{CID_A}.json"));
+    std::fs::write(&copy, "stale").unwrap();
+    let witness = chain.dir().join("witness");
+    std::fs::hard_link(&copy, &witness).unwrap();
     let output = chain.record("report-a.json", &["--contract", TOKEN_MAPPING]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(std::fs::read(&copy).unwrap(), std::fs::read(fixture("registry/report-a.json")).unwrap());
+    assert_eq!(std::fs::read_to_string(&witness).unwrap(), "stale", "`<CID>.json` was rewritten in place");
+    let mut files: Vec<String> = std::fs::read_dir(chain.dir())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    let expected =
+        [format!("{CID_A}.json"), "report-a.json".into(), "report-b.json".into(), "witness".into()];
+    assert_eq!(files, expected, "no temporary file is left");
     assert_eq!(chain.nonce(ALICE), nonce, "a dry run sent a transaction");
     assert_eq!((chain.count(TOKEN), chain.count(COUNTER)), (0, 0));
     insta::with_settings!({ filters => snapshot_filters() }, {
@@ -391,6 +408,39 @@ fn a_receipt_that_never_comes_times_out_and_a_rerun_completes_the_job() {
     assert_eq!(rerun.status.code(), Some(0), "{}", stderr(&rerun));
     assert!(stderr(&rerun).contains("skipped `contracts/Counter.sol:Counter`"), "{}", stderr(&rerun));
     assert_eq!((chain.count(COUNTER), chain.count(TOKEN)), (1, 1));
+}
+
+/// What was stored before a failure is printed all the same (those transactions are on chain),
+/// and the run still fails.
+#[test]
+fn entries_stored_before_a_failure_are_still_printed() {
+    let chain = Chain::start();
+    // The node takes the first transaction, then fails every other one.
+    let failing = Some(("eth_sendRawTransaction".to_owned(), 1));
+    let proxy = Proxy::start(&chain.url, Behaviour { fail_method_after: failing, ..Behaviour::default() });
+    let registry = REGISTRY.to_string();
+    let url = proxy.url();
+    let args = [
+        "record",
+        "--report",
+        "report-a.json",
+        "--registry",
+        &registry,
+        "--rpc-url",
+        &url,
+        "--contract",
+        TOKEN_MAPPING,
+        "--send",
+    ];
+    let output = run(chain.dir(), &args);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stderr(&output).contains("the node fails on purpose"), "{}", stderr(&output));
+    assert_eq!((chain.count(COUNTER), chain.count(TOKEN)), (1, 0), "the first store is on chain");
+    let printed = stdout(&output);
+    let rows: Vec<&str> = printed.lines().skip(1).collect();
+    assert_eq!(rows.len(), 1, "one row, the store that was mined:\n{printed}");
+    assert!(rows[0].starts_with("contracts/Counter.sol:Counter"), "{printed}");
+    assert!(rows[0].contains(&COUNTER.to_string()), "{printed}");
 }
 
 #[test]

@@ -455,12 +455,21 @@ fn describe_transport(error: reqwest::Error) -> String {
 
 #[cfg(test)]
 mod tests {
-    use wiremock::matchers::method;
-    use wiremock::{Match, Mock, MockServer, Request, Respond, ResponseTemplate};
+    use wiremock::matchers::{method, path, query_param};
+    use wiremock::{Match, Mock, MockBuilder, MockServer, Request, Respond, ResponseTemplate};
 
     use super::*;
 
     const SECRET: &str = "Xy7abcDEF1234567890ghij";
+    const QUERY_SECRET: &str = "hunter2-query";
+
+    /// A `POST` to the URL with its secrets, exactly: a client that sent the redacted URL, or
+    /// lost the query, would find no answer.
+    fn post() -> MockBuilder {
+        Mock::given(method("POST"))
+            .and(path(format!("/v2/{SECRET}")))
+            .and(query_param("apikey", QUERY_SECRET))
+    }
 
     /// A node on a runtime of its own (the client drives another), answering every call with
     /// its method name as the result.
@@ -471,7 +480,7 @@ mod tests {
     }
 
     fn client(server: &MockServer) -> RpcClient {
-        let url = format!("{}/v2/{SECRET}", server.uri());
+        let url = format!("{}/v2/{SECRET}?apikey={QUERY_SECRET}", server.uri());
         let shown = crate::redact::redact_url(&url);
         RpcClient::new(&url, &shown).unwrap().with_policy(RetryPolicy {
             attempts: 3,
@@ -513,20 +522,14 @@ mod tests {
         mount(
             &runtime,
             &server,
-            Mock::given(method("POST"))
-                .respond_with(ResponseTemplate::new(429))
-                .up_to_n_times(1)
-                .with_priority(1),
+            post().respond_with(ResponseTemplate::new(429)).up_to_n_times(1).with_priority(1),
         );
         mount(
             &runtime,
             &server,
-            Mock::given(method("POST"))
-                .respond_with(ResponseTemplate::new(502))
-                .up_to_n_times(1)
-                .with_priority(2),
+            post().respond_with(ResponseTemplate::new(502)).up_to_n_times(1).with_priority(2),
         );
-        mount(&runtime, &server, Mock::given(method("POST")).respond_with(Echo).with_priority(3));
+        mount(&runtime, &server, post().respond_with(Echo).with_priority(3));
         let client = client(&server);
         assert_eq!(client.call("eth_chainId", json!([])).unwrap(), json!("eth_chainId"));
         let traffic = client.traffic();
@@ -536,17 +539,17 @@ mod tests {
     #[test]
     fn gives_up_naming_the_method_and_the_redacted_url() {
         let (runtime, server) = node();
-        mount(&runtime, &server, Mock::given(method("POST")).respond_with(ResponseTemplate::new(503)));
+        mount(&runtime, &server, post().respond_with(ResponseTemplate::new(503)));
         let error = client(&server).call("eth_getBalance", json!([])).unwrap_err();
         let message = error.to_string();
         assert_eq!(
             message,
             format!(
-                "`eth_getBalance` on `{}/v2/***` failed after 3 attempt(s): HTTP 503 Service Unavailable",
+                "`eth_getBalance` on `{}/v2/***?apikey=***` failed after 3 attempt(s): HTTP 503 Service Unavailable",
                 server.uri()
             )
         );
-        assert!(!message.contains(SECRET));
+        assert!(!message.contains(SECRET) && !message.contains(QUERY_SECRET));
     }
 
     #[test]
@@ -571,9 +574,9 @@ mod tests {
         mount(
             &runtime,
             &server,
-            Mock::given(IsBatch).respond_with(ResponseTemplate::new(200).set_body_json(rejection)),
+            post().and(IsBatch).respond_with(ResponseTemplate::new(200).set_body_json(rejection)),
         );
-        mount(&runtime, &server, Mock::given(method("POST")).respond_with(Echo));
+        mount(&runtime, &server, post().respond_with(Echo));
         let client = client(&server);
         let calls = [Call::new("eth_getBalance", json!([])), Call::new("eth_getCode", json!([]))];
         let results: Vec<Value> = client.call_many(&calls).unwrap().into_iter().map(Result::unwrap).collect();
@@ -587,7 +590,7 @@ mod tests {
     #[test]
     fn refused_credentials_are_not_a_batch_problem() {
         let (runtime, server) = node();
-        mount(&runtime, &server, Mock::given(method("POST")).respond_with(ResponseTemplate::new(401)));
+        mount(&runtime, &server, post().respond_with(ResponseTemplate::new(401)));
         let client = client(&server);
         let calls = [Call::new("eth_getBalance", json!([])), Call::new("eth_getCode", json!([]))];
         let results = client.call_many(&calls).unwrap();
@@ -606,9 +609,9 @@ mod tests {
         mount(
             &runtime,
             &server,
-            Mock::given(IsBatch).respond_with(ResponseTemplate::new(200).set_body_json(partial)),
+            post().and(IsBatch).respond_with(ResponseTemplate::new(200).set_body_json(partial)),
         );
-        mount(&runtime, &server, Mock::given(method("POST")).respond_with(Echo));
+        mount(&runtime, &server, post().respond_with(Echo));
         let client = client(&server);
         let calls = [Call::new("eth_getBalance", json!([])), Call::new("eth_getCode", json!([]))];
         let results: Vec<Value> = client.call_many(&calls).unwrap().into_iter().map(Result::unwrap).collect();
@@ -620,11 +623,7 @@ mod tests {
     fn node_errors_keep_their_revert_data() {
         let (runtime, server) = node();
         let reverted = json!({"jsonrpc": "2.0", "id": 0, "error": {"code": 3, "message": "execution reverted", "data": "0x08c379a0"}});
-        mount(
-            &runtime,
-            &server,
-            Mock::given(method("POST")).respond_with(ResponseTemplate::new(200).set_body_json(reverted)),
-        );
+        mount(&runtime, &server, post().respond_with(ResponseTemplate::new(200).set_body_json(reverted)));
         let error = client(&server).call("eth_call", json!([])).unwrap_err();
         assert_eq!(error.revert_data(), Some(Bytes::from_static(&[0x08, 0xc3, 0x79, 0xa0])));
         assert!(!error.is_unsupported_method());

@@ -232,6 +232,37 @@ impl FakeGithub {
             .collect()
     }
 
+    /// Every request received, in full: request line, headers (but `Authorization`, which must
+    /// hold the token) and body. For scans of everything gasguard sent.
+    pub async fn requests_in_full(&self) -> Vec<String> {
+        self.server
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .iter()
+            .map(|request| {
+                let headers: Vec<String> = request
+                    .headers
+                    .iter()
+                    .filter(|(name, _)| name.as_str() != "authorization")
+                    .map(|(name, value)| format!("{name}: {}", String::from_utf8_lossy(value.as_bytes())))
+                    .collect();
+                format!(
+                    "{} {}\n{}\n\n{}",
+                    request.method,
+                    request.url,
+                    headers.join("\n"),
+                    String::from_utf8_lossy(&request.body)
+                )
+            })
+            .collect()
+    }
+
+    /// Every comment on every issue, oldest first.
+    pub fn all_comments(&self) -> Vec<StoredComment> {
+        self.state().comments.clone()
+    }
+
     /// Every request that was not a `GET`.
     pub async fn writes(&self) -> Vec<String> {
         self.requests().await.into_iter().filter(|request| !request.starts_with("GET ")).collect()

@@ -179,3 +179,15 @@ pub fn send_transaction(url: &str, request: serde_json::Value) -> serde_json::Va
         }
     }
 }
+
+/// Pairs the records of two runs one to one, after checking that both have the same number of
+/// them and at least one: a comparison loop over `zip` alone passes when one side is short or
+/// empty.
+pub fn paired<'a, A, B>(
+    ours: &'a [A],
+    theirs: &'a [B],
+) -> std::iter::Zip<std::slice::Iter<'a, A>, std::slice::Iter<'a, B>> {
+    assert!(!ours.is_empty(), "nothing to compare: the first run recorded no transaction");
+    assert_eq!(ours.len(), theirs.len(), "the two runs recorded different numbers of transactions");
+    ours.iter().zip(theirs)
+}

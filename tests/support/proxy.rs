@@ -27,6 +27,9 @@ pub struct Behaviour {
     pub client_version: Option<String>,
     /// Wait this long before answering, like a node across the internet.
     pub latency: Duration,
+    /// `(method, n)`: answer that method normally n times, then with a JSON-RPC error (a node
+    /// that fails in the middle of a job).
+    pub fail_method_after: Option<(String, usize)>,
 }
 
 impl Behaviour {
@@ -55,6 +58,7 @@ pub struct Proxy {
     behaviour: Arc<Mutex<Behaviour>>,
     counters: Arc<Counters>,
     methods: Arc<Mutex<Vec<String>>>,
+    targets: Arc<Mutex<Vec<String>>>,
     stop: Arc<AtomicBool>,
 }
 
@@ -66,24 +70,31 @@ impl Proxy {
         let port = listener.local_addr().expect("proxy address").port();
         let counters = Arc::new(Counters::default());
         let methods = Arc::new(Mutex::new(Vec::new()));
+        let targets = Arc::new(Mutex::new(Vec::new()));
         let stop = Arc::new(AtomicBool::new(false));
         let behaviour = Arc::new(Mutex::new(behaviour));
-        let shared = (counters.clone(), methods.clone(), stop.clone(), behaviour.clone());
+        let shared = (counters.clone(), methods.clone(), stop.clone(), behaviour.clone(), targets.clone());
         std::thread::spawn(move || {
             for stream in listener.incoming() {
                 if shared.2.load(Ordering::SeqCst) {
                     break;
                 }
                 let Ok(stream) = stream else { continue };
-                let (counters, methods, stop, behaviour) =
-                    (shared.0.clone(), shared.1.clone(), shared.2.clone(), shared.3.clone());
+                let (counters, methods, stop, behaviour, targets) = (
+                    shared.0.clone(),
+                    shared.1.clone(),
+                    shared.2.clone(),
+                    shared.3.clone(),
+                    shared.4.clone(),
+                );
                 let upstream = upstream.clone();
                 std::thread::spawn(move || {
-                    serve(stream, &upstream, &behaviour, &counters, &methods, &stop);
+                    let seen = Seen { counters: &counters, methods: &methods, targets: &targets };
+                    serve(stream, &upstream, &behaviour, &seen, &stop);
                 });
             }
         });
-        Self { port, behaviour, counters, methods, stop }
+        Self { port, behaviour, counters, methods, targets, stop }
     }
 
     /// Changes how the proxy behaves from the next request on.
@@ -116,6 +127,18 @@ impl Proxy {
     pub fn methods(&self) -> Vec<String> {
         self.methods.lock().map(|methods| methods.clone()).unwrap_or_default()
     }
+
+    /// The request line's target (`/path?query`, exactly as sent) of every HTTP request so far.
+    pub fn targets(&self) -> Vec<String> {
+        self.targets.lock().map(|targets| targets.clone()).unwrap_or_default()
+    }
+}
+
+/// What a connection records.
+struct Seen<'a> {
+    counters: &'a Counters,
+    methods: &'a Mutex<Vec<String>>,
+    targets: &'a Mutex<Vec<String>>,
 }
 
 impl Drop for Proxy {
@@ -131,32 +154,44 @@ fn serve(
     stream: TcpStream,
     upstream: &str,
     behaviour: &Mutex<Behaviour>,
-    counters: &Counters,
-    methods: &Mutex<Vec<String>>,
+    seen: &Seen<'_>,
     stop: &AtomicBool,
 ) {
+    let Seen { counters, methods, targets } = *seen;
     let _ = stream.set_read_timeout(Some(Duration::from_secs(60)));
     let _ = stream.set_nodelay(true);
     let Ok(mut writer) = stream.try_clone() else { return };
     let mut reader = BufReader::new(stream);
     loop {
-        let Some(body) = read_request(&mut reader) else { return };
+        let Some((target, body)) = read_request(&mut reader) else { return };
         if stop.load(Ordering::SeqCst) {
             return;
+        }
+        if let Ok(mut targets) = targets.lock() {
+            targets.push(target);
         }
         let behaviour = behaviour.lock().map(|behaviour| behaviour.clone()).unwrap_or_default();
         let count = counters.requests.fetch_add(1, Ordering::SeqCst) + 1;
         std::thread::sleep(behaviour.latency);
         counters.bytes_in.fetch_add(body.len() as u64, Ordering::SeqCst);
         let parsed: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+        let mut exhausted = false;
         if let Ok(mut seen) = methods.lock() {
             let calls = match &parsed {
                 Value::Array(calls) => calls.clone(),
                 other => vec![other.clone()],
             };
             seen.extend(calls.iter().filter_map(|call| call["method"].as_str().map(str::to_owned)));
+            if let Some((failing, allowed)) = &behaviour.fail_method_after {
+                let called = seen.iter().filter(|method| *method == failing).count();
+                exhausted = parsed["method"] == failing.as_str() && called > *allowed;
+            }
         }
         let (status, answer) = match behaviour.fail_every {
+            _ if exhausted => {
+                let error = json!({"jsonrpc": "2.0", "id": parsed["id"], "error": {"code": -32000, "message": "the node fails on purpose"}});
+                (200, error.to_string().into_bytes())
+            }
             Some(every) if count.is_multiple_of(every) => {
                 let failures = counters.failures.fetch_add(1, Ordering::SeqCst);
                 if failures.is_multiple_of(2) {
@@ -299,10 +334,12 @@ fn forward(body: &[u8], upstream: &str) -> (u16, Vec<u8>) {
     (status, body)
 }
 
-/// Reads one HTTP request from a keep-alive connection and returns its body; `None` at the end.
-fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Vec<u8>> {
+/// Reads one HTTP request from a keep-alive connection and returns its request target (the
+/// path and query of `POST /path?query HTTP/1.1`) and its body; `None` at the end.
+fn read_request(reader: &mut BufReader<TcpStream>) -> Option<(String, Vec<u8>)> {
     let mut length = 0;
     let mut first = true;
+    let mut target = String::new();
     loop {
         let mut line = String::new();
         if reader.read_line(&mut line).ok()? == 0 {
@@ -316,6 +353,7 @@ fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Vec<u8>> {
                 first = true;
                 continue;
             }
+            target = line.split(' ').nth(1).unwrap_or_default().to_owned();
             continue;
         }
         if line.is_empty() {
@@ -327,5 +365,5 @@ fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Vec<u8>> {
     }
     let mut body = vec![0; length];
     reader.read_exact(&mut body).ok()?;
-    Some(body)
+    Some((target, body))
 }

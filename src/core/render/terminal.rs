@@ -277,5 +277,10 @@ mod tests {
         diff.entries[0].status = Status::Added;
         let text = terminal(&diff, &TerminalOptions::default());
         assert!(!text.contains('\x1b') && !text.contains('\x07'));
+        // The newline is neutralised: the name stays on its own row, and no line of the output
+        // starts with the injected text.
+        assert!(!text.lines().any(|line| line.trim_start().starts_with("fake line")), "{text}");
+        let row = text.lines().find(|line| line.contains("pwned")).unwrap_or_default();
+        assert!(row.contains("fake line"), "the whole name is on one row: {text}");
     }
 }
