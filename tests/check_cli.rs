@@ -243,16 +243,16 @@ fn invalid_policy_names_the_config() {
     on_the_node(&demo);
     let output = demo.run(&["check", "--save-report", "report.json"]);
     assert_eq!(output.status.code(), Some(2));
-    let message = stderr(&output);
-    assert!(message.contains("invalid `[policy]` in `gasguard.toml`"), "{message}");
-    assert!(message.contains("fn:[*"), "{message}");
-    assert!(!demo.path("report.json").exists(), "nothing was profiled");
     assert_eq!(
         proxy.requests(),
         0,
         "a transaction was run before the policy was checked: {:?}",
         proxy.methods()
     );
+    let message = stderr(&output);
+    assert!(message.contains("invalid `[policy]` in `gasguard.toml`"), "{message}");
+    assert!(message.contains("fn:[*"), "{message}");
+    assert!(!demo.path("report.json").exists(), "nothing was profiled");
 
     // The probe works: with a valid policy, the same config reaches the node.
     let demo = Demo::new("[policy]\n[[policy.rule]]\nmatch = \"fn:*\"\nmax_increase_gas = 1\n");

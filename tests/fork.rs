@@ -367,8 +367,19 @@ fn second_run_needs_no_node() {
     // which then records that URL too.
     let other = Proxy::start(&testnet.node.url(), Behaviour::default());
     let other_config = testnet.config(&other.url(), Some(testnet.block), "cache");
+    // A second name for the file: rewritten in place, it would show the new bytes; replaced by a
+    // temporary file renamed over it (an atomic write), it keeps the old ones.
+    let before = std::fs::read(&files[0]).unwrap();
+    let witness = dir.path().join("witness");
+    std::fs::hard_link(&files[0], &witness).unwrap();
     let (through_other, _) = run(dir.path(), &other_config, &[]);
     assert_eq!(other.requests(), 1, "{:?}", other.methods());
+    assert_ne!(std::fs::read(&files[0]).unwrap(), before, "the cache records the second URL");
+    assert!(
+        std::fs::read(&witness).unwrap() == before,
+        "the cache was rewritten in place, not replaced atomically"
+    );
+    assert_eq!(cache_files(&dir.path().join("cache")), files, "no temporary file is left");
     assert_eq!(calls(&through_other), calls(&first));
     run(dir.path(), &other_config, &[]);
     assert_eq!(other.requests(), 1, "the second URL is known to the cache now");
@@ -416,10 +427,6 @@ fn truncated_cache_is_refetched() {
     let bytes = std::fs::read(&file).unwrap();
     std::fs::write(&file, &bytes[..bytes.len() / 2]).unwrap();
 
-    // A second name for the truncated file: a rewrite in place would show through it, a new file
-    // renamed over the old one (an atomic write) leaves it as it was.
-    let witness = dir.path().join("witness");
-    std::fs::hard_link(&file, &witness).unwrap();
     let cold = proxy.requests();
     let (second, messages) = run(dir.path(), &config, &[]);
     let shown = format!("cache/fork-31337-{}.cache", testnet.block);
@@ -430,11 +437,6 @@ fn truncated_cache_is_refetched() {
     assert!(proxy.requests() > cold, "the state is fetched again");
     assert!(first == second);
     assert_eq!(std::fs::read(&file).unwrap(), bytes, "the rewritten cache is whole again");
-    assert_eq!(
-        std::fs::read(&witness).unwrap(),
-        &bytes[..bytes.len() / 2],
-        "the cache was rewritten in place, not written to a temporary file and renamed"
-    );
     assert_eq!(cache_files(&dir.path().join("cache")), [file.clone()], "no temporary file is left");
 
     let warm = proxy.requests();
