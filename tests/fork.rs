@@ -437,7 +437,11 @@ fn truncated_cache_is_refetched() {
     assert!(proxy.requests() > cold, "the state is fetched again");
     assert!(first == second);
     assert_eq!(std::fs::read(&file).unwrap(), bytes, "the rewritten cache is whole again");
-    assert_eq!(cache_files(&dir.path().join("cache")), [file.clone()], "no temporary file is left");
+    assert_eq!(
+        cache_files(&dir.path().join("cache")),
+        std::slice::from_ref(&file),
+        "no temporary file is left"
+    );
 
     let warm = proxy.requests();
     run(dir.path(), &config, &[]);
