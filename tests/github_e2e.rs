@@ -213,6 +213,11 @@ async fn server_error_on_create_leaves_exactly_one_comment() {
     let output = job.run("pull_request", "pull_request.json", &["check", "--comment"]).await;
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert_eq!(fake.comments(7).len(), 1, "the retry found the comment the failed create had made");
+    assert_eq!(
+        fake.writes().await,
+        ["POST /repos/acme/vault/issues/7/comments"],
+        "the create that landed is neither sent again nor patched"
+    );
 }
 
 /// The fork-safe pair: the unprivileged run writes `diff.json`; `gasguard comment` in the
@@ -292,6 +297,8 @@ async fn rate_limit_is_waited_out() {
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert!(started.elapsed() >= std::time::Duration::from_secs(1), "retry-after: 1 was honoured");
     assert_eq!(fake.comments(7).len(), 1);
+    let create = "POST /repos/acme/vault/issues/7/comments";
+    assert_eq!(fake.writes().await, [create, create], "the refused create, then one more, nothing else");
 }
 
 /// A body the API refuses (422, too long) falls back to a short comment linking the job summary;
@@ -305,6 +312,8 @@ async fn rejected_body_falls_back_to_a_short_comment() {
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     let comments = fake.comments(7);
     assert_eq!(comments.len(), 1);
+    let create = "POST /repos/acme/vault/issues/7/comments";
+    assert_eq!(fake.writes().await, [create, create], "the refused body, then the short one, nothing else");
     assert!(comments[0].body.chars().count() <= 1_000);
     assert!(
         comments[0].body.contains("https://github.com/acme/vault/actions/runs/1245374547"),
