@@ -56,7 +56,7 @@ pub enum Command {
     /// Profile the scenarios of a config and write a gas report.
     Run(RunArgs),
     /// Profile (or take `--report`), diff against the baseline, apply the policy, report.
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// Diff two reports or importable gas outputs.
     Diff(DiffArgs),
     /// Profile and write the baseline atomically (what a nightly job runs).
@@ -256,7 +256,7 @@ pub fn main(args: impl IntoIterator<Item = std::ffi::OsString>) -> ExitStatus {
     let printer = Printer::new(cli.color, cli.quiet, |name| std::env::var(name).ok());
     let result = match cli.command {
         Command::Run(args) => profile::run(args, &printer),
-        Command::Check(args) => check::check(args, &printer),
+        Command::Check(args) => check::check(*args, &printer),
         Command::Diff(args) => check::diff_command(args, &printer),
         Command::Baseline(args) => check::baseline(args, &printer),
         Command::Import(args) => check::import_command(args, &printer),
