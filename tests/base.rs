@@ -221,6 +221,19 @@ fn nearest_stored_ancestor_and_its_distance() {
     assert!(diff["summary"]["added"].as_u64().unwrap() > 0);
 }
 
+/// A base ref that names nothing, here or on a remote, is an error naming it and the fetch.
+#[test]
+fn unknown_base_ref_is_an_error() {
+    let repo = Repo::new();
+    let (output, _) = repo.check_json(&["--base-ref", "no-such-branch"]);
+    assert_eq!(output.status.code(), Some(2));
+    let message = stderr(&output);
+    assert!(
+        message.contains("failed to find the base for `--base-ref no-such-branch`: `no-such-branch` names no commit here, and fetching it as a branch failed: there is no remote to fetch it from"),
+        "{message}"
+    );
+}
+
 /// A `git clone --depth 1 --no-single-branch` lacks the merge base: it is deepened until the
 /// merge base is found, and the store branch comes from the remote.
 #[test]
@@ -347,6 +360,25 @@ fn store_leaves_the_checkout_alone() {
     let output = repo.gasguard(&["baseline", "--store"]);
     assert!(stderr(&output).contains("already stored, unchanged"), "{}", stderr(&output));
     assert_eq!(repo.git(&["rev-list", "--count", "gasguard-baseline"]), "1");
+
+    // Storing the same commit again with another report replaces its file, in a new commit.
+    std::fs::write(repo.path.join("gasguard.toml"), format!("{CONFIG}{SECOND_TRANSFER}")).unwrap();
+    let output = repo.gasguard(&["baseline", "--store"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(stderr(&output).contains("warning: tracked files differ from `HEAD`"), "{}", stderr(&output));
+    let report: Value =
+        serde_json::from_str(&repo.git(&["show", &format!("gasguard-baseline:reports/{head}.json")]))
+            .unwrap();
+    assert_eq!(
+        report["contracts"]["contracts/Token.sol:Token"]["functions"]["transfer(address,uint256)"]["calls"],
+        2
+    );
+    assert_eq!(
+        repo.git(&["ls-tree", "-r", "--name-only", "gasguard-baseline"]),
+        format!("reports/{head}.json")
+    );
+    assert_eq!(repo.git(&["rev-list", "--count", "gasguard-baseline"]), "2");
+    assert_eq!(repo.head(), head);
 
     let output = repo.gasguard(&["baseline", "--store", "--store-branch", "bad..name"]);
     assert_eq!(output.status.code(), Some(2));

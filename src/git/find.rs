@@ -52,9 +52,9 @@ pub enum FindError {
     #[error(transparent)]
     Git(#[from] GitError),
     #[error(
-        "`{reference}` names no commit here, and no remote has a branch of that name\n\nhint: fetch it first, or pass a branch the remote has (`--base-ref main`)"
+        "`{reference}` names no commit here, and fetching it as a branch failed: {fetch_error}\n\nhint: fetch it first, or pass a branch the remote has (`--base-ref main`)"
     )]
-    UnknownReference { reference: String },
+    UnknownReference { reference: String, fetch_error: String },
     #[error(
         "`HEAD` and `{reference}` have no merge base{}\n\nhint: check out with more history (`fetch-depth: 0` in `actions/checkout`)",
         if *.shallow { " even after deepening the shallow clone" } else { "" }
@@ -71,9 +71,10 @@ pub fn find(git: &Git, options: &FindOptions<'_>) -> Result<Search, FindError> {
         Some(sha) => sha,
         None => {
             // An `actions/checkout` clone holds only the pull request's ref: fetch the base.
-            let remote = remote
-                .as_deref()
-                .ok_or_else(|| FindError::UnknownReference { reference: options.reference.to_owned() })?;
+            let remote = remote.as_deref().ok_or_else(|| FindError::UnknownReference {
+                reference: options.reference.to_owned(),
+                fetch_error: "there is no remote to fetch it from".to_owned(),
+            })?;
             let tracking = format!("refs/remotes/{remote}/{branch_name}");
             let refspec = format!("+refs/heads/{branch_name}:{tracking}");
             let mut args = vec!["fetch".to_owned(), "--quiet".into(), "--no-tags".into()];
@@ -83,11 +84,16 @@ pub fn find(git: &Git, options: &FindOptions<'_>) -> Result<Search, FindError> {
             args.extend(["--end-of-options".into(), remote.to_owned(), refspec.clone()]);
             let output = git.output(&args, None)?;
             if !output.success {
-                return Err(FindError::UnknownReference { reference: options.reference.to_owned() });
+                return Err(FindError::UnknownReference {
+                    reference: options.reference.to_owned(),
+                    fetch_error: output.stderr.trim().to_owned(),
+                });
             }
             fetched_refspec = Some(refspec);
-            git.resolve_commit(&tracking)?
-                .ok_or_else(|| FindError::UnknownReference { reference: options.reference.to_owned() })?
+            git.resolve_commit(&tracking)?.ok_or_else(|| FindError::UnknownReference {
+                reference: options.reference.to_owned(),
+                fetch_error: format!("the fetch did not create `{tracking}`"),
+            })?
         }
     };
     let head = git.head()?;
@@ -200,16 +206,10 @@ impl Worktree {
         let parent = tempfile::Builder::new()
             .prefix("gasguard-base-")
             .tempdir()
-            .map_err(|source| GitError::Spawn { command: "worktree add".into(), source })?;
+            .map_err(|source| GitError::Scratch { source })?;
         let path = parent.path().join("worktree");
-        git.run([
-            "worktree".as_ref(),
-            "add".as_ref(),
-            "--detach".as_ref(),
-            "--quiet".as_ref(),
-            path.as_os_str(),
-            commit.as_ref(),
-        ] as [&std::ffi::OsStr; 6])?;
+        let shown = path.display().to_string();
+        git.run(["worktree", "add", "--detach", "--quiet", "--end-of-options", &shown, commit])?;
         Ok(Self { git: git.clone(), path, _parent: parent })
     }
 
@@ -220,11 +220,8 @@ impl Worktree {
 
 impl Drop for Worktree {
     fn drop(&mut self) {
-        let removed = self.git.output(
-            ["worktree".as_ref(), "remove".as_ref(), "--force".as_ref(), self.path.as_os_str()]
-                as [&std::ffi::OsStr; 4],
-            None,
-        );
+        let shown = self.path.display().to_string();
+        let removed = self.git.output(["worktree", "remove", "--force", "--end-of-options", &shown], None);
         if !removed.is_ok_and(|output| output.success) {
             let _ = std::fs::remove_dir_all(&self.path);
             let _ = self.git.output(["worktree", "prune"], None);

@@ -49,6 +49,11 @@ pub enum GitError {
     },
     #[error("`git {command}` failed ({status}){}", stderr_suffix(.stderr))]
     Failed { command: String, status: String, stderr: String },
+    #[error("failed to create a temporary folder for git")]
+    Scratch {
+        #[source]
+        source: std::io::Error,
+    },
     #[error("`{}` is not inside a git repository{}", .dir.display(), stderr_suffix(.stderr))]
     NotARepository { dir: PathBuf, stderr: String },
 }

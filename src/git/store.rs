@@ -64,8 +64,7 @@ fn commit_file(
     blob: &str,
     commit: &str,
 ) -> Result<Option<String>, GitError> {
-    let scratch =
-        tempfile::tempdir().map_err(|source| GitError::Spawn { command: "read-tree".into(), source })?;
+    let scratch = tempfile::tempdir().map_err(|source| GitError::Scratch { source })?;
     let indexed = git.with_index(&scratch.path().join("index"));
     match parent {
         Some(parent) => indexed.run(["read-tree", &format!("{parent}^{{tree}}")])?,
@@ -128,7 +127,7 @@ pub fn store_and_push(
     let mut last = None;
     for attempt in 1..=PUSH_ATTEMPTS {
         let remote_tip = fetch_branch(git, remote, branch)?;
-        let stored = store(git, branch, commit, report, remote_tip.as_deref().or(None))?;
+        let stored = store(git, branch, commit, report, remote_tip.as_deref())?;
         if remote_tip.as_deref() == Some(stored.tip.as_str()) {
             return Ok(Pushed { attempts: attempt, tip: stored.tip });
         }
