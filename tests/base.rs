@@ -518,3 +518,44 @@ fn optimizer_runs_change_is_named_first() {
         "{terminal}"
     );
 }
+
+/// The action's check step passes `base-ref` as `--base-ref` (a `baseline` file wins over it)
+/// and `if-no-baseline` as given; a bad `if-no-baseline` fails before gasguard runs.
+#[test]
+fn action_passes_base_ref_and_if_no_baseline() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let fake = bin.join("gasguard");
+    std::fs::write(&fake, "#!/usr/bin/env bash\nprintf '%s\\n' \"$@\"\n").unwrap();
+    let mut permissions = std::fs::metadata(&fake).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, 0o755);
+    std::fs::set_permissions(&fake, permissions).unwrap();
+    let run = |env: &[(&str, &str)]| {
+        let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+        let mut command = Command::new("bash");
+        command
+            .arg(support::root().join("scripts/action/check.sh"))
+            .current_dir(dir.path())
+            .env("PATH", path)
+            .env("INPUT_COMMENT", "false");
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        command.output().unwrap()
+    };
+    let output = run(&[("INPUT_BASE_REF", "main")]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let args = stdout(&output);
+    assert!(args.contains("--base-ref\nmain\n--if-no-baseline\nerror\n"), "{args}");
+    let output =
+        run(&[("INPUT_BASE_REF", "main"), ("INPUT_BASELINE", "b.json"), ("INPUT_IF_NO_BASELINE", "pass")]);
+    let args = stdout(&output);
+    assert!(
+        args.contains("--baseline\nb.json\n--if-no-baseline\npass\n") && !args.contains("--base-ref"),
+        "{args}"
+    );
+    let output = run(&[("INPUT_IF_NO_BASELINE", "maybe")]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stdout(&output).contains("input 'if-no-baseline' must be 'error' or 'pass', not 'maybe'"));
+}
