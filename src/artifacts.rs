@@ -10,6 +10,8 @@ use std::str::FromStr;
 use alloy::json_abi::JsonAbi;
 use serde_json::Value;
 
+use crate::core::build::CompilerSettings;
+
 /// Which tool wrote the artifacts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -123,6 +125,9 @@ pub struct Artifact {
     pub deployed_size: usize,
     /// The file it was read from, for messages.
     pub path: PathBuf,
+    /// How it was compiled, from its metadata (Foundry and solc standard JSON carry it; Hardhat
+    /// keeps it in build info, which is not read).
+    pub settings: Option<CompilerSettings>,
 }
 
 /// All contracts of a build, keyed by fully qualified id.
@@ -222,7 +227,34 @@ pub fn load(path: &Path, format: Option<ArtifactFormat>) -> Result<ArtifactSet, 
     if set.contracts.is_empty() {
         return Err(ArtifactError::Empty { path: path.to_owned(), format });
     }
+    if format == ArtifactFormat::Hardhat {
+        let by_source = hardhat_build_settings(path);
+        for artifact in set.contracts.values_mut() {
+            let source = artifact.id.rsplit_once(':').map_or("", |(source, _)| source);
+            artifact.settings = by_source.get(source).cloned();
+        }
+    }
     Ok(set)
+}
+
+/// Hardhat keeps compiler settings in `build-info/*.json`: the settings of each source file.
+/// Unreadable build info only loses the fingerprints, never the contracts.
+fn hardhat_build_settings(root: &Path) -> BTreeMap<String, CompilerSettings> {
+    let mut by_source = BTreeMap::new();
+    let Ok(entries) = std::fs::read_dir(root.join("build-info")) else { return by_source };
+    let mut files: Vec<PathBuf> = entries.filter_map(|entry| Some(entry.ok()?.path())).collect();
+    files.sort();
+    for file in files.iter().filter(|file| file.extension().is_some_and(|ext| ext == "json")) {
+        let Ok(value) = read_json(file) else { continue };
+        let compiler = value.get("solcLongVersion").and_then(Value::as_str);
+        let Some(settings) = settings_from(compiler, value.pointer("/input/settings")) else { continue };
+        if let Some(Value::Object(sources)) = value.pointer("/input/sources") {
+            for source in sources.keys() {
+                by_source.insert(source.clone(), settings.clone());
+            }
+        }
+    }
+    by_source
 }
 
 fn detect(path: &Path) -> Result<ArtifactFormat, ArtifactError> {
@@ -353,6 +385,8 @@ struct Parts<'a> {
     abi: Option<&'a Value>,
     code: (Option<&'a Value>, Option<&'a Value>),
     deployed: (Option<&'a Value>, Option<&'a Value>),
+    /// The compiler metadata: an object, or the JSON text of one.
+    metadata: Option<&'a Value>,
 }
 
 /// `{ "object": …, "linkReferences": … }`, as Foundry and solc nest a code.
@@ -372,7 +406,36 @@ fn artifact(path: &Path, file: &str, name: &str, parts: Parts<'_>) -> Result<Art
         bytecode: code,
         deployed_size: deployed.len(),
         path: path.to_owned(),
+        settings: parts.metadata.and_then(compiler_settings),
     })
+}
+
+/// The build settings in a contract's compiler metadata; `None` when there is no usable
+/// metadata (a missing or malformed one only loses the fingerprint, never the contract).
+fn compiler_settings(metadata: &Value) -> Option<CompilerSettings> {
+    let parsed;
+    let metadata = match metadata {
+        Value::String(text) => {
+            parsed = serde_json::from_str::<Value>(text).ok()?;
+            &parsed
+        }
+        other => other,
+    };
+    settings_from(metadata.pointer("/compiler/version").and_then(Value::as_str), metadata.get("settings"))
+}
+
+/// [`CompilerSettings`] from a compiler version and a solc `settings` object (metadata or
+/// standard-JSON input: the same shape). solc leaves `viaIR` out when it is off.
+fn settings_from(compiler: Option<&str>, settings: Option<&Value>) -> Option<CompilerSettings> {
+    let optimizer = settings.and_then(|s| s.get("optimizer"));
+    let found = CompilerSettings {
+        compiler: compiler.map(str::to_owned),
+        optimizer: optimizer.and_then(|o| o.get("enabled")).and_then(Value::as_bool),
+        runs: optimizer.and_then(|o| o.get("runs")).and_then(Value::as_u64),
+        via_ir: settings.and_then(|s| s.get("viaIR")).and_then(Value::as_bool).or(settings.map(|_| false)),
+        evm_version: settings.and_then(|s| s.get("evmVersion")).and_then(Value::as_str).map(str::to_owned),
+    };
+    (found != CompilerSettings::default()).then_some(found)
 }
 
 fn parse_foundry(path: &Path, value: &Value) -> Result<Vec<Artifact>, ArtifactError> {
@@ -404,6 +467,7 @@ fn parse_foundry(path: &Path, value: &Value) -> Result<Vec<Artifact>, ArtifactEr
         abi: value.get("abi"),
         code: nested(Some(bytecode)),
         deployed: nested(value.get("deployedBytecode")),
+        metadata: value.get("metadata").or(value.get("rawMetadata")),
     };
     Ok(vec![artifact(path, &file, &name, parts)?])
 }
@@ -420,6 +484,7 @@ fn parse_hardhat(path: &Path, value: &Value) -> Result<Vec<Artifact>, ArtifactEr
         abi: value.get("abi"),
         code: (value.get("bytecode"), value.get("linkReferences")),
         deployed: (value.get("deployedBytecode"), value.get("deployedLinkReferences")),
+        metadata: None,
     };
     Ok(vec![artifact(path, file, name, parts)?])
 }
@@ -439,6 +504,7 @@ fn read_standard_json(path: &Path) -> Result<Vec<Artifact>, ArtifactError> {
                 abi: contract.get("abi"),
                 code: nested(contract.pointer("/evm/bytecode")),
                 deployed: nested(contract.pointer("/evm/deployedBytecode")),
+                metadata: contract.get("metadata"),
             };
             artifacts.push(artifact(path, file, name, parts)?);
         }

@@ -1,5 +1,7 @@
 //! `gasguard.toml`: the model, and reading it. Paths inside are relative to the file's folder;
 //! [`Config::load`] makes them absolute so nothing later depends on the working directory.
+//! Default paths (the baseline `.gasguard/baseline.json`, the fork cache `.gasguard/cache`) are
+//! relative to the same folder: see [`config_dir`].
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -29,6 +31,27 @@ pub struct Config {
     /// The regression policy, read by `gasguard check`.
     #[serde(default)]
     pub policy: Option<toml::Table>,
+    /// Where baselines are stored and how `check --base-ref` finds one.
+    #[serde(default)]
+    pub baseline: BaselineConfig,
+}
+
+/// `[baseline]`: baselines stored per commit in git (`baseline --store`, `check --base-ref`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BaselineConfig {
+    /// The branch reports are stored on; default `gasguard-baseline`.
+    pub store_branch: Option<String>,
+    /// How many first-parent commits before the merge base a stored report may be; default 50.
+    pub max_behind: Option<u64>,
+    /// A shell command that builds the artifacts (`forge build`), run in a temporary worktree at
+    /// the merge base when no report is stored for it or its near ancestors.
+    pub build: Option<String>,
+}
+
+impl BaselineConfig {
+    /// The default of `max_behind`.
+    pub const DEFAULT_MAX_BEHIND: u64 = 50;
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -102,6 +125,12 @@ pub enum ConfigError {
     Io { path: PathBuf, source: std::io::Error },
     #[error("failed to parse `{path}`: {message}")]
     Parse { path: PathBuf, message: String },
+}
+
+/// The folder default paths are resolved in: the config's own folder (empty, the working
+/// directory, for a bare file name).
+pub fn config_dir(config_path: &Path) -> &Path {
+    config_path.parent().unwrap_or(Path::new(""))
 }
 
 impl Config {

@@ -10,6 +10,7 @@ pub mod config;
 pub mod core;
 pub mod exec;
 pub mod fsutil;
+pub mod git;
 pub mod github;
 pub mod import;
 pub mod plan;

@@ -121,15 +121,66 @@ fn policy_rules_judge_increases() {
     assert_eq!(diff["failures"][0]["rule"], "rule[0] fn:*Token*");
 }
 
-/// No baseline yet: not an error; everything is added, the check passes and says how to create one.
+/// No baseline: an error (exit 2) saying what was tried and how to fix it, so no check passes
+/// quietly against nothing; nothing is rendered.
 #[test]
-fn missing_baseline_passes_with_a_hint() {
+fn missing_baseline_is_an_error() {
     let demo = Demo::new("");
     let output = demo.run(&["check", "--format", "markdown"]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert_eq!(stdout(&output), "");
+    insta::assert_snapshot!(stderr(&output), @r#"
+    error: no baseline at `.gasguard/baseline.json`
+
+    hint: create one with `gasguard baseline --config gasguard.toml --out .gasguard/baseline.json` and commit it, or compare with the merge base's stored report with `--base-ref main` (see "Choosing the base" in the README); or pass `--if-no-baseline pass` to pass with a warning
+    "#);
+}
+
+/// `--if-no-baseline pass`: the user's explicit choice, a loud warning and a pass; everything
+/// is added and the comment says how to create a baseline.
+#[test]
+fn missing_baseline_passes_only_when_chosen() {
+    let demo = Demo::new("");
+    let output = demo.run(&["check", "--format", "markdown", "--if-no-baseline", "pass"]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let markdown = stdout(&output);
     assert!(markdown.contains("gasguard baseline"), "{markdown}");
-    assert!(stderr(&output).contains("no baseline at `.gasguard/baseline.json`"));
+    assert!(markdown.contains("No baseline was found"), "{markdown}");
+    assert!(
+        stderr(&output).contains(
+            "warning: no baseline at `.gasguard/baseline.json`; passing because of `--if-no-baseline pass`"
+        ),
+        "{}",
+        stderr(&output)
+    );
+    // A named file that does not exist is the same error.
+    let output = demo.run(&["check", "--baseline", "nowhere.json"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("no baseline at `nowhere.json`"), "{}", stderr(&output));
+}
+
+/// The default baseline is beside the config, like `artifacts`, wherever the command runs from
+/// (it used to be resolved from the working directory, and a run from elsewhere compared with
+/// nothing).
+#[test]
+fn default_baseline_is_beside_the_config() {
+    let demo = Demo::new("");
+    let sub = demo.path("project");
+    std::fs::create_dir_all(&sub).unwrap();
+    std::fs::rename(demo.path("gasguard.toml"), sub.join("gasguard.toml")).unwrap();
+    let output = demo.run(&["baseline", "--config", "project/gasguard.toml"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(sub.join(".gasguard/baseline.json").exists());
+    assert!(!demo.path(".gasguard").exists());
+    let output = demo.run(&["check", "--config", "project/gasguard.toml", "--format", "json"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let diff: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(diff["summary"]["added"], 0);
+    assert_eq!(diff["base"]["source"], "file");
+    assert_eq!(diff["base"]["path"], "project/.gasguard/baseline.json");
+    // From the config's own folder, the same file.
+    let output = gasguard(&sub, &["check", "--format", "json"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
 }
 
 /// A malformed baseline is an error (exit 2) naming the file; `--out` is not written.
@@ -150,10 +201,10 @@ fn malformed_baseline_is_an_error() {
 #[test]
 fn newer_report_schema_is_refused() {
     let demo = Demo::new("");
-    demo.baseline(|report| report["schema"] = Value::from("gasguard/report/v2"));
+    demo.baseline(|report| report["schema"] = Value::from("gasguard/report/v3"));
     let output = demo.run(&["check"]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(stderr(&output).contains("v2"), "{}", stderr(&output));
+    assert!(stderr(&output).contains("v3"), "{}", stderr(&output));
 }
 
 /// `gasguard diff` over two imported snapshots: exit 1 on a regression, 0 otherwise.
@@ -205,7 +256,8 @@ fn import_then_check() {
     assert!(stderr(&output).contains("A:test()"), "{}", stderr(&output));
 }
 
-/// The project checks its own contracts: the committed `.gasguard/baseline.json` must match the
+/// The project checks its own contracts: the committed `fixtures/demo/.gasguard/baseline.json`
+/// (the demo config's default baseline, beside it) must match the
 /// demo exactly, so a change to a sample contract or to the registry shows up as a gas diff here.
 #[test]
 fn project_baseline_is_current() {
@@ -215,7 +267,7 @@ fn project_baseline_is_current() {
     assert_eq!(
         output.status.code(),
         Some(0),
-        "the demo's gas differs from .gasguard/baseline.json; if intended, run `gasguard baseline --config fixtures/demo/gasguard.toml`\n{}",
+        "the demo's gas differs from fixtures/demo/.gasguard/baseline.json; if intended, run `gasguard baseline --config fixtures/demo/gasguard.toml`\n{}",
         serde_json::to_string_pretty(&diff["summary"]).unwrap_or_default()
     );
     assert_eq!(diff["summary"]["regressions"], 0);

@@ -164,7 +164,9 @@ async fn pull_request_check_creates_then_updates_one_comment() {
     assert_eq!(output.status.code(), Some(1));
     assert_eq!(fake.writes().await.len(), writes_before, "an unchanged body makes no write");
     std::fs::remove_file(job.path(".gasguard/baseline.json")).unwrap();
-    let output = job.run("pull_request", "pull_request.json", &["check", "--comment"]).await;
+    let output = job
+        .run("pull_request", "pull_request.json", &["check", "--comment", "--if-no-baseline", "pass"])
+        .await;
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let comments = fake.comments(7);
     assert_eq!(comments.len(), 1, "still one comment");

@@ -76,7 +76,15 @@ fn report_is_deterministic_across_formats() {
         assert!(bytes == first, "report from {format} artifacts differs from {first_format}");
     }
     let report: Value = serde_json::from_slice(first).unwrap();
-    assert_eq!(report["schema"], "gasguard/report/v1");
+    assert_eq!(report["schema"], "gasguard/report/v2");
+    // Build fingerprints come from each format's metadata (Hardhat: its build info) alike.
+    let settings = &report["build"]["contracts"]["contracts/Token.sol:Token"];
+    assert_eq!(settings["compiler"], "0.8.30+commit.73712a01");
+    assert_eq!((settings["optimizer"].as_bool(), settings["runs"].as_u64()), (Some(true), Some(200)));
+    assert_eq!(
+        (settings["via_ir"].as_bool(), settings["evm_version"].as_str()),
+        (Some(false), Some("prague"))
+    );
     assert_eq!(report["evm"]["spec"], "prague");
     let token = &report["contracts"]["contracts/Token.sol:Token"];
     assert_eq!(token["deployment"]["size"].as_u64(), Some(1350));

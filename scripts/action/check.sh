@@ -2,8 +2,9 @@
 # Runs `gasguard check` with the action's inputs, which arrive as environment variables (never
 # pasted into the script), so no input can inject shell code.
 #
-# Environment: INPUT_WORKING_DIRECTORY, INPUT_CONFIG, INPUT_BASELINE, INPUT_REPORT, INPUT_COMMENT,
-# INPUT_COMMENT_ON, INPUT_FAIL_ON_REGRESSION, and GITHUB_TOKEN for the comment.
+# Environment: INPUT_WORKING_DIRECTORY, INPUT_CONFIG, INPUT_BASELINE, INPUT_BASE_REF,
+# INPUT_IF_NO_BASELINE, INPUT_REPORT, INPUT_COMMENT, INPUT_COMMENT_ON, INPUT_FAIL_ON_REGRESSION,
+# and GITHUB_TOKEN for the comment.
 set -euo pipefail
 
 step=action
@@ -18,6 +19,11 @@ boolean() {
 }
 
 comment="${INPUT_COMMENT:-true}"
+if_no_baseline="${INPUT_IF_NO_BASELINE:-error}"
+case "$if_no_baseline" in
+  error | pass) ;;
+  *) fail "input 'if-no-baseline' must be 'error' or 'pass', not '$if_no_baseline'" ;;
+esac
 comment_on="${INPUT_COMMENT_ON:-always}"
 fail_on_regression="${INPUT_FAIL_ON_REGRESSION:-true}"
 boolean comment "$comment"
@@ -33,9 +39,13 @@ args=(check)
 if [[ -n "${INPUT_CONFIG:-}" ]]; then
   args+=(--config "$INPUT_CONFIG")
 fi
+# A baseline file, when given, wins over the merge base.
 if [[ -n "${INPUT_BASELINE:-}" ]]; then
   args+=(--baseline "$INPUT_BASELINE")
+elif [[ -n "${INPUT_BASE_REF:-}" ]]; then
+  args+=(--base-ref "$INPUT_BASE_REF")
 fi
+args+=(--if-no-baseline "$if_no_baseline")
 if [[ -n "${INPUT_REPORT:-}" ]]; then
   args+=(--report "$INPUT_REPORT")
 else

@@ -7,9 +7,11 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, anyhow};
 use serde::Deserialize;
 
+use super::base::{BaseRequest, choose_base, default_baseline, store_baseline};
 use super::profile::{ProfileOverrides, profile, report_json};
 use super::{BaselineArgs, CheckArgs, CommentArgs, DiffArgs, ExitStatus, ImportArgs, OutputFormat};
 use crate::config::Config;
+use crate::core::base::BaseInfo;
 use crate::core::diff::{DiffLabels, GasDiff, Status, Verdict, diff};
 use crate::core::policy::{CompiledPolicy, Policy};
 use crate::core::render::{self, MarkdownOptions, TerminalOptions};
@@ -27,9 +29,6 @@ use crate::github::{ClientOptions, GithubClient};
 use crate::import;
 use crate::printer::Printer;
 
-/// Where `gasguard check` looks for the baseline by default.
-pub const DEFAULT_BASELINE: &str = ".gasguard/baseline.json";
-
 pub(super) fn check(args: CheckArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
     let env = |name: &str| std::env::var(name).ok();
     // Read the GitHub context first: a malformed event payload is an error before any work.
@@ -45,32 +44,36 @@ pub(super) fn check(args: CheckArgs, printer: &Printer) -> anyhow::Result<ExitSt
 
     // The policy is checked before profiling, so a typo in `[policy]` does not wait for a run.
     let policy = load_policy(args.config.as_deref(), args.report.is_some())?;
+    let config_path = args.config.clone().unwrap_or_else(|| PathBuf::from("gasguard.toml"));
+    // The base is found before profiling: a missing one is an error before any work.
+    let chosen = choose_base(
+        &BaseRequest {
+            config_path: &config_path,
+            baseline: args.baseline.as_deref(),
+            base_ref: args.base_ref.as_deref(),
+            store_branch: args.store_branch.as_deref(),
+            if_no_baseline: args.if_no_baseline,
+        },
+        printer,
+    )?;
     let head = match &args.report {
         Some(path) => import::load(path)?,
-        None => {
-            let path = args.config.clone().unwrap_or_else(|| PathBuf::from("gasguard.toml"));
-            profile(&path, &ProfileOverrides::default(), printer)?
-        }
+        None => profile(&config_path, &ProfileOverrides::default(), printer)?,
     };
     if let Some(path) = &args.save_report {
         write_atomic(path, report_json(&head).as_bytes())?;
     }
-    let baseline_path = args.baseline.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_BASELINE));
-    let (base, baseline_hint) = if baseline_path.exists() {
-        (import::load(&baseline_path)?, None)
-    } else {
-        let config_flag =
-            args.config.as_ref().map(|p| format!(" --config {}", p.display())).unwrap_or_default();
-        let hint = format!(
-            "No baseline at `{}`: every entry shows as added. Create one with `gasguard baseline{config_flag} --out {}` and commit it (or let the nightly workflow refresh it).",
-            baseline_path.display(),
-            baseline_path.display()
-        );
-        printer.warn(&format!("no baseline at `{}`: every entry shows as added", baseline_path.display()));
-        (GasReport::new("empty baseline"), Some(hint))
-    };
-    let labels = labels(&args.base_label, &args.head_label, &github, &baseline_path, args.report.as_deref());
-    let result = diff(&base, &head, &policy, labels);
+    let labels = labels(
+        &args.base_label,
+        &args.head_label,
+        &github,
+        &base_name(chosen.info.as_ref()),
+        chosen.info.as_ref().and_then(|info| info.commit.as_deref()),
+        args.report.as_deref(),
+    );
+    let baseline_hint = chosen.hint.clone();
+    let mut result = diff(&chosen.report, &head, &policy, labels);
+    result.base = chosen.info.clone();
 
     let markdown_options =
         MarkdownOptions { baseline_hint: baseline_hint.clone(), job_summary_url: github.report_run_url() };
@@ -138,13 +141,23 @@ pub(super) fn diff_command(args: DiffArgs, printer: &Printer) -> anyhow::Result<
 
 pub(super) fn baseline(args: BaselineArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
     let report = profile(&args.config, &ProfileOverrides::default(), printer)?;
-    write_atomic(&args.out, report_json(&report).as_bytes())?;
-    printer.status(&format!(
-        "wrote the baseline `{}` ({} contracts, {} calls)",
-        args.out.display(),
-        report.contracts.len(),
-        report.calls.len()
-    ));
+    let out = match (&args.out, args.store) {
+        (Some(out), _) => Some(out.clone()),
+        (None, false) => Some(default_baseline(&args.config)),
+        (None, true) => None,
+    };
+    if let Some(out) = &out {
+        write_atomic(out, report_json(&report).as_bytes())?;
+        printer.status(&format!(
+            "wrote the baseline `{}` ({} contracts, {} calls)",
+            out.display(),
+            report.contracts.len(),
+            report.calls.len()
+        ));
+    }
+    if args.store {
+        store_baseline(&args.config, &report, args.store_branch.as_deref(), args.push.as_deref(), printer)?;
+    }
     Ok(ExitStatus::Success)
 }
 
@@ -282,7 +295,7 @@ fn emit(
         OutputFormat::Terminal => {
             let mut text = render::terminal(result, &TerminalOptions { color, snapshot_diff: true });
             if let Some(hint) = baseline_hint {
-                text.push_str(&format!("\nhint: {}\n", hint.replace('`', "")));
+                text.push_str(&format!("\nhint: {}\n", hint.replace('`', "").replace("**", "")));
             }
             text
         }
@@ -375,22 +388,37 @@ fn annotations(result: &GasDiff) -> Vec<String> {
     lines
 }
 
+/// What the base is called when nothing better is known: the baseline file, or where the
+/// stored report came from.
+fn base_name(info: Option<&BaseInfo>) -> String {
+    match info {
+        Some(BaseInfo { path: Some(path), .. }) => path.clone(),
+        Some(BaseInfo { commit: Some(commit), source, .. }) => {
+            format!("{} ({})", &commit[..commit.len().min(7)], source.as_str())
+        }
+        _ => "no baseline".to_owned(),
+    }
+}
+
 fn labels(
     base: &Option<String>,
     head: &Option<String>,
     github: &GithubContext,
-    baseline: &Path,
+    base_name: &str,
+    base_commit: Option<&str>,
     report: Option<&Path>,
 ) -> DiffLabels {
     let (event_base, event_head) = match &github.event {
         GithubEvent::PullRequest(pr) => (
-            Some(format!("{} ({})", pr.base_sha.short(), baseline.display())),
+            // The event's base commit is the base branch's tip, not the merge base: only named
+            // when the base is a file.
+            base_commit.is_none().then(|| format!("{} ({base_name})", pr.base_sha.short())),
             Some(pr.head_sha.short().to_owned()),
         ),
         _ => (None, None),
     };
     DiffLabels {
-        base: base.clone().or(event_base).unwrap_or_else(|| baseline.display().to_string()),
+        base: base.clone().or(event_base).unwrap_or_else(|| base_name.to_owned()),
         head: head
             .clone()
             .or(event_head)

@@ -1,6 +1,7 @@
 //! The command line: clap structs (plain data), and `run`, which dispatches to the commands and
 //! turns their result into an [`ExitStatus`]. Commands take resolved values, never clap types.
 
+mod base;
 mod check;
 pub mod profile;
 pub mod registry;
@@ -55,7 +56,7 @@ pub enum Command {
     /// Profile the scenarios of a config and write a gas report.
     Run(RunArgs),
     /// Profile (or take `--report`), diff against the baseline, apply the policy, report.
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// Diff two reports or importable gas outputs.
     Diff(DiffArgs),
     /// Profile and write the baseline atomically (what a nightly job runs).
@@ -83,9 +84,22 @@ pub struct CheckArgs {
     /// The config file (default `gasguard.toml`; optional with `--report`).
     #[arg(long, short)]
     pub config: Option<PathBuf>,
-    /// The baseline report (or importable gas output) [default: .gasguard/baseline.json].
+    /// The baseline report (or importable gas output) [default: .gasguard/baseline.json in the
+    /// config's folder].
     #[arg(long)]
     pub baseline: Option<PathBuf>,
+    /// Compare with the merge base of `HEAD` and REF (the pull request's base branch): its
+    /// report stored by `baseline --store`, else the nearest stored first-parent ancestor, else
+    /// a rebuild (`[baseline] build`).
+    #[arg(long, value_name = "REF", conflicts_with = "baseline")]
+    pub base_ref: Option<String>,
+    /// The branch stored reports are read from (default: `[baseline] store_branch`, else
+    /// `gasguard-baseline`).
+    #[arg(long, value_name = "NAME", requires = "base_ref")]
+    pub store_branch: Option<String>,
+    /// When no baseline is found: `error` (exit 2) or `pass` (a loud warning, every entry added).
+    #[arg(long, value_enum, value_name = "WHAT", default_value = "error")]
+    pub if_no_baseline: base::IfNoBaseline,
     /// Check this report (or importable gas output) instead of profiling.
     #[arg(long)]
     pub report: Option<PathBuf>,
@@ -139,8 +153,21 @@ pub struct DiffArgs {
 pub struct BaselineArgs {
     #[arg(long, short, default_value = "gasguard.toml")]
     pub config: PathBuf,
-    #[arg(long, short, default_value_os_t = PathBuf::from(check::DEFAULT_BASELINE))]
-    pub out: PathBuf,
+    /// Where to write the report [default: .gasguard/baseline.json in the config's folder; with
+    /// `--store`, no file unless given].
+    #[arg(long, short)]
+    pub out: Option<PathBuf>,
+    /// Commit the report (without per-call records) as `reports/<HEAD sha>.json` on the store
+    /// branch, with git plumbing only: the working tree, the index and HEAD are not touched.
+    #[arg(long)]
+    pub store: bool,
+    /// The branch to store on (default: `[baseline] store_branch`, else `gasguard-baseline`).
+    #[arg(long, value_name = "NAME", requires = "store")]
+    pub store_branch: Option<String>,
+    /// Push the store branch to REMOTE (default `origin`); when another push got there first,
+    /// fetch, re-apply and retry a few times.
+    #[arg(long, value_name = "REMOTE", num_args = 0..=1, default_missing_value = "origin", requires = "store")]
+    pub push: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -229,7 +256,7 @@ pub fn main(args: impl IntoIterator<Item = std::ffi::OsString>) -> ExitStatus {
     let printer = Printer::new(cli.color, cli.quiet, |name| std::env::var(name).ok());
     let result = match cli.command {
         Command::Run(args) => profile::run(args, &printer),
-        Command::Check(args) => check::check(args, &printer),
+        Command::Check(args) => check::check(*args, &printer),
         Command::Diff(args) => check::diff_command(args, &printer),
         Command::Baseline(args) => check::baseline(args, &printer),
         Command::Import(args) => check::import_command(args, &printer),

@@ -11,6 +11,7 @@ use revm::primitives::hardfork::SpecId;
 use super::{ExitStatus, RunArgs};
 use crate::artifacts::{self, ArtifactFormat};
 use crate::config::Config;
+use crate::core::build::{BuildInfo, GAS_SCHEDULE, RunFingerprint};
 use crate::core::report::{EvmInfo, GasReport};
 use crate::exec::fork::{DryRun, Fork, ForkOptions};
 use crate::exec::revm::{BlockSettings, RevmChain};
@@ -230,7 +231,25 @@ pub fn profile(
     report.evm = Some(evm);
     report.contracts = GasReport::aggregate(&output.calls, &output.sizes);
     report.calls = output.calls;
+    report.build = Some(build_info(report.evm.as_ref(), &report, &artifacts));
     Ok(report)
+}
+
+/// The report's build fingerprint: how it was run, and how each profiled contract was compiled.
+fn build_info(evm: Option<&EvmInfo>, report: &GasReport, artifacts: &artifacts::ArtifactSet) -> BuildInfo {
+    let run = RunFingerprint {
+        gasguard: env!("CARGO_PKG_VERSION").to_owned(),
+        spec: evm.map(|evm| evm.spec.clone()).unwrap_or_default(),
+        chain_id: evm.map_or(0, |evm| evm.chain_id),
+        fork_block: evm.and_then(|evm| evm.fork_block),
+        gas_schedule: GAS_SCHEDULE.to_owned(),
+    };
+    let contracts = report
+        .contracts
+        .keys()
+        .filter_map(|id| Some((id.clone(), artifacts.contracts.get(id)?.settings.clone()?)))
+        .collect();
+    BuildInfo { run, contracts }
 }
 
 /// The gas limit of a transaction that does not set its own: the block's, capped from Osaka on.

@@ -9,6 +9,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::core::base::BaseInfo;
+use crate::core::build::{BuildChange, build_changes};
 use crate::core::entries::{EntryKind, Measure};
 use crate::core::policy::CompiledPolicy;
 use crate::core::report::GasReport;
@@ -31,6 +33,10 @@ pub struct GasDiff {
     pub verdict: Verdict,
     /// Every violated limit, in entry order, then rule order.
     pub failures: Vec<Failure>,
+    /// Which base was compared with, when the caller knows (set after [`diff`]).
+    pub base: Option<BaseInfo>,
+    /// How the base's build differs from the head's (compiler settings, how it was run).
+    pub build_changes: Vec<BuildChange>,
 }
 
 /// One entry of the diff.
@@ -171,7 +177,16 @@ pub fn diff(base: &GasReport, head: &GasReport, policy: &CompiledPolicy, labels:
     }
     let summary = Summary::count(&entries);
     let verdict = if failures.is_empty() { Verdict::Pass } else { Verdict::Fail };
-    GasDiff { base_label: labels.base, head_label: labels.head, entries, summary, verdict, failures }
+    GasDiff {
+        base_label: labels.base,
+        head_label: labels.head,
+        entries,
+        summary,
+        verdict,
+        failures,
+        base: None,
+        build_changes: build_changes(base.build.as_ref(), head.build.as_ref()),
+    }
 }
 
 /// An entry's status, delta and percentage from its two values; policy fields left empty.

@@ -12,11 +12,13 @@ use serde::{Deserialize, Serialize};
 use crate::core::stats::Stats;
 
 /// The schema identifier of reports this version writes.
-pub const REPORT_SCHEMA: &str = "gasguard/report/v1";
+pub const REPORT_SCHEMA: &str = "gasguard/report/v2";
 /// The schema family; a report whose schema is `gasguard/report/vN` with N greater than the one
 /// we know is rejected instead of misread.
 pub const REPORT_SCHEMA_PREFIX: &str = "gasguard/report/v";
-pub const REPORT_SCHEMA_VERSION: u32 = 1;
+pub const REPORT_SCHEMA_VERSION: u32 = 2;
+/// The oldest schema version still read: v1 reports lack the v2 additions, which are optional.
+pub const REPORT_SCHEMA_OLDEST: u32 = 1;
 
 /// A complete gas report. Maps are `BTreeMap`s so serialisation is byte-for-byte deterministic.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -38,6 +40,9 @@ pub struct GasReport {
     /// Named gas sections (`snapshots/<Group>.json`, `.forge-snapshots/*.snap`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub sections: BTreeMap<String, SectionValue>,
+    /// How the contracts were built and run (v2); absent from imported reports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub build: Option<crate::core::build::BuildInfo>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -186,6 +191,7 @@ impl GasReport {
             calls: Vec::new(),
             tests: BTreeMap::new(),
             sections: BTreeMap::new(),
+            build: None,
         }
     }
 

@@ -7,7 +7,9 @@
 
 use serde_json::Value;
 
-use crate::core::report::{GasReport, REPORT_SCHEMA, REPORT_SCHEMA_PREFIX, REPORT_SCHEMA_VERSION};
+use crate::core::report::{
+    GasReport, REPORT_SCHEMA, REPORT_SCHEMA_OLDEST, REPORT_SCHEMA_PREFIX, REPORT_SCHEMA_VERSION,
+};
 use crate::import::json::{KeyPath, describe, parse_value, syntax_error};
 use crate::import::{ImportError, shorten};
 
@@ -35,7 +37,7 @@ pub fn parse_gasguard_report(text: &str, file: &str) -> Result<GasReport, Import
                 supported: REPORT_SCHEMA.to_owned(),
             });
         }
-        Some(version) if version == REPORT_SCHEMA_VERSION => {}
+        Some(version) if (REPORT_SCHEMA_OLDEST..=REPORT_SCHEMA_VERSION).contains(&version) => {}
         _ => {
             return Err(ImportError::invalid(
                 file,

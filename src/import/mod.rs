@@ -11,7 +11,7 @@
 //! | [`Format::SnapshotSections`] | `snapshots/<Group>.json` (`snapshotGas*` cheatcodes) | `sections` |
 //! | [`Format::SnapFiles`] | `.forge-snapshots/<name>.snap` (forge-gas-snapshot) | `sections` |
 //! | [`Format::HardhatGasReporter`] | hardhat-gas-reporter `outputJSON` | `contracts` |
-//! | [`Format::Gasguard`] | a gasguard report (`gasguard/report/v1`) | everything |
+//! | [`Format::Gasguard`] | a gasguard report (`gasguard/report/v1` or `v2`) | everything |
 //!
 //! Errors name the file and the 1-based line or the JSON key, so a user can go straight to the
 //! culprit. Importers never guess: a value that is not gas is kept as information or rejected,

@@ -8,9 +8,16 @@
 //!   "summary": { "regressions": 1, "improvements": 0, "added": 0, "removed": 0, "unchanged": 3, "changed": 0 },
 //!   "failures": [ { "id": "…", "reason": "…", "rule": "default" } ],
 //!   "entries": [ { "id": "…", "kind": "function", "base": 100, "head": 120, "delta": 20,
-//!                  "delta_pct": 20.0, "status": "regression", "rule": "default", "failed": true } ]
+//!                  "delta_pct": 20.0, "status": "regression", "rule": "default", "failed": true } ],
+//!   "base": { "commit": "<sha>", "source": "stored", "behind": 0, "ref": "main" },
+//!   "build_changes": [ { "what": "solc optimizer runs", "base": "200", "head": "1",
+//!                        "contracts": ["src/A.sol:A"] } ]
 //! }
 //! ```
+//!
+//! `base` is present when `check` chose the base (`--base-ref`, or a baseline file), and
+//! `build_changes` when the two builds differ; both are optional, so v1 readers of a diff
+//! without them are unaffected.
 //!
 //! Pretty-printed, entries sorted by id: the same diff always gives the same bytes.
 //!
@@ -23,6 +30,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::core::base::BaseInfo;
+use crate::core::build::BuildChange;
 use crate::core::diff::{DiffEntry, Failure, GasDiff, Summary, Verdict};
 
 /// The schema identifier of diffs this version writes and reads.
@@ -39,6 +48,10 @@ struct Document {
     summary: Summary,
     failures: Vec<Failure>,
     entries: Vec<DiffEntry>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    base: Option<BaseInfo>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    build_changes: Vec<BuildChange>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -72,6 +85,8 @@ pub fn json(diff: &GasDiff) -> String {
         summary: diff.summary,
         failures: diff.failures.clone(),
         entries: diff.entries.clone(),
+        base: diff.base.clone(),
+        build_changes: diff.build_changes.clone(),
     };
     // Serialising plain data with string keys cannot fail.
     let mut text = serde_json::to_string_pretty(&document).unwrap_or_default();
@@ -103,6 +118,8 @@ pub fn from_json(text: &str) -> Result<GasDiff, DiffJsonError> {
         summary: document.summary,
         verdict: document.verdict,
         failures: document.failures,
+        base: document.base,
+        build_changes: document.build_changes,
     };
     check_consistency(&diff)?;
     Ok(diff)

@@ -23,9 +23,10 @@ use std::fmt::Write;
 
 use crate::core::diff::{DiffEntry, GasDiff, Status, Verdict};
 use crate::core::number::group_digits;
+use crate::core::render::base::capitalize;
 use crate::core::render::{
-    MAX_NAME_CHARS, by_relative_change, counts, format_delta, format_measure, format_pct, plural_failures,
-    sanitize, with_status,
+    MAX_NAME_CHARS, by_relative_change, counts, describe_base, describe_build_changes, format_delta,
+    format_measure, format_pct, plural_failures, sanitize, with_status,
 };
 
 /// The first line of every gasguard comment.
@@ -36,6 +37,8 @@ pub const COMMENT_LIMIT: usize = 65_536;
 /// Bytes kept free for what is added after the budget runs out: the regressions heading and
 /// its `… and N more` line (~70 bytes), the omission note (~100) and the link (~550).
 const TAIL_RESERVE: usize = 1_024;
+/// Longest base or build-change line kept, in characters.
+const MAX_BASE_LINE_CHARS: usize = 1_500;
 /// Longest trusted hint kept, in bytes.
 const MAX_HINT_BYTES: usize = 4_096;
 const MAX_URL_BYTES: usize = 512;
@@ -57,12 +60,19 @@ pub fn markdown(diff: &GasDiff, options: &MarkdownOptions) -> String {
     body.push_str(COMMENT_MARKER);
     body.push('\n');
     body.push_str(&headline(diff));
+    if let Some(line) = describe_build_changes(&diff.build_changes) {
+        let _ =
+            writeln!(body, "\n> [!WARNING]\n> {}", escape_capped(&capitalize(&line), MAX_BASE_LINE_CHARS));
+    }
     let _ = writeln!(
         body,
         "\nHead <code>{}</code> compared with base <code>{}</code>.",
         escape(&diff.head_label),
         escape(&diff.base_label)
     );
+    if let Some(base) = &diff.base {
+        let _ = writeln!(body, "{}.", escape_capped(&capitalize(&describe_base(base)), MAX_BASE_LINE_CHARS));
+    }
     if let Some(hint) = &options.baseline_hint {
         body.push('\n');
         for line in truncate_bytes(hint, MAX_HINT_BYTES).lines() {
@@ -369,7 +379,12 @@ fn measure(measure: Option<&crate::core::entries::Measure>, entry: &DiffEntry) -
 
 /// `text` made inert for a GitHub Markdown table cell (see the module documentation).
 pub(crate) fn escape(text: &str) -> String {
-    let text = sanitize(text, MAX_NAME_CHARS);
+    escape_capped(text, MAX_NAME_CHARS)
+}
+
+/// [`escape`] with another cap than [`MAX_NAME_CHARS`], for lines gasguard composes.
+pub(crate) fn escape_capped(text: &str, max: usize) -> String {
+    let text = sanitize(text, max);
     let mut escaped = String::with_capacity(text.len() + 16);
     for c in text.chars() {
         match c {

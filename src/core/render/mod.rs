@@ -9,11 +9,13 @@
 //! bidirectional-override characters and caps names at [`MAX_NAME_CHARS`]; the Markdown
 //! renderer escapes everything GitHub would interpret.
 
+pub mod base;
 pub mod json;
 pub mod markdown;
 pub mod registry;
 pub mod terminal;
 
+pub use base::{describe_base, describe_build_changes};
 pub use json::{DIFF_SCHEMA, DiffJsonError, from_json, json};
 pub use markdown::{COMMENT_LIMIT, COMMENT_MARKER, MarkdownOptions, markdown};
 pub use terminal::{TerminalOptions, terminal};

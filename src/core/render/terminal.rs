@@ -13,8 +13,8 @@ use crate::core::diff::{DiffEntry, GasDiff, Status, Verdict};
 use crate::core::entries::EntryKind;
 use crate::core::number::group_digits;
 use crate::core::render::{
-    MAX_NAME_CHARS, by_relative_change, counts, format_delta, format_measure, format_pct, plural_failures,
-    sanitize, with_status,
+    MAX_NAME_CHARS, by_relative_change, counts, describe_base, describe_build_changes, format_delta,
+    format_measure, format_pct, plural_failures, sanitize, with_status,
 };
 
 /// How to render for a terminal.
@@ -54,6 +54,12 @@ pub fn terminal(diff: &GasDiff, options: &TerminalOptions) -> String {
         sanitize(&diff.head_label, MAX_NAME_CHARS),
         sanitize(&diff.base_label, MAX_NAME_CHARS),
     );
+    if let Some(line) = describe_build_changes(&diff.build_changes) {
+        let _ = writeln!(out, "{}", painter.paint(&format!("warning: {line}"), YELLOW));
+    }
+    if let Some(base) = &diff.base {
+        let _ = writeln!(out, "{}", describe_base(base));
+    }
 
     let changes = [
         (Status::Regression, "Regressions", "↑", RED, by_relative_change(diff, Status::Regression)),
