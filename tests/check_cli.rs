@@ -309,7 +309,8 @@ fn invalid_policy_names_the_config() {
     // The probe works: with a valid policy, the same config reaches the node.
     let demo = Demo::new("[policy]\n[[policy.rule]]\nmatch = \"fn:*\"\nmax_increase_gas = 1\n");
     on_the_node(&demo);
-    let output = demo.run(&["check"]);
+    // No baseline exists: choose to pass without one, so that profiling is what is reached.
+    let output = demo.run(&["check", "--if-no-baseline", "pass"]);
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
     assert!(proxy.requests() > 0, "{}", stderr(&output));
 }
