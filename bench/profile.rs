@@ -180,7 +180,7 @@ fn embedded_and_anvil() {
     for _ in 0..5 {
         let started = Instant::now();
         let config = Config::parse(&text, Path::new("suite.toml")).unwrap();
-        let artifacts = artifacts::load(&config.artifacts, None).unwrap();
+        let artifacts = artifacts::load(config.artifacts.as_deref().unwrap(), None).unwrap();
         let loaded = started.elapsed();
         let plan = plan::build(&config, &artifacts, &Default::default()).unwrap();
         let planned = started.elapsed();
@@ -222,7 +222,7 @@ fn embedded_and_anvil() {
     // 2. anvil, one transaction at a time: send, wait for the receipt, next.
     let anvil = Anvil::start(&[]);
     let config = Config::parse(&text, Path::new("suite.toml")).unwrap();
-    let artifacts = artifacts::load(&config.artifacts, None).unwrap();
+    let artifacts = artifacts::load(config.artifacts.as_deref().unwrap(), None).unwrap();
     let plan = plan::build(&config, &artifacts, &Default::default()).unwrap();
     let errors: Vec<_> = artifacts.errors().cloned().collect();
     let mut rpc = RpcChain::connect(&anvil.1, anvil.1.clone()).unwrap();

@@ -5,9 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, anyhow};
-use serde::Deserialize;
 
-use super::profile::{ProfileOverrides, profile, report_json};
+use super::profile::{ProfileOverrides, profile, report_json, require_config};
 use super::{BaselineArgs, CheckArgs, CommentArgs, DiffArgs, ExitStatus, ImportArgs, OutputFormat};
 use crate::config::Config;
 use crate::core::diff::{DiffLabels, GasDiff, Status, Verdict, diff};
@@ -44,14 +43,20 @@ pub(super) fn check(args: CheckArgs, printer: &Printer) -> anyhow::Result<ExitSt
     .context("failed to read the GitHub Actions context")?;
 
     // The policy is checked before profiling, so a typo in `[policy]` does not wait for a run.
-    let policy = load_policy(args.config.as_deref(), args.report.is_some())?;
+    let policy = load_policy(args.config.as_deref(), args.report.is_some(), "check")?;
     let head = match &args.report {
         Some(path) => import::load(path)?,
         None => {
             let path = args.config.clone().unwrap_or_else(|| PathBuf::from("gasguard.toml"));
+            require_config(&path, "check")?;
             profile(&path, &ProfileOverrides::default(), printer)?
         }
     };
+    let head_name = match &args.report {
+        Some(path) => format!("the report `{}`", path.display()),
+        None => "this run".to_owned(),
+    };
+    require_measurements(&head, &head_name)?;
     if let Some(path) = &args.save_report {
         write_atomic(path, report_json(&head).as_bytes())?;
     }
@@ -60,11 +65,11 @@ pub(super) fn check(args: CheckArgs, printer: &Printer) -> anyhow::Result<ExitSt
         (import::load(&baseline_path)?, None)
     } else {
         let config_flag =
-            args.config.as_ref().map(|p| format!(" --config {}", p.display())).unwrap_or_default();
+            args.config.as_ref().map(|p| format!(" --config {}", shell_quote(p))).unwrap_or_default();
         let hint = format!(
             "No baseline at `{}`: every entry shows as added. Create one with `gasguard baseline{config_flag} --out {}` and commit it (or let the nightly workflow refresh it).",
             baseline_path.display(),
-            baseline_path.display()
+            shell_quote(&baseline_path)
         );
         printer.warn(&format!("no baseline at `{}`: every entry shows as added", baseline_path.display()));
         (GasReport::new("empty baseline"), Some(hint))
@@ -128,7 +133,8 @@ pub(super) fn check(args: CheckArgs, printer: &Printer) -> anyhow::Result<ExitSt
 pub(super) fn diff_command(args: DiffArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
     let base = import::load(&args.base)?;
     let head = import::load(&args.head)?;
-    let policy = load_policy(args.config.as_deref(), true)?;
+    require_measurements(&head, &format!("the head `{}`", args.head.display()))?;
+    let policy = load_policy(args.config.as_deref(), true, "diff")?;
     let labels = DiffLabels { base: args.base.display().to_string(), head: args.head.display().to_string() };
     let result = diff(&base, &head, &policy, labels);
     let markdown = render::markdown(&result, &MarkdownOptions::default());
@@ -137,6 +143,7 @@ pub(super) fn diff_command(args: DiffArgs, printer: &Printer) -> anyhow::Result<
 }
 
 pub(super) fn baseline(args: BaselineArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
+    require_config(&args.config, "baseline")?;
     let report = profile(&args.config, &ProfileOverrides::default(), printer)?;
     write_atomic(&args.out, report_json(&report).as_bytes())?;
     printer.status(&format!(
@@ -282,7 +289,8 @@ fn emit(
         OutputFormat::Terminal => {
             let mut text = render::terminal(result, &TerminalOptions { color, snapshot_diff: true });
             if let Some(hint) = baseline_hint {
-                text.push_str(&format!("\nhint: {}\n", hint.replace('`', "")));
+                // The backticks stay: they delimit the command to copy.
+                text.push_str(&format!("\nhint: {hint}\n"));
             }
             text
         }
@@ -400,22 +408,45 @@ fn labels(
 
 /// The `[policy]` of the config, compiled: of the named config, or of the default
 /// `gasguard.toml` (which must exist unless `optional`); the default policy without one.
-fn load_policy(path: Option<&Path>, optional: bool) -> anyhow::Result<CompiledPolicy> {
+/// `command` is quoted in the hint when a config that must exist does not.
+fn load_policy(path: Option<&Path>, optional: bool, command: &str) -> anyhow::Result<CompiledPolicy> {
     let (path, must_exist) = match path {
         Some(path) => (path.to_owned(), true),
         None => (PathBuf::from("gasguard.toml"), !optional),
     };
+    if must_exist {
+        require_config(&path, command)?;
+    }
+    // `Config::load` rejects unknown keys and an invalid policy, naming the line and the rule.
     let policy = if !must_exist && !path.exists() {
         Policy::default()
     } else {
-        match Config::load(&path)?.policy {
-            Some(table) => Policy::deserialize(toml::Value::Table(table)).map_err(|error| {
-                anyhow!("invalid `[policy]` in `{}`: {}", path.display(), error.to_string().trim_end())
-            })?,
-            None => Policy::default(),
-        }
+        Config::load(&path)?.policy.unwrap_or_default()
     };
     policy.compile().map_err(|error| anyhow!("invalid `[policy]` in `{}`: {error}", path.display()))
+}
+
+/// `path` as a shell word, so that a suggested command can be pasted as it is: unchanged when
+/// it holds only characters no shell interprets, single-quoted otherwise.
+fn shell_quote(path: &Path) -> String {
+    let text = path.display().to_string();
+    let plain = |c: char| c.is_ascii_alphanumeric() || "_-./:@%+=,".contains(c);
+    if !text.is_empty() && text.chars().all(plain) {
+        text
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
+    }
+}
+
+/// A head without a single measurement compares as "everything removed", which passes: refuse
+/// it instead, since it means the run or the file is not what it seems.
+fn require_measurements(head: &GasReport, name: &str) -> anyhow::Result<()> {
+    if head.entries().is_empty() {
+        anyhow::bail!(
+            "{name} holds no measurements: there is nothing to compare with the baseline\n\nhint: a check needs a head with at least one entry; check that the report is the right file, or that the config's scenarios run"
+        );
+    }
+    Ok(())
 }
 
 /// Combines two imported reports, refusing an id that both define.
