@@ -134,7 +134,7 @@ pub(super) fn diff_command(args: DiffArgs, printer: &Printer) -> anyhow::Result<
     let base = import::load(&args.base)?;
     let head = import::load(&args.head)?;
     require_measurements(&head, &format!("the head `{}`", args.head.display()))?;
-    let policy = load_policy(args.config.as_deref(), true, "diff")?;
+    let policy = load_policy(args.config.as_deref(), true, "diff BASE HEAD")?;
     let labels = DiffLabels { base: args.base.display().to_string(), head: args.head.display().to_string() };
     let result = diff(&base, &head, &policy, labels);
     let markdown = render::markdown(&result, &MarkdownOptions::default());
