@@ -309,21 +309,23 @@ fn open_fork(
         printer.warn(warning);
     }
     let fork = opened.map_err(|error| {
-        let check = match &error {
-            ForkError::NoNode { .. } => {
-                let unset: Vec<String> = config
-                    .evm
-                    .fork_url
-                    .as_deref()
-                    .map(env_names)
-                    .unwrap_or_default()
-                    .into_iter()
-                    .filter(|name| std::env::var_os(name).is_none())
-                    .map(|name| format!("`{name}`"))
-                    .collect();
-                format!("set {} in the environment", unset.join(" and "))
-            }
-            _ => "check `fork_url` under [evm]".to_owned(),
+        let unset: Vec<String> = match &error {
+            ForkError::NoNode { .. } => config
+                .evm
+                .fork_url
+                .as_deref()
+                .map(env_names)
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|name| std::env::var_os(name).is_none())
+                .map(|name| format!("`{name}`"))
+                .collect(),
+            _ => Vec::new(),
+        };
+        let check = if unset.is_empty() {
+            "check `fork_url` under [evm]".to_owned()
+        } else {
+            format!("set {} in the environment", unset.join(" and "))
         };
         let hint = match config.evm.fork_block {
             Some(block) if !warnings.is_empty() => format!(
