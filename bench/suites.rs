@@ -167,7 +167,7 @@ impl EmbeddedRun {
 pub fn embedded(text: &str) -> EmbeddedRun {
     let started = Instant::now();
     let config = Config::parse(text, Path::new("suite.toml")).unwrap();
-    let artifacts = artifacts::load(&config.artifacts, None).unwrap();
+    let artifacts = artifacts::load(config.artifacts.as_deref().unwrap(), None).unwrap();
     let loaded = started.elapsed();
     let plan = plan::build(&config, &artifacts, &Default::default()).unwrap();
     let planned = started.elapsed();
@@ -260,7 +260,7 @@ pub struct NodeRun {
 pub fn sequential_anvil(text: &str, embedded_gas: &[u64]) -> NodeRun {
     let anvil = Anvil::start(&[]);
     let config = Config::parse(text, Path::new("suite.toml")).unwrap();
-    let artifacts = artifacts::load(&config.artifacts, None).unwrap();
+    let artifacts = artifacts::load(config.artifacts.as_deref().unwrap(), None).unwrap();
     let plan = plan::build(&config, &artifacts, &Default::default()).unwrap();
     let errors: Vec<_> = artifacts.errors().cloned().collect();
     let mut rpc = RpcChain::connect(&anvil.1, anvil.1.clone()).unwrap();

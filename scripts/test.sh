@@ -4,11 +4,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Pinned npm tools (anvil, forge, cast, solc). `npm ci` cannot be used: the registry here does not
-# serve the other platforms' optional Foundry packages, so the lockfile cannot list them; `npm
-# install` installs the exact versions pinned in package.json and package-lock.json.
+# Pinned npm tools (anvil, forge, cast, solc): `npm ci` installs exactly what package-lock.json
+# pins (it lists every platform's optional Foundry package, and only this platform's is fetched)
+# and never writes package.json or the lockfile, so the checkout stays clean.
 if ! node scripts/check-node-tools.mjs 2>/dev/null; then
-    npm install --no-audit --no-fund --loglevel=error
+    npm ci --no-audit --no-fund --loglevel=error
     node scripts/check-node-tools.mjs
 fi
 

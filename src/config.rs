@@ -2,6 +2,10 @@
 //! [`Config::load`] makes them absolute so nothing later depends on the working directory.
 //! Default paths (the baseline `.gasguard/baseline.json`, the fork cache `.gasguard/cache`) are
 //! relative to the same folder: see [`config_dir`].
+//!
+//! Every table rejects unknown keys, `[policy]` included, whichever command reads the file: a
+//! typo must never silently change what runs or what passes. A parse error names the line and
+//! column, and, inside an array of tables, which element (`policy.rule[1]`).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -9,12 +13,16 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::artifacts::ArtifactFormat;
+use crate::core::policy::Policy;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     /// Compiled contracts: a Foundry `out/`, a Hardhat `artifacts/` or a solc standard-json file.
-    pub artifacts: PathBuf,
+    /// Needed only to profile: a config that only holds `[policy]` (for `diff` and
+    /// `check --report`) may leave it out.
+    #[serde(default)]
+    pub artifacts: Option<PathBuf>,
     /// Overrides format detection.
     #[serde(default)]
     pub artifacts_format: Option<ArtifactFormat>,
@@ -28,9 +36,9 @@ pub struct Config {
     pub libraries: BTreeMap<String, String>,
     #[serde(default, rename = "scenario")]
     pub scenarios: Vec<ScenarioConfig>,
-    /// The regression policy, read by `gasguard check`.
+    /// The regression policy, read by `gasguard check` and `gasguard diff`.
     #[serde(default)]
-    pub policy: Option<toml::Table>,
+    pub policy: Option<Policy>,
     /// Where baselines are stored and how `check --base-ref` finds one.
     #[serde(default)]
     pub baseline: BaselineConfig,
@@ -123,8 +131,11 @@ pub enum Expect {
 pub enum ConfigError {
     #[error("failed to read `{path}`")]
     Io { path: PathBuf, source: std::io::Error },
-    #[error("failed to parse `{path}`: {message}")]
-    Parse { path: PathBuf, message: String },
+    /// `location` is the array element the error is in, such as `policy.rule[1]`.
+    #[error("failed to parse `{path}`{}: {message}", .location.as_ref().map(|at| format!(", in `{at}`")).unwrap_or_default())]
+    Parse { path: PathBuf, location: Option<String>, message: String },
+    #[error("invalid `[policy]` in `{path}`: {source}")]
+    Policy { path: PathBuf, source: crate::core::policy::PolicyError },
 }
 
 /// The folder default paths are resolved in: the config's own folder (empty, the working
@@ -136,10 +147,15 @@ pub fn config_dir(config_path: &Path) -> &Path {
 impl Config {
     /// Parses TOML text. `path` is used in messages only.
     pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
-        toml::from_str(text).map_err(|error| ConfigError::Parse {
+        let config: Self = toml::from_str(text).map_err(|error| ConfigError::Parse {
             path: path.to_owned(),
+            location: error.span().and_then(|span| array_element_at(text, span.start)),
             message: error.to_string().trim_end().to_owned(),
-        })
+        })?;
+        if let Some(policy) = &config.policy {
+            policy.compile().map_err(|source| ConfigError::Policy { path: path.to_owned(), source })?;
+        }
+        Ok(config)
     }
 
     /// Reads and parses `path`, resolving relative paths against its folder.
@@ -148,10 +164,134 @@ impl Config {
             .map_err(|source| ConfigError::Io { path: path.to_owned(), source })?;
         let mut config = Self::parse(&text, path)?;
         let base = path.parent().unwrap_or(Path::new(""));
-        config.artifacts = base.join(&config.artifacts);
+        config.artifacts = config.artifacts.map(|artifacts| base.join(artifacts));
         if let Some(cache) = &config.evm.cache_dir {
             config.evm.cache_dir = Some(base.join(cache));
         }
         Ok(config)
+    }
+}
+
+/// The element of an array of tables that holds byte `offset` of `text`, as a TOML path:
+/// `policy.rule[1]`, `scenario[0].step[2]` (indices from 0, as in the policy's rule names).
+/// `None` when the offset is not inside such an element, or the text does not parse.
+///
+/// The parser spans a `[[header]]` table by its header only, so the element a key belongs to is
+/// the last header before it; an inline table (`rule = [{ … }]`) is spanned whole.
+fn array_element_at(text: &str, offset: usize) -> Option<String> {
+    use toml::de::{DeTable, DeValue};
+
+    /// A table that opens with a header: where the header starts, and its array element path.
+    struct Header {
+        start: usize,
+        element: Option<String>,
+    }
+
+    fn walk(
+        table: &DeTable<'_>,
+        text: &str,
+        offset: usize,
+        path: &str,
+        headers: &mut Vec<Header>,
+        inline: &mut Option<String>,
+    ) {
+        let opens_with = |start: usize, c: char| text.get(start..).is_some_and(|rest| rest.starts_with(c));
+        for (key, value) in table {
+            let key_path =
+                if path.is_empty() { key.get_ref().to_string() } else { format!("{path}.{}", key.get_ref()) };
+            match value.get_ref() {
+                DeValue::Table(inner) => {
+                    if opens_with(value.span().start, '[') {
+                        headers.push(Header { start: value.span().start, element: None });
+                    }
+                    walk(inner, text, offset, &key_path, headers, inline);
+                }
+                DeValue::Array(items) => {
+                    for (index, item) in items.iter().enumerate() {
+                        let DeValue::Table(inner) = item.get_ref() else { continue };
+                        let element = format!("{key_path}[{index}]");
+                        let span = item.span();
+                        if opens_with(span.start, '[') {
+                            headers.push(Header { start: span.start, element: Some(element.clone()) });
+                        } else if span.contains(&offset) {
+                            *inline = Some(element.clone());
+                        }
+                        walk(inner, text, offset, &element, headers, inline);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    let document = DeTable::parse(text).ok()?;
+    let (mut headers, mut inline) = (Vec::new(), None);
+    walk(document.get_ref(), text, offset, "", &mut headers, &mut inline);
+    if inline.is_some() {
+        return inline;
+    }
+    headers.into_iter().filter(|header| header.start <= offset).max_by_key(|header| header.start)?.element
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_error(text: &str) -> String {
+        Config::parse(text, Path::new("gasguard.toml")).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn a_policy_alone_is_a_config() {
+        // `diff` and `check --report` need no artifacts.
+        let config = Config::parse("[policy]\nmax_increase_pct = 1.0\n", Path::new("gasguard.toml")).unwrap();
+        assert_eq!(config.artifacts, None);
+        assert_eq!(config.policy.unwrap().max_increase_pct, Some(1.0));
+    }
+
+    #[test]
+    fn unknown_policy_keys_name_line_column_and_rule() {
+        let text = "artifacts = \"out\"\n[policy]\n[[policy.rule]]\nmatch = \"fn:*\"\n\n[[policy.rule]]\nmatch = \"deploy:*\"\nmax_increse_gas = 5\n";
+        insta::assert_snapshot!(parse_error(text), @r"
+        failed to parse `gasguard.toml`, in `policy.rule[1]`: TOML parse error at line 8, column 1
+          |
+        8 | max_increse_gas = 5
+          | ^^^^^^^^^^^^^^^
+        unknown field `max_increse_gas`, expected one of `match`, `max_increase_pct`, `max_increase_gas`
+        ");
+        let text = "[policy]\nmax_increse_pct = 1.0\n[[policy.ceiling]]\nmatch = \"*\"\nmax_gas = 1\n";
+        let message = parse_error(text);
+        assert!(
+            message.starts_with("failed to parse `gasguard.toml`: TOML parse error at line 2, column 1"),
+            "{message}"
+        );
+        let inline =
+            "[policy]\nceiling = [{ match = \"*\", max_gas = 1 }, { match = \"*\", max_gass = 1 }]\n";
+        assert!(
+            parse_error(inline).starts_with("failed to parse `gasguard.toml`, in `policy.ceiling[1]`"),
+            "{}",
+            parse_error(inline)
+        );
+    }
+
+    #[test]
+    fn steps_are_located_too() {
+        let text = "[[scenario]]\nname = \"a\"\n[[scenario.step]]\ndeploy = \"A\"\n[[scenario]]\nname = \"b\"\n[[scenario.step]]\ndeploy = \"B\"\n[[scenario.step]]\ncall = \"b\"\nfuncton = \"f()\"\n";
+        assert!(
+            parse_error(text).starts_with(
+                "failed to parse `gasguard.toml`, in `scenario[1].step[1]`: TOML parse error at line 11"
+            ),
+            "{}",
+            parse_error(text)
+        );
+    }
+
+    #[test]
+    fn an_invalid_policy_is_refused_by_every_reader() {
+        let message = parse_error("[policy]\n[[policy.rule]]\nmatch = \"fn:[*\"\n");
+        assert_eq!(
+            message,
+            "invalid `[policy]` in `gasguard.toml`: invalid glob `fn:[*` in `policy.rule[0]`: unclosed character class; missing ']'"
+        );
     }
 }

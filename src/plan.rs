@@ -13,6 +13,7 @@ use alloy::primitives::{Address, U256};
 use crate::accounts::{PREDEFINED, PREDEFINED_BALANCE_WEI};
 use crate::artifacts::{ArtifactSet, LinkableCode};
 use crate::config::{Config, Expect, StepConfig};
+use crate::core::number::group_digits;
 
 /// A problem in the config, located by scenario and step.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,6 +35,14 @@ impl fmt::Display for PlanError {
 }
 
 impl std::error::Error for PlanError {}
+
+/// The most repetitions one step may ask for. Every transaction is a call record in the report
+/// (and in memory until it is written), so this bounds what a typo such as `repeat = 4294967295`
+/// can cost; [`MAX_TRANSACTIONS`] bounds the whole run.
+pub const MAX_REPEAT: u32 = 10_000;
+
+/// The most transactions one run may execute, over all scenarios and repetitions.
+pub const MAX_TRANSACTIONS: u64 = 100_000;
 
 /// Everything needed to execute the scenarios.
 #[derive(Debug, Clone)]
@@ -133,6 +142,19 @@ pub fn build(config: &Config, artifacts: &ArtifactSet, abi_files: &AbiFiles) -> 
             });
         }
         scenarios.push(plan_scenario(scenario, artifacts, &accounts, &libraries, abi_files)?);
+    }
+    let transactions: u64 =
+        scenarios.iter().flat_map(|scenario| &scenario.steps).map(|step| u64::from(step.repeat)).sum();
+    if transactions > MAX_TRANSACTIONS {
+        return Err(PlanError {
+            location: "scenarios".into(),
+            message: format!(
+                "the steps add up to {} transactions with their `repeat`, more than the {} a run may execute",
+                group_digits(transactions),
+                group_digits(MAX_TRANSACTIONS)
+            ),
+            hint: Some("every transaction is kept in the report; lower the largest `repeat` values".into()),
+        });
     }
     Ok(Plan { scenarios, accounts, libraries })
 }
@@ -238,6 +260,18 @@ fn plan_step(
     let repeat = step.repeat.unwrap_or(1);
     if repeat == 0 {
         return Err(context.error("`repeat` must be at least 1", None));
+    }
+    if repeat > MAX_REPEAT {
+        return Err(context.error(
+            format!(
+                "`repeat = {repeat}` is more than the {} repetitions a step may have",
+                group_digits(u64::from(MAX_REPEAT))
+            ),
+            Some(format!(
+                "every transaction is kept in the report; gas only changes between repetitions when state does, so a few are enough (or split the series into steps of at most {})",
+                group_digits(u64::from(MAX_REPEAT))
+            )),
+        ));
     }
     let action = match (&step.deploy, &step.call) {
         (Some(_), Some(_)) => {

@@ -1,7 +1,10 @@
 //! All terminal output goes through one [`Printer`]: it knows whether colour is wanted and
-//! whether to be quiet. Data goes to stdout, messages to stderr.
+//! whether to be quiet. Data goes to stdout, messages to stderr; control and bidi-override
+//! characters in messages are replaced, as the renderers replace them in names.
 
 use std::io::{IsTerminal, Write};
+
+use crate::core::render::sanitize_message;
 
 /// When to colour output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -54,7 +57,7 @@ impl Printer {
     /// A status message on stderr, unless quiet.
     pub fn status(&self, text: &str) {
         if !self.quiet {
-            eprintln!("{text}");
+            eprintln!("{}", sanitize_message(text));
         }
     }
 
@@ -78,6 +81,7 @@ impl Printer {
 
     /// A warning on stderr, always.
     pub fn warn(&self, text: &str) {
+        let text = sanitize_message(text);
         if self.color_stderr {
             eprintln!("\x1b[1;33mwarning\x1b[0m: {text}");
         } else {
@@ -87,6 +91,7 @@ impl Printer {
 
     /// An error on stderr, always.
     pub fn error(&self, text: &str) {
+        let text = sanitize_message(text);
         if self.color_stderr {
             eprintln!("\x1b[1;31merror\x1b[0m: {text}");
         } else {

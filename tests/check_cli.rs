@@ -132,7 +132,7 @@ fn missing_baseline_is_an_error() {
     insta::assert_snapshot!(stderr(&output), @r#"
     error: no baseline at `.gasguard/baseline.json`
 
-    hint: create one with `gasguard baseline --config gasguard.toml --out .gasguard/baseline.json` and commit it, or compare with the merge base's stored report with `--base-ref main` (see "Choosing the base" in the README); or pass `--if-no-baseline pass` to pass with a warning
+    hint: create one with `gasguard baseline --config gasguard.toml` and commit it, or compare with the merge base's stored report with `--base-ref main` (see "Choosing the base" in the README); or pass `--if-no-baseline pass` to pass with a warning
     "#);
 }
 

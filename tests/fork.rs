@@ -554,7 +554,7 @@ fn credentials_never_leave_the_url() {
     let output = gasguard(dir.path(), &["run", "--config", "gasguard.toml", "--out", "report.json"]);
     assert_eq!(output.status.code(), Some(2));
     assert!(
-        stderr(&output).contains("failed to fetch the chain id and block 1: invalid config `gasguard.toml`: [evm] fork_url: environment variable `GASGUARD_TEST_KEY` is not set"),
+        stderr(&output).contains("invalid config `gasguard.toml`: [evm] fork_url: environment variable `GASGUARD_TEST_KEY` is not set, and the chain id and block 1 must come from the node"),
         "{}",
         stderr(&output)
     );

@@ -171,7 +171,9 @@ fn missing_config_file() {
 
 #[test]
 fn unknown_hardfork() {
-    insta::assert_snapshot!(run_bad("artifacts = \"ARTIFACTS\"\n[evm]\nspec = \"pragu\"\n"));
+    insta::assert_snapshot!(run_bad(
+        "artifacts = \"ARTIFACTS\"\n[evm]\nspec = \"pragu\"\n\n[[scenario]]\nname = \"s\"\n[[scenario.step]]\ndeploy = \"Counter\"\n"
+    ));
 }
 
 #[test]

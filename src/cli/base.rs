@@ -100,11 +100,12 @@ fn from_file(request: &BaseRequest<'_>, printer: &Printer) -> anyhow::Result<Cho
     if path.exists() {
         return Ok(ChosenBase { report: import::load(&path)?, info: Some(info), hint: None });
     }
-    let config_flag = format!(" --config {}", request.config_path.display());
+    let config_flag = format!(" --config {}", shell_quote(request.config_path));
+    // The default file is where `baseline` writes anyway; another file must be named.
+    let out_flag = request.baseline.map(|path| format!(" --out {}", shell_quote(path))).unwrap_or_default();
     let problem = format!("no baseline at `{}`", path.display());
     let fix = format!(
-        "create one with `gasguard baseline{config_flag} --out {}` and commit it, or compare with the merge base's stored report with `--base-ref main` (see \"Choosing the base\" in the README)",
-        path.display()
+        "create one with `gasguard baseline{config_flag}{out_flag}` and commit it, or compare with the merge base's stored report with `--base-ref main` (see \"Choosing the base\" in the README)"
     );
     missing(request.if_no_baseline, &problem, &fix, printer)
 }
@@ -269,4 +270,16 @@ pub fn store_baseline(
         }
     }
     Ok(())
+}
+
+/// `path` as a shell word, so that a suggested command can be pasted as it is: unchanged when
+/// it holds only characters no shell interprets, single-quoted otherwise.
+pub(super) fn shell_quote(path: &Path) -> String {
+    let text = path.display().to_string();
+    let plain = |c: char| c.is_ascii_alphanumeric() || "_-./:@%+=,".contains(c);
+    if !text.is_empty() && text.chars().all(plain) {
+        text
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
+    }
 }

@@ -5,10 +5,9 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, anyhow};
-use serde::Deserialize;
 
 use super::base::{BaseRequest, choose_base, default_baseline, store_baseline};
-use super::profile::{ProfileOverrides, profile, report_json};
+use super::profile::{ProfileOverrides, profile, report_json, require_config};
 use super::{BaselineArgs, CheckArgs, CommentArgs, DiffArgs, ExitStatus, ImportArgs, OutputFormat};
 use crate::config::Config;
 use crate::core::base::BaseInfo;
@@ -43,7 +42,7 @@ pub(super) fn check(args: CheckArgs, printer: &Printer) -> anyhow::Result<ExitSt
     .context("failed to read the GitHub Actions context")?;
 
     // The policy is checked before profiling, so a typo in `[policy]` does not wait for a run.
-    let policy = load_policy(args.config.as_deref(), args.report.is_some())?;
+    let policy = load_policy(args.config.as_deref(), args.report.is_some(), "check")?;
     let config_path = args.config.clone().unwrap_or_else(|| PathBuf::from("gasguard.toml"));
     // The base is found before profiling: a missing one is an error before any work.
     let chosen = choose_base(
@@ -58,8 +57,16 @@ pub(super) fn check(args: CheckArgs, printer: &Printer) -> anyhow::Result<ExitSt
     )?;
     let head = match &args.report {
         Some(path) => import::load(path)?,
-        None => profile(&config_path, &ProfileOverrides::default(), printer)?,
+        None => {
+            require_config(&config_path, "check")?;
+            profile(&config_path, &ProfileOverrides::default(), printer)?
+        }
     };
+    let head_name = match &args.report {
+        Some(path) => format!("the report `{}`", path.display()),
+        None => "this run".to_owned(),
+    };
+    require_measurements(&head, &head_name)?;
     if let Some(path) = &args.save_report {
         write_atomic(path, report_json(&head).as_bytes())?;
     }
@@ -131,7 +138,8 @@ pub(super) fn check(args: CheckArgs, printer: &Printer) -> anyhow::Result<ExitSt
 pub(super) fn diff_command(args: DiffArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
     let base = import::load(&args.base)?;
     let head = import::load(&args.head)?;
-    let policy = load_policy(args.config.as_deref(), true)?;
+    require_measurements(&head, &format!("the head `{}`", args.head.display()))?;
+    let policy = load_policy(args.config.as_deref(), true, "diff BASE HEAD")?;
     let labels = DiffLabels { base: args.base.display().to_string(), head: args.head.display().to_string() };
     let result = diff(&base, &head, &policy, labels);
     let markdown = render::markdown(&result, &MarkdownOptions::default());
@@ -140,6 +148,7 @@ pub(super) fn diff_command(args: DiffArgs, printer: &Printer) -> anyhow::Result<
 }
 
 pub(super) fn baseline(args: BaselineArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
+    require_config(&args.config, "baseline")?;
     let report = profile(&args.config, &ProfileOverrides::default(), printer)?;
     let out = match (&args.out, args.store) {
         (Some(out), _) => Some(out.clone()),
@@ -295,7 +304,8 @@ fn emit(
         OutputFormat::Terminal => {
             let mut text = render::terminal(result, &TerminalOptions { color, snapshot_diff: true });
             if let Some(hint) = baseline_hint {
-                text.push_str(&format!("\nhint: {}\n", hint.replace('`', "").replace("**", "")));
+                // The backticks stay: they delimit the command to copy.
+                text.push_str(&format!("\nhint: {hint}\n"));
             }
             text
         }
@@ -428,22 +438,33 @@ fn labels(
 
 /// The `[policy]` of the config, compiled: of the named config, or of the default
 /// `gasguard.toml` (which must exist unless `optional`); the default policy without one.
-fn load_policy(path: Option<&Path>, optional: bool) -> anyhow::Result<CompiledPolicy> {
+/// `command` is quoted in the hint when a config that must exist does not.
+fn load_policy(path: Option<&Path>, optional: bool, command: &str) -> anyhow::Result<CompiledPolicy> {
     let (path, must_exist) = match path {
         Some(path) => (path.to_owned(), true),
         None => (PathBuf::from("gasguard.toml"), !optional),
     };
+    if must_exist {
+        require_config(&path, command)?;
+    }
+    // `Config::load` rejects unknown keys and an invalid policy, naming the line and the rule.
     let policy = if !must_exist && !path.exists() {
         Policy::default()
     } else {
-        match Config::load(&path)?.policy {
-            Some(table) => Policy::deserialize(toml::Value::Table(table)).map_err(|error| {
-                anyhow!("invalid `[policy]` in `{}`: {}", path.display(), error.to_string().trim_end())
-            })?,
-            None => Policy::default(),
-        }
+        Config::load(&path)?.policy.unwrap_or_default()
     };
     policy.compile().map_err(|error| anyhow!("invalid `[policy]` in `{}`: {error}", path.display()))
+}
+
+/// A head without a single measurement compares as "everything removed", which passes: refuse
+/// it instead, since it means the run or the file is not what it seems.
+fn require_measurements(head: &GasReport, name: &str) -> anyhow::Result<()> {
+    if head.entries().is_empty() {
+        anyhow::bail!(
+            "{name} holds no measurements: there is nothing to compare with the baseline\n\nhint: a check needs a head with at least one entry; check that the report is the right file, or that the config's scenarios run"
+        );
+    }
+    Ok(())
 }
 
 /// Combines two imported reports, refusing an id that both define.

@@ -57,7 +57,7 @@ pub enum Command {
     Run(RunArgs),
     /// Profile (or take `--report`), diff against the baseline, apply the policy, report.
     Check(Box<CheckArgs>),
-    /// Diff two reports or importable gas outputs.
+    /// Diff two reports or importable gas outputs: BASE (old) against HEAD (new).
     Diff(DiffArgs),
     /// Profile and write the baseline atomically (what a nightly job runs).
     Baseline(BaselineArgs),
@@ -136,7 +136,10 @@ pub struct CheckArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct DiffArgs {
+    /// The old side: a gasguard report (a baseline) or any importable gas output (a
+    /// `.gas-snapshot`, `forge test --gas-report --json`, a `snapshots/` folder, …).
     pub base: PathBuf,
+    /// The new side, compared with BASE: in the same formats. It must hold at least one entry.
     pub head: PathBuf,
     /// A config whose `[policy]` judges the diff (default: `gasguard.toml` if present).
     #[arg(long, short)]

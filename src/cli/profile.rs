@@ -13,7 +13,7 @@ use crate::artifacts::{self, ArtifactFormat};
 use crate::config::Config;
 use crate::core::build::{BuildInfo, GAS_SCHEDULE, RunFingerprint};
 use crate::core::report::{EvmInfo, GasReport};
-use crate::exec::fork::{DryRun, Fork, ForkOptions};
+use crate::exec::fork::{DryRun, Fork, ForkError, ForkOptions};
 use crate::exec::revm::{BlockSettings, RevmChain};
 use crate::exec::rpc::{NodeOptions, RpcChain};
 use crate::exec::{Chain, RunSettings, run_plan};
@@ -63,6 +63,7 @@ pub(super) fn run(args: RunArgs, printer: &Printer) -> anyhow::Result<ExitStatus
         rpc_url: args.rpc_url.clone(),
         send_key_env: args.send.then(|| args.private_key_env.clone()),
     };
+    require_config(&args.config, "run")?;
     let report = profile(&args.config, &overrides, printer)?;
     let json = report_json(&report);
     if args.out == Path::new("-") {
@@ -82,6 +83,18 @@ pub fn report_json(report: &GasReport) -> String {
     json
 }
 
+/// Refuses a config path that does not exist before anything else, with a hint quoting the
+/// command that names it: `gasguard <command> --config path/to/gasguard.toml`.
+pub fn require_config(path: &Path, command: &str) -> anyhow::Result<()> {
+    if path.exists() {
+        return Ok(());
+    }
+    bail!(
+        "there is no config at `{}`\n\nhint: run gasguard where `gasguard.toml` is, or name the config: `gasguard {command} --config path/to/gasguard.toml`",
+        path.display()
+    )
+}
+
 /// Command-line choices that override the config.
 #[derive(Debug, Clone, Default)]
 pub struct ProfileOverrides {
@@ -99,8 +112,20 @@ pub fn profile(
     printer: &Printer,
 ) -> anyhow::Result<GasReport> {
     let config = Config::load(config_path)?;
+    if config.scenarios.is_empty() {
+        bail!(
+            "`{}` has no scenarios: there is nothing to profile\n\nhint: add a `[[scenario]]` with steps; to check a gas output you already have, use `gasguard check --report PATH`",
+            config_path.display()
+        );
+    }
+    let Some(artifacts_path) = &config.artifacts else {
+        bail!(
+            "invalid config `{}`: `artifacts` is not set, and the scenarios need compiled contracts\n\nhint: add `artifacts = \"out\"` (a Foundry `out/`, a Hardhat `artifacts/` or a solc standard-json file, relative to the config)",
+            config_path.display()
+        );
+    };
     let format = overrides.artifacts_format.or(config.artifacts_format);
-    let artifacts = artifacts::load(&config.artifacts, format)
+    let artifacts = artifacts::load(artifacts_path, format)
         .with_context(|| format!("failed to load the artifacts of `{}`", config_path.display()))?;
     let abi_files = load_abi_files(&config, config_path)?;
     let plan = plan::build(&config, &artifacts, &abi_files)
@@ -296,19 +321,43 @@ fn open_fork(
         .clone()
         .unwrap_or_else(|| config_path.parent().unwrap_or(Path::new("")).join(".gasguard").join("cache"));
     let options = ForkOptions { url, display_url, block: config.evm.fork_block, cache_dir: &cache_dir };
-    let mut fork = Fork::open(&options).map_err(|error| {
+    let mut warnings = Vec::new();
+    let opened = Fork::open(&options, &mut warnings);
+    // Shown whether or not the node answers: a discarded cache explains why it was asked at all.
+    for warning in &warnings {
+        printer.warn(warning);
+    }
+    let fork = opened.map_err(|error| {
+        let unset: Vec<String> = match &error {
+            ForkError::NoNode { .. } => config
+                .evm
+                .fork_url
+                .as_deref()
+                .map(env_names)
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|name| std::env::var_os(name).is_none())
+                .map(|name| format!("`{name}`"))
+                .collect(),
+            _ => Vec::new(),
+        };
+        let check = if unset.is_empty() {
+            "check `fork_url` under [evm]".to_owned()
+        } else {
+            format!("set {} in the environment", unset.join(" and "))
+        };
         let hint = match config.evm.fork_block {
-            Some(block) => format!(
-                "check `fork_url` under [evm]; no cache in `{}` holds block {block} either",
+            Some(block) if !warnings.is_empty() => format!(
+                "{check}; the cache in `{}` for block {block} was corrupt and has been discarded (see the warning above)",
                 cache_dir.display()
             ),
-            None => "check `fork_url` under [evm]".to_owned(),
+            Some(block) => {
+                format!("{check}; no cache in `{}` holds block {block} either", cache_dir.display())
+            }
+            None => check,
         };
         anyhow::anyhow!("{:#}\n\nhint: {hint}", anyhow::Error::new(error))
     })?;
-    for warning in fork.take_warnings() {
-        printer.warn(&warning);
-    }
     let block = fork.block().number;
     if config.evm.fork_block.is_none() {
         printer.warn(&format!(
@@ -322,6 +371,15 @@ fn open_fork(
     };
     printer.status(&format!("forking `{display_url}` at block {block} (chain {}){origin}", fork.chain_id()));
     Ok(fork)
+}
+
+/// The names of the `${NAME}` variables a URL template uses.
+fn env_names(template: &str) -> Vec<String> {
+    template
+        .split("${")
+        .skip(1)
+        .filter_map(|rest| rest.split_once('}').map(|(name, _)| name.to_owned()))
+        .collect()
 }
 
 /// Writes the fork cache and sums up what was fetched.

@@ -8,6 +8,7 @@
 //! max_increase_gas = 0
 //! noise_tolerance_pct = 0.0     # fuzz entries only
 //! max_contract_size = 24576     # EIP-170
+//! fail_on_removed = false       # true: an entry missing from the head fails
 //! [[policy.rule]]               # first match wins
 //! match = "fn:*Token*"
 //! max_increase_pct = 2.0
@@ -36,14 +37,15 @@
 //!     head value above its `max_gas` fails. They judge increases, added entries and unchanged
 //!     entries alike (an unchanged entry above a new ceiling fails).
 //!   - An **improvement** never fails, not even above a ceiling: the change goes the right way.
-//!   - An **added** entry is judged only by ceilings (and, for sizes, the size budget); a
-//!     **removed** entry never fails.
+//!   - An **added** entry is judged only by ceilings (and, for sizes, the size budget).
+//! - A **removed** entry (in the base, not in the head) fails only with `fail_on_removed = true`,
+//!   whatever its kind but info; the failure names the entry and the rule `fail_on_removed`.
 //!
 //! Globs use [`globset`] syntax against the whole id; `*` also crosses `/` and `:`, so
 //! `fn:*Token*` matches `fn:src/Token.sol:Token.transfer(address,uint256)`.
 //!
 //! Each judgement names the rule that decided it: `default`, `rule[0] fn:*Token*`,
-//! `ceiling[1] deploy:*` or `size budget`.
+//! `ceiling[1] deploy:*`, `size budget` or `fail_on_removed`.
 
 use globset::{GlobBuilder, GlobMatcher};
 use serde::{Deserialize, Serialize};
@@ -70,6 +72,9 @@ pub struct Policy {
     /// Largest allowed runtime bytecode size, bytes.
     #[serde(default = "eip170")]
     pub max_contract_size: u64,
+    /// Fail when an entry of the base is missing from the head (a deleted scenario or test).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub fail_on_removed: bool,
     /// `[[policy.rule]]`: per-id increase limits, first match wins.
     #[serde(default, rename = "rule", skip_serializing_if = "Vec::is_empty")]
     pub rules: Vec<Rule>,
@@ -89,6 +94,7 @@ impl Default for Policy {
             max_increase_gas: None,
             noise_tolerance_pct: 0.0,
             max_contract_size: EIP170_MAX_CODE_SIZE,
+            fail_on_removed: false,
             rules: Vec::new(),
             ceilings: Vec::new(),
         }
@@ -208,7 +214,17 @@ impl CompiledPolicy {
     /// side, or not a number).
     pub fn judge(&self, id: &str, kind: EntryKind, base: Option<u64>, head: Option<u64>) -> Judgement {
         let mut judgement = Judgement::default();
-        let Some(head) = head else { return judgement };
+        let Some(head) = head else {
+            if self.policy.fail_on_removed && kind != EntryKind::Info {
+                let was = base.map(|base| format!(" (it was {} in the base)", group_digits(base)));
+                judgement.failures.push(Violation {
+                    rule: "fail_on_removed".to_owned(),
+                    reason: format!("removed from the head{}", was.unwrap_or_default()),
+                });
+                judgement.rule = Some("fail_on_removed".to_owned());
+            }
+            return judgement;
+        };
         let improved = base.is_some_and(|base| head < base);
         match kind {
             EntryKind::Info => {}
@@ -491,9 +507,27 @@ mod tests {
     }
 
     #[test]
-    fn removed_entries_never_fail() {
+    fn removed_entries_fail_only_when_asked() {
         let exact = Policy::default().compile().unwrap();
         assert_eq!(exact.judge(FN, EntryKind::Function, Some(1), None), Judgement::default());
+        let strict = policy("[policy]\nfail_on_removed = true\n");
+        let judgement = strict.judge(FN, EntryKind::Function, Some(23_000), None);
+        assert_eq!(
+            judgement,
+            Judgement {
+                rule: Some("fail_on_removed".into()),
+                failures: vec![Violation {
+                    rule: "fail_on_removed".into(),
+                    reason: "removed from the head (it was 23,000 in the base)".into()
+                }]
+            }
+        );
+        // Text values have no number to quote; info entries are never judged.
+        let text = strict.judge("section:A/name", EntryKind::Section, None, None);
+        assert_eq!(text.failures[0].reason, "removed from the head");
+        assert_eq!(strict.judge("section:A/hash", EntryKind::Info, None, None), Judgement::default());
+        // Present in the head: nothing to say.
+        assert_eq!(strict.judge(FN, EntryKind::Function, Some(5), Some(5)), Judgement::default());
     }
 
     #[test]

@@ -77,16 +77,20 @@ pub fn report_table(report: &GasReport, color: bool) -> String {
     }
     let reverted =
         report.calls.iter().filter(|c| c.status == crate::core::report::CallStatus::Revert).count();
+    let scenarios = {
+        let mut names: Vec<&str> = report.calls.iter().map(|c| c.scenario.as_str()).collect();
+        names.dedup();
+        names.len()
+    };
+    let count = |count: usize, one: &str, many: &str| {
+        format!("{} {}", group(count as u64), if count == 1 { one } else { many })
+    };
     let _ = writeln!(
         out,
-        "\n{} transactions in {} scenarios ({} expected reverts)",
-        report.calls.len(),
-        {
-            let mut names: Vec<&str> = report.calls.iter().map(|c| c.scenario.as_str()).collect();
-            names.dedup();
-            names.len()
-        },
-        reverted
+        "\n{} in {} ({})",
+        count(report.calls.len(), "transaction", "transactions"),
+        count(scenarios, "scenario", "scenarios"),
+        count(reverted, "expected revert", "expected reverts")
     );
     out
 }

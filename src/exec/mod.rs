@@ -17,6 +17,7 @@ use alloy::json_abi::Error as AbiError;
 use alloy::primitives::{Address, Bytes, U256};
 
 use crate::config::Expect;
+use crate::core::render::registry::format_ether;
 use crate::core::report::{CallRecord, CallStatus, GasMethod};
 use crate::plan::{Action, Arg, Plan, StepPlan, Target};
 
@@ -39,6 +40,9 @@ pub struct TxOutcome {
     pub success: bool,
     /// Return or revert data.
     pub output: Bytes,
+    /// Why the transaction halted, in words (`out of gas with a gas limit of 50,000`), when it
+    /// failed without a revert: no revert data to decode, and not a revert at all.
+    pub halt: Option<String>,
     /// The created contract, for successful deployments.
     pub created: Option<Address>,
     /// Runtime code size of the created contract.
@@ -59,6 +63,10 @@ pub trait Chain {
 pub enum ProfileError {
     #[error("scenario `{scenario}`, step {step}: expected the transaction to succeed, but it reverted{}", reason_suffix(.reason))]
     UnexpectedRevert { scenario: String, step: usize, reason: Option<String> },
+    #[error(
+        "scenario `{scenario}`, step {step}: expected the transaction to succeed, but it halted: {reason}"
+    )]
+    UnexpectedHalt { scenario: String, step: usize, reason: String },
     #[error("scenario `{scenario}`, step {step}: expected a revert, but the transaction succeeded")]
     ExpectedRevert { scenario: String, step: usize },
     #[error("scenario `{scenario}`, step {step}: `{alias}` was not deployed (its deployment failed)")]
@@ -67,6 +75,46 @@ pub enum ProfileError {
     Encode { scenario: String, step: usize, message: String },
     #[error("scenario `{scenario}`, step {step}")]
     Chain { scenario: String, step: usize, source: anyhow::Error },
+}
+
+/// The sender cannot pay for a transaction: its value plus its gas limit at the gas price.
+#[derive(Debug)]
+pub struct InsufficientFunds {
+    pub account: Address,
+    /// The account's name in the config (`alice`), when it has one.
+    pub name: Option<String>,
+    pub balance: U256,
+    pub needed: U256,
+}
+
+impl std::fmt::Display for InsufficientFunds {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let address = self.account.to_checksum(None);
+        let (shown, key) = match &self.name {
+            Some(name) => (format!("`{name}` ({address})"), name.clone()),
+            None => (format!("`{address}`"), format!("\"{address}\"")),
+        };
+        let needed = format_ether(self.needed);
+        write!(
+            f,
+            "{shown} cannot pay for the transaction: it holds {} ether, and the value plus the gas limit at the gas price come to {needed} ether\n\nhint: give it more in the scenario, e.g. `fund = {{ {key} = \"{needed} ether\" }}`",
+            format_ether(self.balance)
+        )
+    }
+}
+
+impl std::error::Error for InsufficientFunds {}
+
+/// Gives an [`InsufficientFunds`] error the account's name from the config.
+fn name_account(error: anyhow::Error, accounts: &BTreeMap<String, Address>) -> anyhow::Error {
+    match error.downcast::<InsufficientFunds>() {
+        Ok(mut funds) => {
+            funds.name =
+                accounts.iter().find(|(_, address)| **address == funds.account).map(|(name, _)| name.clone());
+            anyhow::Error::new(funds)
+        }
+        Err(error) => error,
+    }
 }
 
 fn reason_suffix(reason: &Option<String>) -> String {
@@ -136,15 +184,20 @@ pub fn run_plan(
                 let outcome = chain.execute(&tx).map_err(|source| ProfileError::Chain {
                     scenario: scenario.name.clone(),
                     step: step.index,
-                    source,
+                    source: name_account(source, &plan.accounts),
                 })?;
-                let revert = (!outcome.success).then(|| decoder.decode(&outcome.output));
+                let revert = (!outcome.success).then(|| match &outcome.halt {
+                    Some(halt) => format!("halted: {halt}"),
+                    None => decoder.decode(&outcome.output),
+                });
                 match (step.expect, outcome.success) {
                     (Expect::Success, false) => {
-                        return Err(ProfileError::UnexpectedRevert {
-                            scenario: scenario.name.clone(),
-                            step: step.index,
-                            reason: revert,
+                        let (scenario, step) = (scenario.name.clone(), step.index);
+                        return Err(match &outcome.halt {
+                            Some(reason) => {
+                                ProfileError::UnexpectedHalt { scenario, step, reason: reason.clone() }
+                            }
+                            None => ProfileError::UnexpectedRevert { scenario, step, reason: revert },
                         });
                     }
                     (Expect::Revert, true) => {

@@ -1,17 +1,19 @@
 //! The embedded executor: every transaction runs in revm over an in-memory state, optionally
 //! layered over a read-only base state (a forked chain). No node, no network of its own.
 
-use alloy::primitives::{Address, B256, U256};
+use alloy::primitives::{Address, B256, Bytes, U256};
 use anyhow::anyhow;
 use revm::context::{BlockEnv, CfgEnv, Context, TxEnv};
 use revm::context_interface::ContextTr;
-use revm::context_interface::result::{EVMError, ExecutionResult, Output};
+use revm::context_interface::result::{
+    EVMError, ExecutionResult, HaltReason, InvalidTransaction, OutOfGasError, Output,
+};
 use revm::database::{CacheDB, EmptyDB};
 use revm::database_interface::DatabaseRef;
 use revm::primitives::hardfork::SpecId;
 use revm::{Database, ExecuteCommitEvm, MainBuilder, MainnetEvm};
 
-use super::{Chain, TxOutcome, TxRequest};
+use super::{Chain, InsufficientFunds, TxOutcome, TxRequest};
 use crate::core::report::GasMethod;
 
 /// The block every transaction of a run is executed in.
@@ -125,6 +127,14 @@ where
         let result = evm.transact_commit(tx).map_err(|error| match error {
             // State that could not be loaded (a forked node that went away) keeps its own message.
             EVMError::Database(error) => anyhow::Error::new(error),
+            EVMError::Transaction(InvalidTransaction::LackOfFundForMaxFee { fee, balance }) => {
+                anyhow::Error::new(InsufficientFunds {
+                    account: request.from,
+                    name: None,
+                    balance: *balance,
+                    needed: *fee,
+                })
+            }
             other => anyhow!("the EVM rejected the transaction: {other}"),
         })?;
         Ok(match result {
@@ -140,6 +150,7 @@ where
                     gas_used: gas.tx_gas_used(),
                     success: true,
                     output,
+                    halt: None,
                     created,
                     code_size,
                     method: GasMethod::Execution,
@@ -149,6 +160,7 @@ where
                 gas_used: gas.tx_gas_used(),
                 success: false,
                 output,
+                halt: None,
                 created: None,
                 code_size: None,
                 method: GasMethod::Execution,
@@ -156,11 +168,53 @@ where
             ExecutionResult::Halt { gas, reason, .. } => TxOutcome {
                 gas_used: gas.tx_gas_used(),
                 success: false,
-                output: format!("halted: {reason:?}").into_bytes().into(),
+                output: Bytes::new(),
+                halt: Some(halt_reason(&reason, request.gas_limit)),
                 created: None,
                 code_size: None,
                 method: GasMethod::Execution,
             },
         })
+    }
+}
+
+/// A halt in words, as a person reads it: revm's wording (`stack overflow`, `invalid jump
+/// destination`, `opcode not found`), and for running out of gas, the limit that ran out.
+fn halt_reason(reason: &HaltReason, gas_limit: u64) -> String {
+    match reason {
+        HaltReason::OutOfGas(kind) => {
+            let detail = match kind {
+                OutOfGasError::Basic => "",
+                OutOfGasError::Memory => " (expanding memory)",
+                OutOfGasError::MemoryLimit => " (past the memory limit)",
+                OutOfGasError::Precompile => " (in a precompile)",
+                OutOfGasError::InvalidOperand => " (an operand too large to pay for)",
+                OutOfGasError::ReentrancySentry => " (an SSTORE needs more than 2,300 gas left)",
+            };
+            format!("out of gas with a gas limit of {}{detail}", crate::core::number::group_digits(gas_limit))
+        }
+        HaltReason::InvalidFEOpcode => "invalid opcode (0xFE, `INVALID`)".to_owned(),
+        HaltReason::OpcodeNotFound => "invalid opcode (not defined in this hardfork)".to_owned(),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn halts_are_said_in_words() {
+        let said = |reason: HaltReason| halt_reason(&reason, 50_000);
+        assert_eq!(said(HaltReason::OutOfGas(OutOfGasError::Basic)), "out of gas with a gas limit of 50,000");
+        assert_eq!(
+            said(HaltReason::OutOfGas(OutOfGasError::Memory)),
+            "out of gas with a gas limit of 50,000 (expanding memory)"
+        );
+        assert_eq!(said(HaltReason::InvalidFEOpcode), "invalid opcode (0xFE, `INVALID`)");
+        assert_eq!(said(HaltReason::OpcodeNotFound), "invalid opcode (not defined in this hardfork)");
+        assert_eq!(said(HaltReason::StackOverflow), "stack overflow");
+        assert_eq!(said(HaltReason::InvalidJump), "invalid jump destination");
+        assert_eq!(said(HaltReason::CallTooDeep), "call too deep");
     }
 }

@@ -219,6 +219,7 @@ impl RpcChain {
             gas_used,
             success,
             output,
+            halt: None,
             created: created.filter(|_| success),
             code_size,
             method: GasMethod::Execution,
@@ -300,6 +301,12 @@ impl RpcChain {
         let (frame, diff) = (frame?, diff?);
         let gas_used = quantity(&frame, "gasUsed").context("the call tracer's top frame")?;
         let success = frame.get("error").is_none_or(Value::is_null);
+        // The tracer says `execution reverted` for a revert; anything else is a halt, in words.
+        let halt = frame
+            .get("error")
+            .and_then(Value::as_str)
+            .filter(|error| !error.starts_with("execution reverted"))
+            .map(str::to_owned);
         let output: Bytes =
             frame.get("output").and_then(|o| serde_json::from_value(o.clone()).ok()).unwrap_or_default();
         let created = (success && tx.to.is_none())
@@ -311,6 +318,7 @@ impl RpcChain {
             gas_used,
             success,
             output: if success { Bytes::new() } else { output },
+            halt,
             created,
             code_size,
             method: GasMethod::Trace,
@@ -366,6 +374,7 @@ impl RpcChain {
             gas_used,
             success: true,
             output: Bytes::new(),
+            halt: None,
             created: created_address,
             code_size,
             method: GasMethod::Estimate,

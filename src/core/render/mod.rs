@@ -40,6 +40,13 @@ pub(crate) fn sanitize(text: &str, max: usize) -> String {
     clean
 }
 
+/// A message for the terminal (an error, a warning) with the characters [`sanitize`] replaces
+/// replaced the same way, line breaks and tabs excepted: a name quoted in an error must not
+/// reorder the line it is shown on (bidi overrides) or rewrite the screen (escape sequences).
+pub fn sanitize_message(text: &str) -> String {
+    text.chars().map(|c| if c != '\n' && c != '\t' && is_unsafe(c) { '\u{FFFD}' } else { c }).collect()
+}
+
 fn is_unsafe(c: char) -> bool {
     c.is_control()
         || matches!(c, '\u{2028}' | '\u{2029}' | '\u{200E}' | '\u{200F}' | '\u{061C}')

@@ -6,7 +6,7 @@
 //! plan is known to touch, and writes the cache back at the end of a run.
 //!
 //! This module never prints: what it has to say (an unpinned block, a discarded cache file) is
-//! returned as warnings for the command to show.
+//! handed back as warnings for the command to show, even when opening the fork then fails.
 
 pub mod cache;
 mod remote;
@@ -40,7 +40,9 @@ pub enum ForkError {
     },
     #[error("the node's answer for {what} is unusable: {reason}")]
     Unexpected { what: String, reason: String },
-    #[error("failed to fetch {what}: {reason}")]
+    /// There is no node to ask (an environment variable in `fork_url` is not set): said as such,
+    /// without a request.
+    #[error("{reason}, and {what} must come from the node")]
     NoNode { what: String, reason: String },
     #[error("block {block} is not known to `{url}`")]
     NoSuchBlock { block: u64, url: String },
@@ -74,7 +76,6 @@ pub struct Fork {
     from_cache: bool,
     /// That file needs no rewrite unless more is fetched.
     cache_current: bool,
-    warnings: Vec<String>,
 }
 
 /// Counts for the end-of-run summary and the benchmark.
@@ -94,14 +95,17 @@ impl Fork {
     /// Pins the block and loads what the cache holds for it. With a block given and a cache file
     /// written from the same URL, nothing is sent to the node; otherwise one request reads the
     /// chain id and the block header.
-    pub fn open(options: &ForkOptions<'_>) -> Result<Self, ForkError> {
+    ///
+    /// What the caller should show (a cache file that failed its checks and was deleted, a block
+    /// that differs from the node's) is pushed onto `warnings` as it happens, so it is there even
+    /// when opening then fails.
+    pub fn open(options: &ForkOptions<'_>, warnings: &mut Vec<String>) -> Result<Self, ForkError> {
         let client = match options.url {
             Ok(url) => Ok(RpcClient::new(url, options.display_url)
                 .map_err(|error| ForkError::Client(Box::new(error)))?),
             Err(reason) => Err(reason.to_owned()),
         };
         let remote = Remote::new(client, options.display_url);
-        let mut warnings = Vec::new();
         let mut head = None;
         let block = match options.block {
             Some(block) => block,
@@ -152,7 +156,7 @@ impl Fork {
             }
         };
         let cache_file = options.cache_dir.join(cache::file_name(state.chain_id, block));
-        Ok(Self { db: ForkDb::new(remote, state), cache_file, from_cache, cache_current, warnings })
+        Ok(Self { db: ForkDb::new(remote, state), cache_file, from_cache, cache_current })
     }
 
     /// The database to layer scenarios over (clones share the fetched state).
@@ -175,11 +179,6 @@ impl Fork {
     /// Whether the state came from a cache file.
     pub fn loaded_from_cache(&self) -> bool {
         self.from_cache
-    }
-
-    /// Warnings to show: discarded cache files.
-    pub fn take_warnings(&mut self) -> Vec<String> {
-        std::mem::take(&mut self.warnings)
     }
 
     /// Fetches what `plan` will read before it runs, in a few batch requests instead of one
