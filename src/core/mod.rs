@@ -6,6 +6,7 @@
 pub mod cid;
 pub mod diff;
 pub mod entries;
+pub mod names;
 pub mod number;
 pub mod policy;
 pub mod record;

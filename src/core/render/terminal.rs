@@ -1,29 +1,38 @@
 //! The diff for a terminal: one aligned section per status, arrows and signed deltas, the policy
-//! failures, a summary line and the verdict. Colour (red regressions, green improvements) only
+//! failures, then the verdict as the same sentence the comment leads with. Entries are named
+//! and grouped by contract as in the comment ([`crate::core::names`]). Colour (red regressions, green improvements) only
 //! when [`TerminalOptions::color`] says so; the caller decides from `NO_COLOR` and the tty.
 //!
 //! For snapshot-style entries (tests and sections), [`TerminalOptions::snapshot_diff`] adds a
 //! unified diff of the old and new snapshot lines, the view `git diff .gas-snapshot` gives.
 
+use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use similar::{ChangeTag, TextDiff};
 
 use crate::core::diff::{DiffEntry, GasDiff, Status, Verdict};
 use crate::core::entries::EntryKind;
+use crate::core::names::{MAX_DISPLAY_CHARS, Names, shorten_middle};
 use crate::core::number::group_digits;
 use crate::core::render::{
-    MAX_NAME_CHARS, by_relative_change, counts, format_delta, format_measure, format_pct, plural_failures,
-    sanitize, with_status,
+    Line, MAX_NAME_CHARS, by_relative_change, failing_entries, format_delta, format_measure, format_pct,
+    grouped, policy_clause, sanitize, verdict_sentence, with_status,
 };
 
 /// How to render for a terminal.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TerminalOptions {
     /// Use ANSI colours.
     pub color: bool,
     /// Append a unified diff of the test and section snapshot lines.
     pub snapshot_diff: bool,
+    /// Says more about the base, after its label (see [`super::MarkdownOptions`]).
+    pub base_description: Option<String>,
+    /// A line shown first when the build itself changed.
+    pub build_changes: Option<String>,
+    /// One line per entry id explaining a change, shown under that entry.
+    pub causes: BTreeMap<String, String>,
 }
 
 const RED: &str = "31";
@@ -46,10 +55,19 @@ impl Painter {
 /// Renders the diff for a terminal.
 pub fn terminal(diff: &GasDiff, options: &TerminalOptions) -> String {
     let painter = Painter { color: options.color };
+    let names = Names::new(diff.entries.iter().map(|entry| entry.id.as_str()));
     let mut out = String::new();
+    if let Some(build_changes) = &options.build_changes {
+        let _ = writeln!(out, "{}", painter.paint(&sanitize(build_changes, MAX_NAME_CHARS), YELLOW));
+    }
+    let description = options
+        .base_description
+        .as_deref()
+        .map(|description| format!(", {}", sanitize(description, MAX_NAME_CHARS)))
+        .unwrap_or_default();
     let _ = writeln!(
         out,
-        "{} {} compared with {}",
+        "{} {} compared with {}{description}",
         painter.paint("gasguard:", BOLD),
         sanitize(&diff.head_label, MAX_NAME_CHARS),
         sanitize(&diff.base_label, MAX_NAME_CHARS),
@@ -71,7 +89,8 @@ pub fn terminal(diff: &GasDiff, options: &TerminalOptions) -> String {
             "\n{}",
             painter.paint(&format!("{title} ({})", group_digits(entries.len() as u64)), BOLD)
         );
-        section(&mut out, &painter, status, arrow, style, &entries);
+        let section_style = Section { status, arrow, style };
+        section(&mut out, &painter, &section_style, &grouped(&entries, &names), &names, &options.causes);
     }
 
     if !diff.failures.is_empty() {
@@ -82,7 +101,7 @@ pub fn terminal(diff: &GasDiff, options: &TerminalOptions) -> String {
                 out,
                 "  {} {}: {} {}",
                 painter.paint("✗", RED),
-                sanitize(&failure.id, MAX_NAME_CHARS),
+                sanitize(&names.get(&failure.id).shown(MAX_DISPLAY_CHARS), MAX_NAME_CHARS),
                 sanitize(&failure.reason, MAX_NAME_CHARS),
                 painter.paint(&format!("[{}]", sanitize(&failure.rule, MAX_NAME_CHARS)), DIM),
             );
@@ -93,31 +112,52 @@ pub fn terminal(diff: &GasDiff, options: &TerminalOptions) -> String {
         snapshot_diff(&mut out, &painter, diff);
     }
 
-    let counts = counts(diff);
-    let unchanged = format!("{} unchanged", group_digits(diff.summary.unchanged as u64));
-    let _ =
-        writeln!(out, "\n{}", if counts.is_empty() { unchanged } else { format!("{counts}; {unchanged}") });
+    let sentence = verdict_sentence(diff, &names, |name| {
+        sanitize(&shorten_middle(name, MAX_DISPLAY_CHARS), MAX_NAME_CHARS)
+    });
+    let _ = writeln!(out, "\n{sentence}; {} unchanged", group_digits(diff.summary.unchanged as u64));
     let verdict = match diff.verdict {
-        Verdict::Pass => painter.paint("PASS", &format!("{BOLD};{GREEN}")),
+        Verdict::Pass => {
+            format!(
+                "{}{}",
+                painter.paint("PASS", &format!("{BOLD};{GREEN}")),
+                policy_clause(diff).replacen(';', ":", 1)
+            )
+        }
         Verdict::Fail => format!(
-            "{}: {}",
+            "{}: {} {} the policy",
             painter.paint("FAIL", &format!("{BOLD};{RED}")),
-            plural_failures(diff.failures.len())
+            group_digits(failing_entries(diff) as u64),
+            if failing_entries(diff) == 1 { "entry breaks" } else { "entries break" },
         ),
     };
     let _ = writeln!(out, "{verdict}");
     out
 }
 
-/// One aligned block of entries.
+/// How one status's section looks.
+struct Section<'a> {
+    status: Status,
+    arrow: &'a str,
+    style: &'a str,
+}
+
+/// One aligned block of entries, under their contracts' names and paths when grouped.
 fn section(
     out: &mut String,
     painter: &Painter,
-    status: Status,
-    arrow: &str,
-    style: &str,
-    entries: &[&DiffEntry],
+    look: &Section<'_>,
+    lines: &[Line<'_>],
+    names: &Names,
+    causes: &BTreeMap<String, String>,
 ) {
+    let entries: Vec<&DiffEntry> = lines
+        .iter()
+        .filter_map(|line| match line {
+            Line::Entry(entry) => Some(*entry),
+            Line::Group(_) => None,
+        })
+        .collect();
     let rows: Vec<[String; 6]> = entries
         .iter()
         .map(|entry| {
@@ -131,7 +171,7 @@ fn section(
                 (None, false) => String::new(),
             };
             [
-                sanitize(&entry.id, MAX_NAME_CHARS),
+                sanitize(&names.get(&entry.id).shown(MAX_DISPLAY_CHARS), MAX_NAME_CHARS),
                 value(&entry.base),
                 value(&entry.head),
                 format_delta(entry),
@@ -142,10 +182,23 @@ fn section(
         .collect();
     let width = |column: usize| rows.iter().map(|row| row[column].chars().count()).max().unwrap_or(0);
     let widths = [width(0), width(1), width(2), width(3), width(4)];
-    for (entry, row) in entries.iter().zip(&rows) {
+    let mut rows = entries.iter().zip(&rows);
+    for line in lines {
+        if let Line::Group(group) = line {
+            let path = group.path.as_deref().map(|path| {
+                let path = sanitize(&shorten_middle(path, MAX_DISPLAY_CHARS), MAX_NAME_CHARS);
+                format!(" {}", painter.paint(&format!("· {path}"), DIM))
+            });
+            let title = if group.path.is_some() { &group.name } else { &group.title };
+            let title = sanitize(&shorten_middle(title, MAX_DISPLAY_CHARS), MAX_NAME_CHARS);
+            let _ = writeln!(out, "  {}{}", painter.paint(&title, BOLD), path.unwrap_or_default());
+            continue;
+        }
+        let Some((entry, row)) = rows.next() else { break };
         let [id, base, head, delta, pct, rule] = row;
+        let (arrow, style) = (look.arrow, look.style);
         let mut line = format!("  {} {}", painter.paint(arrow, style), pad_right(id, widths[0]));
-        match status {
+        match look.status {
             Status::Added => {
                 let _ = write!(line, "  {}", pad_left(head, widths[2]));
             }
@@ -171,6 +224,13 @@ fn section(
             let _ = write!(line, "  {}", painter.paint(rule, rule_style));
         }
         let _ = writeln!(out, "{}", line.trim_end());
+        if let Some(cause) = causes.get(&entry.id) {
+            let _ = writeln!(
+                out,
+                "    {}",
+                painter.paint(&format!("↳ {}", sanitize(cause, MAX_NAME_CHARS)), DIM)
+            );
+        }
     }
 }
 
@@ -248,13 +308,13 @@ mod tests {
 
     #[test]
     fn mixed_without_colour() {
-        let options = TerminalOptions { color: false, snapshot_diff: true };
+        let options = TerminalOptions { color: false, snapshot_diff: true, ..TerminalOptions::default() };
         assert_snapshot!(terminal(&fixtures::mixed(), &options));
     }
 
     #[test]
     fn mixed_with_colour() {
-        let options = TerminalOptions { color: true, snapshot_diff: true };
+        let options = TerminalOptions { color: true, snapshot_diff: true, ..TerminalOptions::default() };
         // Escape bytes made visible so the snapshot is readable.
         assert_snapshot!(terminal(&fixtures::mixed(), &options).replace('\x1b', "⎋"));
     }
@@ -266,7 +326,10 @@ mod tests {
 
     #[test]
     fn no_colour_means_no_escape_codes() {
-        let text = terminal(&fixtures::mixed(), &TerminalOptions { color: false, snapshot_diff: true });
+        let text = terminal(
+            &fixtures::mixed(),
+            &TerminalOptions { color: false, snapshot_diff: true, ..TerminalOptions::default() },
+        );
         assert!(!text.contains('\x1b'));
     }
 
