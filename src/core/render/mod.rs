@@ -195,7 +195,7 @@ pub(crate) fn grouped<'a>(entries: &[&'a DiffEntry], names: &Names) -> Vec<Line<
         *sizes.entry(group.key.as_str()).or_default() += 1;
     }
     if !sizes.values().any(|size| *size > 1) {
-        return entries.iter().map(|entry| Line::Entry(*entry)).collect();
+        return entries.iter().map(|entry| Line::Entry(entry)).collect();
     }
     let mut slots: Vec<(Option<Group>, Vec<&'a DiffEntry>)> = Vec::new();
     let mut slot_of: BTreeMap<String, usize> = BTreeMap::new();
