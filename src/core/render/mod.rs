@@ -311,3 +311,51 @@ pub(crate) mod fixtures {
         diff(&report, &report, &Policy::default().compile().unwrap(), labels)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::diff::{DiffLabels, diff};
+    use crate::core::policy::Policy;
+    use crate::core::report::{GasReport, TestGas};
+
+    /// The headline sentence and policy clause for tests with the given gas on each side.
+    fn sentence(base: &[(&str, u64)], head: &[(&str, u64)], policy: Policy) -> String {
+        let report = |tests: &[(&str, u64)]| {
+            let mut report = GasReport::new("test");
+            for (name, gas) in tests {
+                report.tests.insert((*name).to_owned(), TestGas::Gas { gas: *gas });
+            }
+            report
+        };
+        let diff = diff(&report(base), &report(head), &policy.compile().unwrap(), DiffLabels::default());
+        let names = Names::new(diff.entries.iter().map(|entry| entry.id.as_str()));
+        format!("{}{}", verdict_sentence(&diff, &names, |name| format!("`{name}`")), policy_clause(&diff))
+    }
+
+    #[test]
+    fn verdict_sentences() {
+        let lenient = || Policy { max_increase_pct: Some(50.0), ..Policy::default() };
+        assert_eq!(
+            sentence(&[("A:up()", 100), ("A:same()", 5)], &[("A:up()", 110), ("A:same()", 5)], lenient()),
+            "1 test cost more gas (largest +10.00% `A.up`); within the policy"
+        );
+        assert_eq!(
+            sentence(
+                &[("A:half()", 100), ("A:less()", 100), ("A:gone()", 1)],
+                &[("A:half()", 50), ("A:less()", 99)],
+                lenient()
+            ),
+            "2 tests cost less gas (largest -50.00% `A.half`), 1 removed"
+        );
+        assert_eq!(
+            sentence(&[("A:up()", 100), ("A:new()", 0)], &[("A:up()", 200), ("A:new()", 7)], lenient()),
+            "2 tests cost more gas (largest +7 `A.new`); 2 break the policy"
+        );
+        assert_eq!(
+            sentence(&[("A:t()", 1)], &[("A:t()", 2)], Policy::default()).rsplit("; ").next(),
+            Some("1 breaks the policy")
+        );
+        assert_eq!(sentence(&[("A:t()", 1)], &[("A:t()", 1)], Policy::default()), "no gas changes");
+    }
+}

@@ -319,6 +319,31 @@ mod tests {
         assert_snapshot!(terminal(&fixtures::mixed(), &options).replace('\x1b', "⎋"));
     }
 
+    /// The places other parts fill: the build-changes line first, the base description after
+    /// the base, one cause under its entry; control characters in them are neutralised.
+    #[test]
+    fn build_changes_base_description_and_causes() {
+        let options = TerminalOptions {
+            base_description: Some("the merge base with main".into()),
+            build_changes: Some("the build changed:\x1b[2J optimizer runs 200 → 1".into()),
+            causes: BTreeMap::from([(
+                "fn:src/Token.sol:Token.transfer(address,uint256)".to_owned(),
+                "SSTORE to a fresh slot".to_owned(),
+            )]),
+            ..TerminalOptions::default()
+        };
+        let text = terminal(&fixtures::mixed(), &options);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], "the build changed:\u{FFFD}[2J optimizer runs 200 → 1");
+        assert_eq!(
+            lines[1],
+            "gasguard: feature/fees (5d6e7f8) compared with main (1a2b3c4), the merge base with main"
+        );
+        let transfer =
+            lines.iter().position(|line| line.contains("↑ Token.transfer(address,uint256)")).unwrap();
+        assert_eq!(lines[transfer + 1], "    ↳ SSTORE to a fresh slot");
+    }
+
     #[test]
     fn no_changes() {
         assert_snapshot!(terminal(&fixtures::unchanged(), &TerminalOptions::default()));
