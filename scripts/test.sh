@@ -20,4 +20,8 @@ if [ ! -x scripts/lint-github.sh ]; then
 fi
 scripts/lint-github.sh
 
+# Debian's Chromium (and an emoji font) for the tests that render pages in a real browser; a
+# no-op when they are installed.
+scripts/install-chromium.sh
+
 exec cargo test --locked "$@"

@@ -277,7 +277,7 @@ async fn marker_on_page_three_is_updated_and_foreign_markers_are_ignored() {
     );
     let updated = comments.iter().find(|c| c.id == ours).unwrap();
     assert!(
-        updated.body.contains("gasguard baseline") || updated.body.contains("no gas changes"),
+        updated.body.contains("gasguard baseline") || updated.body.contains("No gas changes"),
         "{}",
         updated.body
     );

@@ -82,8 +82,11 @@ pub(super) fn check(args: CheckArgs, printer: &Printer) -> anyhow::Result<ExitSt
     let mut result = diff(&chosen.report, &head, &policy, labels);
     result.base = chosen.info.clone();
 
-    let markdown_options =
-        MarkdownOptions { baseline_hint: baseline_hint.clone(), job_summary_url: github.report_run_url() };
+    let markdown_options = MarkdownOptions {
+        baseline_hint: baseline_hint.clone(),
+        job_summary_url: github.report_run_url(),
+        ..MarkdownOptions::default()
+    };
     let markdown = render::markdown(&result, &markdown_options);
     emit(&result, args.format, args.out.as_deref(), &markdown, printer, baseline_hint.as_deref())?;
     let diff_path = match &args.diff_json {
@@ -210,7 +213,7 @@ pub(super) fn comment(args: CommentArgs, printer: &Printer) -> anyhow::Result<Ex
         render::from_json(&text).with_context(|| format!("invalid diff `{}`", args.diff.display()))?;
     let markdown = render::markdown(
         &result,
-        &MarkdownOptions { baseline_hint: None, job_summary_url: github.report_run_url() },
+        &MarkdownOptions { job_summary_url: github.report_run_url(), ..MarkdownOptions::default() },
     );
     if let Some(summary) = &github.step_summary
         && let Err(error) = append_step_summary(summary, &markdown)
@@ -302,7 +305,10 @@ fn emit(
         OutputFormat::Markdown => markdown.to_owned(),
         OutputFormat::Json => render::json(result),
         OutputFormat::Terminal => {
-            let mut text = render::terminal(result, &TerminalOptions { color, snapshot_diff: true });
+            let mut text = render::terminal(
+                result,
+                &TerminalOptions { color, snapshot_diff: true, ..TerminalOptions::default() },
+            );
             if let Some(hint) = baseline_hint {
                 // The backticks stay: they delimit the command to copy.
                 text.push_str(&format!("\nhint: {hint}\n"));

@@ -8,6 +8,7 @@ pub mod build;
 pub mod cid;
 pub mod diff;
 pub mod entries;
+pub mod names;
 pub mod number;
 pub mod policy;
 pub mod record;

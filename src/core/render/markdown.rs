@@ -1,10 +1,18 @@
 //! The pull-request comment: a Markdown body GitHub renders.
 //!
 //! Layout: the [`COMMENT_MARKER`] line (how the poster finds its own comment to update), a
-//! headline with the verdict and counts, the two labels, then tables: regressions (largest
-//! relative change first, with the rules that failed or allowed each), other policy failures
-//! (added or unchanged entries above a ceiling or the size budget), improvements, added,
-//! removed, changed information, and every entry inside a collapsed `<details>`.
+//! headline that is the verdict as a sentence (`❌ 6 functions cost more gas (largest +0.72%
+//! MockERC20.transfer), 3 cost less; 6 break the policy`), an optional build-changes line, the
+//! line saying what was compared (and how many entries did not change), then tables:
+//! regressions (largest relative change first, with the rules that failed or allowed each),
+//! other policy failures (added or unchanged entries above a ceiling or the size budget),
+//! improvements, added, removed, changed information, and every entry by id inside a
+//! collapsed `<details>`.
+//!
+//! **Fits the review column.** Visible tables name entries as people say them
+//! ([`crate::core::names`]), at most [`MAX_DISPLAY_CHARS`] characters (shortened in the middle),
+//! grouped by contract with the source path on one row per contract; numbers are
+//! right-aligned. A test renders the body in Chromium at 900 pixels (`tests/comment_render.rs`).
 //!
 //! **Size.** GitHub refuses comments over 65,536 characters; the body never exceeds
 //! [`COMMENT_LIMIT`] bytes, whatever the input. When the tables do not fit, rows are dropped
@@ -22,11 +30,12 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use crate::core::diff::{DiffEntry, GasDiff, Status, Verdict};
+use crate::core::names::{Group, MAX_DISPLAY_CHARS, Names, shorten_middle};
 use crate::core::number::group_digits;
 use crate::core::render::base::capitalize;
 use crate::core::render::{
-    MAX_NAME_CHARS, by_relative_change, counts, describe_base, describe_build_changes, format_delta,
-    format_measure, format_pct, plural_failures, sanitize, with_status,
+    Line, MAX_NAME_CHARS, by_relative_change, describe_base, describe_build_changes, format_delta,
+    format_measure, format_pct, grouped, policy_clause, sanitize, verdict_sentence, with_status,
 };
 
 /// The first line of every gasguard comment.
@@ -52,27 +61,38 @@ pub struct MarkdownOptions {
     /// A link to the full report (the job summary). Only `https://` URLs without spaces,
     /// quotes or angle brackets are used.
     pub job_summary_url: Option<String>,
+    /// One line per entry id explaining a change (a cause), shown under that entry's row in
+    /// the regressions and improvements tables. Plain text, escaped.
+    pub causes: BTreeMap<String, String>,
 }
 
 /// Renders the comment body.
 pub fn markdown(diff: &GasDiff, options: &MarkdownOptions) -> String {
+    let names = Names::new(diff.entries.iter().map(|entry| entry.id.as_str()));
     let mut body = String::new();
     body.push_str(COMMENT_MARKER);
     body.push('\n');
-    body.push_str(&headline(diff));
+    body.push_str(&headline(diff, &names));
+    // A changed build explains most differences: say it before anything else.
     if let Some(line) = describe_build_changes(&diff.build_changes) {
-        let _ =
-            writeln!(body, "\n> [!WARNING]\n> {}", escape_capped(&capitalize(&line), MAX_BASE_LINE_CHARS));
+        let _ = writeln!(body, "\n⚠️ {}", escape_capped(&capitalize(&line), MAX_BASE_LINE_CHARS));
     }
+    let description = diff
+        .base
+        .as_ref()
+        .map(|base| format!(" {}.", escape_capped(&capitalize(&describe_base(base)), MAX_BASE_LINE_CHARS)))
+        .unwrap_or_default();
+    let unchanged = match diff.summary.unchanged {
+        0 => String::new(),
+        1 => " 1 entry is unchanged.".to_owned(),
+        count => format!(" {} entries are unchanged.", group_digits(count as u64)),
+    };
     let _ = writeln!(
         body,
-        "\nHead <code>{}</code> compared with base <code>{}</code>.",
+        "\ngasguard compared head <code>{}</code> with base <code>{}</code>.{description}{unchanged}",
         escape(&diff.head_label),
-        escape(&diff.base_label)
+        escape(&diff.base_label),
     );
-    if let Some(base) = &diff.base {
-        let _ = writeln!(body, "{}.", escape_capped(&capitalize(&describe_base(base)), MAX_BASE_LINE_CHARS));
-    }
     if let Some(hint) = &options.baseline_hint {
         body.push('\n');
         for line in truncate_bytes(hint, MAX_HINT_BYTES).lines() {
@@ -84,7 +104,7 @@ pub fn markdown(diff: &GasDiff, options: &MarkdownOptions) -> String {
     let mut budget = COMMENT_LIMIT.saturating_sub(body.len() + TAIL_RESERVE);
     let mut omitted = 0usize;
     let mut dropping = false;
-    for block in blocks(diff) {
+    for block in blocks(diff, &names, &options.causes) {
         if dropping && !block.always {
             omitted += block.rows.len();
             continue;
@@ -116,27 +136,31 @@ pub fn markdown(diff: &GasDiff, options: &MarkdownOptions) -> String {
     body
 }
 
-fn headline(diff: &GasDiff) -> String {
-    let counts = counts(diff);
+fn headline(diff: &GasDiff, names: &Names) -> String {
     let icon = match diff.verdict {
         Verdict::Fail => "❌",
         Verdict::Pass if diff.summary.regressions > 0 => "⚠️",
         Verdict::Pass => "✅",
     };
-    let counts = if counts.is_empty() { "no gas changes".to_owned() } else { counts };
-    let failures = if diff.failures.is_empty() {
-        String::new()
-    } else {
-        format!(" — {}", plural_failures(diff.failures.len()))
-    };
-    format!("### {icon} gasguard: {counts}{failures}\n")
+    let sentence = verdict_sentence(diff, names, |name| code(&shorten_middle(name, MAX_DISPLAY_CHARS)));
+    let mut chars = sentence.chars();
+    let sentence: String =
+        chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default();
+    format!("### {icon} {sentence}{}\n", policy_clause(diff))
+}
+
+/// One row of a table: an entry's row (with its cause, if any), or a contract's heading row.
+struct Row {
+    text: String,
+    /// How many entries the row shows: 1, or 0 for a heading.
+    entries: usize,
 }
 
 /// One section of the body: a heading and a table (or a collapsed table).
 struct Block {
     heading: String,
     table_head: String,
-    rows: Vec<String>,
+    rows: Vec<Row>,
     /// What the rows are, for `… and N more regressions`.
     noun: &'static str,
     collapsed: bool,
@@ -145,14 +169,19 @@ struct Block {
 }
 
 impl Block {
-    /// The block's text within `budget` bytes (which it reduces), and how many rows it left
+    fn entries(&self) -> usize {
+        self.rows.iter().map(|row| row.entries).sum()
+    }
+
+    /// The block's text within `budget` bytes (which it reduces), and how many entries it left
     /// out. A block that cannot show a single row shows nothing, except for regressions,
     /// whose heading and `… and N more` line always appear.
     fn render(&self, budget: &mut usize) -> (String, usize) {
-        if self.rows.is_empty() {
+        let entries = self.entries();
+        if entries == 0 {
             return (String::new(), 0);
         }
-        let more_line = format!("\n_… and {} more {}_\n", group_digits(self.rows.len() as u64), self.noun);
+        let more_line = format!("\n_… and {} more {}_\n", group_digits(entries as u64), self.noun);
         let (open, close) = if self.collapsed {
             (format!("<details><summary>{}</summary>\n\n", self.heading), "\n</details>\n\n".to_owned())
         } else {
@@ -161,29 +190,37 @@ impl Block {
         let fixed = open.len() + self.table_head.len() + close.len() + more_line.len();
         let always = self.always;
         if fixed > *budget && !always {
-            return (String::new(), self.rows.len());
+            return (String::new(), entries);
         }
         *budget = budget.saturating_sub(fixed);
         let mut taken = 0;
-        for row in &self.rows {
-            if row.len() > *budget {
+        let mut taken_entries = 0;
+        for (index, row) in self.rows.iter().enumerate() {
+            // A contract's heading row only comes with its first entry.
+            let needed = match (row.entries, self.rows.get(index + 1)) {
+                (0, Some(next)) => row.text.len() + next.text.len(),
+                (0, None) => usize::MAX,
+                _ => row.text.len(),
+            };
+            if needed > *budget {
                 break;
             }
-            *budget -= row.len();
+            *budget -= row.text.len();
             taken += 1;
+            taken_entries += row.entries;
         }
         if taken == 0 && !always {
             *budget += fixed;
-            return (String::new(), self.rows.len());
+            return (String::new(), entries);
         }
         let mut text = open;
         if taken > 0 {
             text.push_str(&self.table_head);
             for row in &self.rows[..taken] {
-                text.push_str(row);
+                text.push_str(&row.text);
             }
         }
-        let left_out = self.rows.len() - taken;
+        let left_out = entries - taken_entries;
         if left_out > 0 {
             let _ = write!(text, "\n_… and {} more {}_\n", group_digits(left_out as u64), self.noun);
         }
@@ -193,34 +230,51 @@ impl Block {
 }
 
 /// The tables, most important first.
-fn blocks(diff: &GasDiff) -> Vec<Block> {
+fn blocks(diff: &GasDiff, names: &Names, causes: &BTreeMap<String, String>) -> Vec<Block> {
     let mut blocks = Vec::new();
     let mut failed_rules: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for failure in &diff.failures {
         failed_rules.entry(&failure.id).or_default().push(&failure.rule);
     }
     let rule_cell = |entry: &DiffEntry| rule_cell(&failed_rules, entry);
-    let changes = |status: Status, with_rule: bool| -> Vec<String> {
-        by_relative_change(diff, status)
+    let name_cell = |id: &str| code(&names.get(id).shown(MAX_DISPLAY_CHARS));
+    // Rows of entries grouped by contract; `cells` makes an entry's cells, `columns` cells a row.
+    let table_rows = |entries: &[&DiffEntry], columns: usize, cells: &dyn Fn(&DiffEntry) -> Vec<String>| {
+        grouped(entries, names)
             .into_iter()
-            .map(|entry| {
-                let mut cells = vec![
-                    code(&entry.id),
-                    measure(entry.base.as_ref(), entry),
-                    measure(entry.head.as_ref(), entry),
-                    format_delta(entry),
-                    format_pct(entry),
-                ];
-                if with_rule {
-                    cells.push(rule_cell(entry));
+            .map(|line| match line {
+                Line::Group(group) => Row { text: group_row(&group, columns), entries: 0 },
+                Line::Entry(entry) => {
+                    let mut text = row(&cells(entry));
+                    if let Some(cause) = causes.get(&entry.id) {
+                        let mut cells = vec![format!("↳ {}", escape(cause))];
+                        cells.resize(columns, String::new());
+                        text.push_str(&row(&cells));
+                    }
+                    Row { text, entries: 1 }
                 }
-                row(&cells)
             })
-            .collect()
+            .collect::<Vec<Row>>()
+    };
+    let changes = |status: Status, with_rule: bool| -> Vec<Row> {
+        let cells = |entry: &DiffEntry| {
+            let mut cells = vec![
+                name_cell(&entry.id),
+                measure(entry.base.as_ref(), entry),
+                measure(entry.head.as_ref(), entry),
+                format_delta(entry),
+                format_pct(entry),
+            ];
+            if with_rule {
+                cells.push(rule_cell(entry));
+            }
+            cells
+        };
+        table_rows(&by_relative_change(diff, status), if with_rule { 6 } else { 5 }, &cells)
     };
     let regressions = changes(Status::Regression, true);
     blocks.push(Block {
-        heading: format!("Regressions ({})", group_digits(regressions.len() as u64)),
+        heading: format!("Regressions ({})", group_digits(diff.summary.regressions as u64)),
         table_head: table_head(&[
             ("Entry", "---"),
             ("Base", "---:"),
@@ -236,7 +290,7 @@ fn blocks(diff: &GasDiff) -> Vec<Block> {
     });
     // Failures of entries the regressions table does not show: added or unchanged entries above
     // a ceiling or the size budget.
-    let other_failures: Vec<String> = diff
+    let other_failures: Vec<Row> = diff
         .failures
         .iter()
         .filter(|failure| {
@@ -244,8 +298,13 @@ fn blocks(diff: &GasDiff) -> Vec<Block> {
                 .binary_search_by(|entry| entry.id.as_str().cmp(&failure.id))
                 .is_ok_and(|index| diff.entries[index].status != Status::Regression)
         })
-        .map(|failure| {
-            row(&[code(&failure.id), escape(&failure.reason), format!("❌ {}", escape(&failure.rule))])
+        .map(|failure| Row {
+            text: row(&[
+                name_cell(&failure.id),
+                escape(&failure.reason),
+                format!("❌ {}", escape(&failure.rule)),
+            ]),
+            entries: 1,
         })
         .collect();
     blocks.push(Block {
@@ -258,7 +317,7 @@ fn blocks(diff: &GasDiff) -> Vec<Block> {
     });
     let improvements = changes(Status::Improvement, false);
     blocks.push(Block {
-        heading: format!("Improvements ({})", group_digits(improvements.len() as u64)),
+        heading: format!("Improvements ({})", group_digits(diff.summary.improvements as u64)),
         table_head: table_head(&[
             ("Entry", "---"),
             ("Base", "---:"),
@@ -279,22 +338,6 @@ fn blocks(diff: &GasDiff) -> Vec<Block> {
         let entries = with_status(diff, status);
         // Added entries can fail a ceiling or the size budget; show the rule only then.
         let with_rule = entries.iter().any(|entry| entry.failed);
-        let rows: Vec<String> = entries
-            .into_iter()
-            .map(|entry| {
-                let mut cells = vec![code(&entry.id), entry.kind.as_str().to_owned()];
-                if status != Status::Added {
-                    cells.push(measure(entry.base.as_ref(), entry));
-                }
-                if status != Status::Removed {
-                    cells.push(measure(entry.head.as_ref(), entry));
-                }
-                if with_rule {
-                    cells.push(rule_cell(entry));
-                }
-                row(&cells)
-            })
-            .collect();
         let align = if status == Status::Changed { "---" } else { "---:" };
         let mut columns = vec![("Entry", "---"), ("Kind", "---")];
         if status != Status::Added {
@@ -306,21 +349,34 @@ fn blocks(diff: &GasDiff) -> Vec<Block> {
         if with_rule {
             columns.push(("Rule", "---"));
         }
-        let table_head = table_head(&columns);
+        let cells = |entry: &DiffEntry| {
+            let mut cells = vec![name_cell(&entry.id), entry.kind.as_str().to_owned()];
+            if status != Status::Added {
+                cells.push(measure(entry.base.as_ref(), entry));
+            }
+            if status != Status::Removed {
+                cells.push(measure(entry.head.as_ref(), entry));
+            }
+            if with_rule {
+                cells.push(rule_cell(entry));
+            }
+            cells
+        };
+        let rows = table_rows(&entries, columns.len(), &cells);
         blocks.push(Block {
-            heading: format!("{heading} ({})", group_digits(rows.len() as u64)),
-            table_head,
+            heading: format!("{heading} ({})", group_digits(entries.len() as u64)),
+            table_head: table_head(&columns),
             rows,
             noun,
             collapsed: false,
             always: false,
         });
     }
-    let all: Vec<String> = diff
+    let all: Vec<Row> = diff
         .entries
         .iter()
-        .map(|entry| {
-            row(&[
+        .map(|entry| Row {
+            text: row(&[
                 code(&entry.id),
                 entry.kind.as_str().to_owned(),
                 measure(entry.base.as_ref(), entry),
@@ -328,11 +384,12 @@ fn blocks(diff: &GasDiff) -> Vec<Block> {
                 format_delta(entry),
                 format_pct(entry),
                 format!("{}{}", if entry.failed { "❌ " } else { "" }, entry.status.as_str()),
-            ])
+            ]),
+            entries: 1,
         })
         .collect();
     blocks.push(Block {
-        heading: format!("All entries ({})", group_digits(all.len() as u64)),
+        heading: format!("All entries by id ({})", group_digits(all.len() as u64)),
         table_head: table_head(&[
             ("Entry", "---"),
             ("Kind", "---"),
@@ -348,6 +405,21 @@ fn blocks(diff: &GasDiff) -> Vec<Block> {
         always: false,
     });
     blocks
+}
+
+/// A group's heading row: its name in bold and a contract's source path, once for its entries.
+fn group_row(group: &Group, columns: usize) -> String {
+    let heading = match &group.path {
+        Some(path) => {
+            let name = shorten_middle(&group.name, MAX_DISPLAY_CHARS);
+            let room = MAX_DISPLAY_CHARS.saturating_sub(name.chars().count() + 3).max(24);
+            format!("**{}** · {}", escape(&name), code(&shorten_middle(path, room)))
+        }
+        None => format!("**{}**", escape(&shorten_middle(&group.title, MAX_DISPLAY_CHARS))),
+    };
+    let mut cells = vec![heading];
+    cells.resize(columns, String::new());
+    row(&cells)
 }
 
 /// A table's header and alignment rows from `(title, alignment)` pairs.
@@ -455,9 +527,53 @@ mod tests {
             &MarkdownOptions {
                 baseline_hint: None,
                 job_summary_url: Some("https://github.com/o/r/actions/runs/1".into()),
+                ..MarkdownOptions::default()
             },
         );
         assert_snapshot!(body);
+    }
+
+    /// The places other parts fill: a build-changes line, a base description and one cause
+    /// line per entry, all escaped like names.
+    #[test]
+    fn build_changes_base_description_and_causes() {
+        let mut diff = fixtures::mixed();
+        diff.base = Some(crate::core::base::BaseInfo {
+            commit: Some("1a2b3c4d5e6f".into()),
+            source: crate::core::base::BaseSource::Stored,
+            behind: 0,
+            reference: Some("`main`".into()),
+            path: None,
+        });
+        diff.build_changes = vec![crate::core::build::BuildChange {
+            what: "solc optimizer runs".into(),
+            base: "200".into(),
+            head: "1".into(),
+            contracts: vec!["a".into(), "b".into(), "c".into()],
+        }];
+        let options = MarkdownOptions {
+            causes: BTreeMap::from([
+                (
+                    "fn:src/Token.sol:Token.transfer(address,uint256)".to_owned(),
+                    "SSTORE to a fresh slot <b>+20,000</b> | x".to_owned(),
+                ),
+                ("section:Pool/swap".to_owned(), "one SLOAD less".to_owned()),
+            ]),
+            ..MarkdownOptions::default()
+        };
+        let body = markdown(&diff, &options);
+        let lines: Vec<&str> = body.lines().collect();
+        assert!(lines[1].starts_with("### ❌ "), "{body}");
+        assert!(lines[3].starts_with("⚠️ The build changed &#40;optimizer runs 200 → 1 for 3 contracts&#41;"), "{}", lines[3]);
+        assert!(lines[5].contains("<code>main &#40;1a2b3c4&#41;</code>. Compared with 1a2b3c4, the merge base with &#96;main&#96;. 2 entries are unchanged."), "{}", lines[5]);
+        let transfer =
+            lines.iter().position(|line| line.starts_with("| <code>Token&#46;transfer&#40;")).unwrap();
+        assert_eq!(
+            lines[transfer + 1],
+            "| ↳ SSTORE to a fresh slot &lt;b&gt;+20,000&lt;/b&gt; &#124; x |  |  |  |  |  |"
+        );
+        let swap = lines.iter().position(|line| line.starts_with("| <code>Pool / swap</code>")).unwrap();
+        assert_eq!(lines[swap + 1], "| ↳ one SLOAD less |  |  |  |  |");
     }
 
     #[test]
@@ -478,6 +594,7 @@ mod tests {
                     .into(),
             ),
             job_summary_url: Some("javascript:alert(1)".into()),
+            ..MarkdownOptions::default()
         };
         assert_snapshot!(markdown(&diff, &options));
     }
@@ -575,7 +692,7 @@ mod tests {
         );
         let body = markdown(&diff, &MarkdownOptions::default());
         assert!(body.len() <= COMMENT_LIMIT, "{} bytes", body.len());
-        assert!(body.contains("### ❌ gasguard: 5,000 regressions, 5,000 improvements"));
+        assert!(body.contains("### ❌ 5,000 tests cost more gas (largest +20.00% <code>BigTest&#46;test&#95;19996</code>), 5,000 cost less; "), "{}", &body[..400]);
         assert!(body.contains("rows were omitted to keep this comment within GitHub's size limit"));
         let head_part: String = body.lines().take(12).collect::<Vec<_>>().join("\n");
         let tail_part: String = {
@@ -599,7 +716,8 @@ mod tests {
         let diff = diff(&base, &head, &Policy::default().compile().unwrap(), DiffLabels::default());
         let body = markdown(&diff, &MarkdownOptions::default());
         assert!(body.len() <= COMMENT_LIMIT, "{} bytes", body.len());
-        assert!(body.contains("### ❌ gasguard: 5,000 regressions — 5,000 policy failures"));
+        assert!(body.contains("### ❌ 5,000 tests cost more gas ("), "{}", &body[..400]);
+        assert!(body.contains("; 5,000 break the policy\n"));
         assert!(body.contains("#### Regressions (5,000)"));
         assert!(body.contains("more regressions_\n"));
         assert!(!body.contains("All entries"), "the full table goes first");

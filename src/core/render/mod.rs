@@ -5,6 +5,10 @@
 //! reads the environment or decides anything: the verdict is already in the diff, and whether
 //! to colour is the caller's call (`NO_COLOR`, a tty), passed in [`TerminalOptions`].
 //!
+//! People-facing tables name entries as people say them ([`crate::core::names`]) and group them
+//! by contract ([`grouped`]); ids stay in the JSON and in the Markdown's collapsed full table.
+//! Both people-facing renderers lead with the same verdict sentence ([`verdict_sentence`]).
+//!
 //! Names come from the pull request and are hostile: every renderer strips control and
 //! bidirectional-override characters and caps names at [`MAX_NAME_CHARS`]; the Markdown
 //! renderer escapes everything GitHub would interpret.
@@ -20,8 +24,11 @@ pub use json::{DIFF_SCHEMA, DiffJsonError, from_json, json};
 pub use markdown::{COMMENT_LIMIT, COMMENT_MARKER, MarkdownOptions, markdown};
 pub use terminal::{TerminalOptions, terminal};
 
+use std::collections::BTreeMap;
+
 use crate::core::diff::{DiffEntry, GasDiff, Status};
 use crate::core::entries::{EntryKind, Measure};
+use crate::core::names::{Group, Names};
 use crate::core::number::{group_digits, signed_gas, signed_pct};
 
 /// Longest name a renderer shows, in characters; longer ones end in `…`.
@@ -94,18 +101,49 @@ pub(crate) fn with_status(diff: &GasDiff, status: Status) -> Vec<&DiffEntry> {
     diff.entries.iter().filter(|entry| entry.status == status).collect()
 }
 
-/// `3 regressions, 12 improvements, 2 added`; empty when nothing changed.
-pub(crate) fn counts(diff: &GasDiff) -> String {
+/// The changes as a sentence a reviewer can act on, without the policy part: `6 functions cost
+/// more gas (largest +0.72% MockERC20.transfer), 3 cost less, 1 bytecode size grew, 1 added,
+/// 1 removed`, or `no gas changes`. Gas comes first and names its largest change; sizes are
+/// only counted. `name` renders the largest change's name (a code span in Markdown).
+pub(crate) fn verdict_sentence(diff: &GasDiff, names: &Names, name: impl Fn(&str) -> String) -> String {
     let summary = &diff.summary;
     let plural = |count: usize, one: &str, many: &str| {
         format!("{} {}", group_digits(count as u64), if count == 1 { one } else { many })
     };
+    let regressions = by_relative_change(diff, Status::Regression);
+    let improvements = by_relative_change(diff, Status::Improvement);
+    let (gas_up, size_up): (Vec<&DiffEntry>, Vec<&DiffEntry>) =
+        regressions.into_iter().partition(|entry| entry.kind.is_gas());
+    let (gas_down, size_down): (Vec<&DiffEntry>, Vec<&DiffEntry>) =
+        improvements.into_iter().partition(|entry| entry.kind.is_gas());
+    let largest = |entry: &DiffEntry| {
+        let change = match entry.delta_pct {
+            Some(pct) => signed_pct(pct),
+            None => format_delta(entry),
+        };
+        format!("largest {change} {}", name(&names.get(&entry.id).short))
+    };
     let mut parts = Vec::new();
-    if summary.regressions > 0 {
-        parts.push(plural(summary.regressions, "regression", "regressions"));
+    if let Some(first) = gas_up.first() {
+        let (one, many) = noun(&gas_up);
+        parts.push(format!("{} cost more gas ({})", plural(gas_up.len(), one, many), largest(first)));
     }
-    if summary.improvements > 0 {
-        parts.push(plural(summary.improvements, "improvement", "improvements"));
+    if let Some(first) = gas_down.first() {
+        let (one, many) = noun(&gas_down);
+        if gas_up.is_empty() {
+            parts.push(format!("{} cost less gas ({})", plural(gas_down.len(), one, many), largest(first)));
+        } else if noun(&gas_up) == (one, many) {
+            // `3 cost less`: the noun of the first part carries over.
+            parts.push(format!("{} cost less", group_digits(gas_down.len() as u64)));
+        } else {
+            parts.push(format!("{} cost less", plural(gas_down.len(), one, many)));
+        }
+    }
+    if !size_up.is_empty() {
+        parts.push(format!("{} grew", plural(size_up.len(), "bytecode size", "bytecode sizes")));
+    }
+    if !size_down.is_empty() {
+        parts.push(format!("{} shrank", plural(size_down.len(), "bytecode size", "bytecode sizes")));
     }
     for (count, word) in
         [(summary.added, "added"), (summary.removed, "removed"), (summary.changed, "changed")]
@@ -114,11 +152,83 @@ pub(crate) fn counts(diff: &GasDiff) -> String {
             parts.push(format!("{} {word}", group_digits(count as u64)));
         }
     }
-    parts.join(", ")
+    if parts.is_empty() { "no gas changes".to_owned() } else { parts.join(", ") }
 }
 
-pub(crate) fn plural_failures(count: usize) -> String {
-    format!("{} policy {}", group_digits(count as u64), if count == 1 { "failure" } else { "failures" })
+/// What `entries` are, singular and plural: `functions` when all are, else `entries`.
+fn noun(entries: &[&DiffEntry]) -> (&'static str, &'static str) {
+    let all = |kinds: &[EntryKind]| entries.iter().all(|entry| kinds.contains(&entry.kind));
+    if all(&[EntryKind::Function]) {
+        ("function", "functions")
+    } else if all(&[EntryKind::Test, EntryKind::Fuzz]) {
+        ("test", "tests")
+    } else if all(&[EntryKind::Deployment]) {
+        ("deployment", "deployments")
+    } else if all(&[EntryKind::Section]) {
+        ("section", "sections")
+    } else {
+        ("entry", "entries")
+    }
+}
+
+/// How many entries fail the policy (an entry failing two limits counts once).
+pub(crate) fn failing_entries(diff: &GasDiff) -> usize {
+    diff.entries.iter().filter(|entry| entry.failed).count()
+}
+
+/// `; 6 break the policy`, `; within the policy` when something regressed but passed, or nothing.
+pub(crate) fn policy_clause(diff: &GasDiff) -> String {
+    match failing_entries(diff) {
+        0 if diff.summary.regressions > 0 => "; within the policy".to_owned(),
+        0 => String::new(),
+        1 => "; 1 breaks the policy".to_owned(),
+        count => format!("; {} break the policy", group_digits(count as u64)),
+    }
+}
+
+/// One line of a people-facing table.
+#[derive(Debug)]
+pub(crate) enum Line<'a> {
+    /// The contract, suite or section group whose entries follow.
+    Group(Group),
+    Entry(&'a DiffEntry),
+}
+
+/// `entries` (in their order of importance) grouped by contract, suite or section group when
+/// at least two share one: groups come in the order of their first entry, each group's entries
+/// under one [`Line::Group`] (which gives a contract's path). Otherwise the entries as they are.
+pub(crate) fn grouped<'a>(entries: &[&'a DiffEntry], names: &Names) -> Vec<Line<'a>> {
+    let groups: Vec<Option<Group>> = entries.iter().map(|entry| names.get(&entry.id).group).collect();
+    let mut sizes: BTreeMap<&str, usize> = BTreeMap::new();
+    for group in groups.iter().flatten() {
+        *sizes.entry(group.key.as_str()).or_default() += 1;
+    }
+    if !sizes.values().any(|size| *size > 1) {
+        return entries.iter().map(|entry| Line::Entry(entry)).collect();
+    }
+    let mut slots: Vec<(Option<Group>, Vec<&'a DiffEntry>)> = Vec::new();
+    let mut slot_of: BTreeMap<String, usize> = BTreeMap::new();
+    for (entry, group) in entries.iter().zip(groups) {
+        match group {
+            Some(group) => {
+                if let Some(index) = slot_of.get(&group.key) {
+                    slots[*index].1.push(*entry);
+                } else {
+                    slot_of.insert(group.key.clone(), slots.len());
+                    slots.push((Some(group), vec![*entry]));
+                }
+            }
+            None => slots.push((None, vec![*entry])),
+        }
+    }
+    let mut lines = Vec::with_capacity(entries.len() + slots.len());
+    for (group, members) in slots {
+        if let Some(group) = group {
+            lines.push(Line::Group(group));
+        }
+        lines.extend(members.into_iter().map(Line::Entry));
+    }
+    lines
 }
 
 #[cfg(test)]
@@ -208,5 +318,53 @@ pub(crate) mod fixtures {
         report.tests.insert("A:test()".into(), TestGas::Gas { gas: 1 });
         let labels = DiffLabels { base: "main".into(), head: "pr".into() };
         diff(&report, &report, &Policy::default().compile().unwrap(), labels)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::diff::{DiffLabels, diff};
+    use crate::core::policy::Policy;
+    use crate::core::report::{GasReport, TestGas};
+
+    /// The headline sentence and policy clause for tests with the given gas on each side.
+    fn sentence(base: &[(&str, u64)], head: &[(&str, u64)], policy: Policy) -> String {
+        let report = |tests: &[(&str, u64)]| {
+            let mut report = GasReport::new("test");
+            for (name, gas) in tests {
+                report.tests.insert((*name).to_owned(), TestGas::Gas { gas: *gas });
+            }
+            report
+        };
+        let diff = diff(&report(base), &report(head), &policy.compile().unwrap(), DiffLabels::default());
+        let names = Names::new(diff.entries.iter().map(|entry| entry.id.as_str()));
+        format!("{}{}", verdict_sentence(&diff, &names, |name| format!("`{name}`")), policy_clause(&diff))
+    }
+
+    #[test]
+    fn verdict_sentences() {
+        let lenient = || Policy { max_increase_pct: Some(50.0), ..Policy::default() };
+        assert_eq!(
+            sentence(&[("A:up()", 100), ("A:same()", 5)], &[("A:up()", 110), ("A:same()", 5)], lenient()),
+            "1 test cost more gas (largest +10.00% `A.up`); within the policy"
+        );
+        assert_eq!(
+            sentence(
+                &[("A:half()", 100), ("A:less()", 100), ("A:gone()", 1)],
+                &[("A:half()", 50), ("A:less()", 99)],
+                lenient()
+            ),
+            "2 tests cost less gas (largest -50.00% `A.half`), 1 removed"
+        );
+        assert_eq!(
+            sentence(&[("A:up()", 100), ("A:new()", 0)], &[("A:up()", 200), ("A:new()", 7)], lenient()),
+            "2 tests cost more gas (largest +7 `A.new`); 2 break the policy"
+        );
+        assert_eq!(
+            sentence(&[("A:t()", 1)], &[("A:t()", 2)], Policy::default()).rsplit("; ").next(),
+            Some("1 breaks the policy")
+        );
+        assert_eq!(sentence(&[("A:t()", 1)], &[("A:t()", 1)], Policy::default()), "no gas changes");
     }
 }

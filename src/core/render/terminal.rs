@@ -1,29 +1,35 @@
 //! The diff for a terminal: one aligned section per status, arrows and signed deltas, the policy
-//! failures, a summary line and the verdict. Colour (red regressions, green improvements) only
+//! failures, then the verdict as the same sentence the comment leads with. Entries are named
+//! and grouped by contract as in the comment ([`crate::core::names`]). Colour (red regressions, green improvements) only
 //! when [`TerminalOptions::color`] says so; the caller decides from `NO_COLOR` and the tty.
 //!
 //! For snapshot-style entries (tests and sections), [`TerminalOptions::snapshot_diff`] adds a
 //! unified diff of the old and new snapshot lines, the view `git diff .gas-snapshot` gives.
 
+use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use similar::{ChangeTag, TextDiff};
 
 use crate::core::diff::{DiffEntry, GasDiff, Status, Verdict};
 use crate::core::entries::EntryKind;
+use crate::core::names::{MAX_DISPLAY_CHARS, Names, shorten_middle};
 use crate::core::number::group_digits;
 use crate::core::render::{
-    MAX_NAME_CHARS, by_relative_change, counts, describe_base, describe_build_changes, format_delta,
-    format_measure, format_pct, plural_failures, sanitize, with_status,
+    Line, MAX_NAME_CHARS, by_relative_change, describe_base, describe_build_changes, failing_entries,
+    format_delta, format_measure, format_pct, grouped, policy_clause, sanitize, verdict_sentence,
+    with_status,
 };
 
 /// How to render for a terminal.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TerminalOptions {
     /// Use ANSI colours.
     pub color: bool,
     /// Append a unified diff of the test and section snapshot lines.
     pub snapshot_diff: bool,
+    /// One line per entry id explaining a change, shown under that entry.
+    pub causes: BTreeMap<String, String>,
 }
 
 const RED: &str = "31";
@@ -46,7 +52,12 @@ impl Painter {
 /// Renders the diff for a terminal.
 pub fn terminal(diff: &GasDiff, options: &TerminalOptions) -> String {
     let painter = Painter { color: options.color };
+    let names = Names::new(diff.entries.iter().map(|entry| entry.id.as_str()));
     let mut out = String::new();
+    // A changed build explains most differences: say it first.
+    if let Some(line) = describe_build_changes(&diff.build_changes) {
+        let _ = writeln!(out, "{}", painter.paint(&format!("warning: {line}"), YELLOW));
+    }
     let _ = writeln!(
         out,
         "{} {} compared with {}",
@@ -54,9 +65,6 @@ pub fn terminal(diff: &GasDiff, options: &TerminalOptions) -> String {
         sanitize(&diff.head_label, MAX_NAME_CHARS),
         sanitize(&diff.base_label, MAX_NAME_CHARS),
     );
-    if let Some(line) = describe_build_changes(&diff.build_changes) {
-        let _ = writeln!(out, "{}", painter.paint(&format!("warning: {line}"), YELLOW));
-    }
     if let Some(base) = &diff.base {
         let _ = writeln!(out, "{}", describe_base(base));
     }
@@ -77,7 +85,8 @@ pub fn terminal(diff: &GasDiff, options: &TerminalOptions) -> String {
             "\n{}",
             painter.paint(&format!("{title} ({})", group_digits(entries.len() as u64)), BOLD)
         );
-        section(&mut out, &painter, status, arrow, style, &entries);
+        let section_style = Section { status, arrow, style };
+        section(&mut out, &painter, &section_style, &grouped(&entries, &names), &names, &options.causes);
     }
 
     if !diff.failures.is_empty() {
@@ -88,7 +97,7 @@ pub fn terminal(diff: &GasDiff, options: &TerminalOptions) -> String {
                 out,
                 "  {} {}: {} {}",
                 painter.paint("✗", RED),
-                sanitize(&failure.id, MAX_NAME_CHARS),
+                sanitize(&names.get(&failure.id).shown(MAX_DISPLAY_CHARS), MAX_NAME_CHARS),
                 sanitize(&failure.reason, MAX_NAME_CHARS),
                 painter.paint(&format!("[{}]", sanitize(&failure.rule, MAX_NAME_CHARS)), DIM),
             );
@@ -99,31 +108,52 @@ pub fn terminal(diff: &GasDiff, options: &TerminalOptions) -> String {
         snapshot_diff(&mut out, &painter, diff);
     }
 
-    let counts = counts(diff);
-    let unchanged = format!("{} unchanged", group_digits(diff.summary.unchanged as u64));
-    let _ =
-        writeln!(out, "\n{}", if counts.is_empty() { unchanged } else { format!("{counts}; {unchanged}") });
+    let sentence = verdict_sentence(diff, &names, |name| {
+        sanitize(&shorten_middle(name, MAX_DISPLAY_CHARS), MAX_NAME_CHARS)
+    });
+    let _ = writeln!(out, "\n{sentence}; {} unchanged", group_digits(diff.summary.unchanged as u64));
     let verdict = match diff.verdict {
-        Verdict::Pass => painter.paint("PASS", &format!("{BOLD};{GREEN}")),
+        Verdict::Pass => {
+            format!(
+                "{}{}",
+                painter.paint("PASS", &format!("{BOLD};{GREEN}")),
+                policy_clause(diff).replacen(';', ":", 1)
+            )
+        }
         Verdict::Fail => format!(
-            "{}: {}",
+            "{}: {} {} the policy",
             painter.paint("FAIL", &format!("{BOLD};{RED}")),
-            plural_failures(diff.failures.len())
+            group_digits(failing_entries(diff) as u64),
+            if failing_entries(diff) == 1 { "entry breaks" } else { "entries break" },
         ),
     };
     let _ = writeln!(out, "{verdict}");
     out
 }
 
-/// One aligned block of entries.
+/// How one status's section looks.
+struct Section<'a> {
+    status: Status,
+    arrow: &'a str,
+    style: &'a str,
+}
+
+/// One aligned block of entries, under their contracts' names and paths when grouped.
 fn section(
     out: &mut String,
     painter: &Painter,
-    status: Status,
-    arrow: &str,
-    style: &str,
-    entries: &[&DiffEntry],
+    look: &Section<'_>,
+    lines: &[Line<'_>],
+    names: &Names,
+    causes: &BTreeMap<String, String>,
 ) {
+    let entries: Vec<&DiffEntry> = lines
+        .iter()
+        .filter_map(|line| match line {
+            Line::Entry(entry) => Some(*entry),
+            Line::Group(_) => None,
+        })
+        .collect();
     let rows: Vec<[String; 6]> = entries
         .iter()
         .map(|entry| {
@@ -137,7 +167,7 @@ fn section(
                 (None, false) => String::new(),
             };
             [
-                sanitize(&entry.id, MAX_NAME_CHARS),
+                sanitize(&names.get(&entry.id).shown(MAX_DISPLAY_CHARS), MAX_NAME_CHARS),
                 value(&entry.base),
                 value(&entry.head),
                 format_delta(entry),
@@ -148,10 +178,23 @@ fn section(
         .collect();
     let width = |column: usize| rows.iter().map(|row| row[column].chars().count()).max().unwrap_or(0);
     let widths = [width(0), width(1), width(2), width(3), width(4)];
-    for (entry, row) in entries.iter().zip(&rows) {
+    let mut rows = entries.iter().zip(&rows);
+    for line in lines {
+        if let Line::Group(group) = line {
+            let path = group.path.as_deref().map(|path| {
+                let path = sanitize(&shorten_middle(path, MAX_DISPLAY_CHARS), MAX_NAME_CHARS);
+                format!(" {}", painter.paint(&format!("· {path}"), DIM))
+            });
+            let title = if group.path.is_some() { &group.name } else { &group.title };
+            let title = sanitize(&shorten_middle(title, MAX_DISPLAY_CHARS), MAX_NAME_CHARS);
+            let _ = writeln!(out, "  {}{}", painter.paint(&title, BOLD), path.unwrap_or_default());
+            continue;
+        }
+        let Some((entry, row)) = rows.next() else { break };
         let [id, base, head, delta, pct, rule] = row;
+        let (arrow, style) = (look.arrow, look.style);
         let mut line = format!("  {} {}", painter.paint(arrow, style), pad_right(id, widths[0]));
-        match status {
+        match look.status {
             Status::Added => {
                 let _ = write!(line, "  {}", pad_left(head, widths[2]));
             }
@@ -177,6 +220,13 @@ fn section(
             let _ = write!(line, "  {}", painter.paint(rule, rule_style));
         }
         let _ = writeln!(out, "{}", line.trim_end());
+        if let Some(cause) = causes.get(&entry.id) {
+            let _ = writeln!(
+                out,
+                "    {}",
+                painter.paint(&format!("↳ {}", sanitize(cause, MAX_NAME_CHARS)), DIM)
+            );
+        }
     }
 }
 
@@ -254,15 +304,50 @@ mod tests {
 
     #[test]
     fn mixed_without_colour() {
-        let options = TerminalOptions { color: false, snapshot_diff: true };
+        let options = TerminalOptions { color: false, snapshot_diff: true, ..TerminalOptions::default() };
         assert_snapshot!(terminal(&fixtures::mixed(), &options));
     }
 
     #[test]
     fn mixed_with_colour() {
-        let options = TerminalOptions { color: true, snapshot_diff: true };
+        let options = TerminalOptions { color: true, snapshot_diff: true, ..TerminalOptions::default() };
         // Escape bytes made visible so the snapshot is readable.
         assert_snapshot!(terminal(&fixtures::mixed(), &options).replace('\x1b', "⎋"));
+    }
+
+    /// The places other parts fill: the build-changes line first, the base description after
+    /// the base, one cause under its entry; control characters in them are neutralised.
+    #[test]
+    fn build_changes_base_description_and_causes() {
+        let mut diff = fixtures::mixed();
+        diff.base = Some(crate::core::base::BaseInfo {
+            commit: Some("1a2b3c4d5e6f".into()),
+            source: crate::core::base::BaseSource::Stored,
+            behind: 0,
+            reference: Some("main".into()),
+            path: None,
+        });
+        diff.build_changes = vec![crate::core::build::BuildChange {
+            what: "solc optimizer runs".into(),
+            base: "200".into(),
+            head: "1\x1b[2J".into(),
+            contracts: Vec::new(),
+        }];
+        let options = TerminalOptions {
+            causes: BTreeMap::from([(
+                "fn:src/Token.sol:Token.transfer(address,uint256)".to_owned(),
+                "SSTORE to a fresh slot".to_owned(),
+            )]),
+            ..TerminalOptions::default()
+        };
+        let text = terminal(&diff, &options);
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[0].starts_with("warning: the build changed (optimizer runs 200 → 1\u{FFFD}[2J)"), "{}", lines[0]);
+        assert_eq!(lines[1], "gasguard: feature/fees (5d6e7f8) compared with main (1a2b3c4)");
+        assert_eq!(lines[2], "compared with 1a2b3c4, the merge base with main");
+        let transfer =
+            lines.iter().position(|line| line.contains("↑ Token.transfer(address,uint256)")).unwrap();
+        assert_eq!(lines[transfer + 1], "    ↳ SSTORE to a fresh slot");
     }
 
     #[test]
@@ -272,7 +357,10 @@ mod tests {
 
     #[test]
     fn no_colour_means_no_escape_codes() {
-        let text = terminal(&fixtures::mixed(), &TerminalOptions { color: false, snapshot_diff: true });
+        let text = terminal(
+            &fixtures::mixed(),
+            &TerminalOptions { color: false, snapshot_diff: true, ..TerminalOptions::default() },
+        );
         assert!(!text.contains('\x1b'));
     }
 
