@@ -46,7 +46,7 @@ pub(super) fn check(args: CheckArgs, printer: &Printer) -> anyhow::Result<ExitSt
     // The policy is checked before profiling, so a typo in `[policy]` does not wait for a run.
     let policy = load_policy(args.config.as_deref(), args.report.is_some())?;
     let head = match &args.report {
-        Some(path) => import::load(path)?,
+        Some(path) => load_report(path, None, printer)?,
         None => {
             let path = args.config.clone().unwrap_or_else(|| PathBuf::from("gasguard.toml"));
             profile(&path, &ProfileOverrides::default(), printer)?
@@ -57,7 +57,7 @@ pub(super) fn check(args: CheckArgs, printer: &Printer) -> anyhow::Result<ExitSt
     }
     let baseline_path = args.baseline.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_BASELINE));
     let (base, baseline_hint) = if baseline_path.exists() {
-        (import::load(&baseline_path)?, None)
+        (load_report(&baseline_path, None, printer)?, None)
     } else {
         let config_flag =
             args.config.as_ref().map(|p| format!(" --config {}", p.display())).unwrap_or_default();
@@ -126,8 +126,8 @@ pub(super) fn check(args: CheckArgs, printer: &Printer) -> anyhow::Result<ExitSt
 }
 
 pub(super) fn diff_command(args: DiffArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
-    let base = import::load(&args.base)?;
-    let head = import::load(&args.head)?;
+    let base = load_report(&args.base, None, printer)?;
+    let head = load_report(&args.head, None, printer)?;
     let policy = load_policy(args.config.as_deref(), true)?;
     let labels = DiffLabels { base: args.base.display().to_string(), head: args.head.display().to_string() };
     let result = diff(&base, &head, &policy, labels);
@@ -152,7 +152,7 @@ pub(super) fn import_command(args: ImportArgs, printer: &Printer) -> anyhow::Res
     let mut merged: Option<GasReport> = None;
     let format = args.input_format.as_deref().map(str::parse).transpose().map_err(|e| anyhow!("{e}"))?;
     for path in &args.files {
-        let report = import::load_as(path, format)?;
+        let report = load_report(path, format, printer)?;
         merged = Some(match merged {
             None => report,
             Some(previous) => merge(previous, report, path)?,
@@ -168,6 +168,15 @@ pub(super) fn import_command(args: ImportArgs, printer: &Printer) -> anyhow::Res
         None => printer.data(&json),
     }
     Ok(ExitStatus::Success)
+}
+
+/// Imports `path` (in `format`, or detected), printing what the importer skipped as warnings.
+fn load_report(path: &Path, format: Option<import::Format>, printer: &Printer) -> anyhow::Result<GasReport> {
+    let imported = import::load_as(path, format)?;
+    for warning in &imported.warnings {
+        printer.warn(&warning.to_string());
+    }
+    Ok(imported.report)
 }
 
 /// `gasguard comment`: posts a diff made by an unprivileged run (the fork-safe pattern).
