@@ -350,7 +350,7 @@ fn unknown_field_in_a_gasguard_report() {
 #[test]
 fn unknown_format_lists_what_was_tried() {
     assert_snapshot!(error("bad/unknown.txt"), @r"
-    could not recognise the format of `fixtures/import/bad/unknown.txt`; tried a gasguard report (`gasguard`), a `.gas-snapshot` file (`gas-snapshot`), `forge test --gas-report --json` output (`gas-report-json`), a `snapshots/` folder of `<Group>.json` files (`snapshot-sections`), a `.forge-snapshots/` folder of `.snap` files (`snap-files`), a Jest snapshot of `@uniswap/snapshot-gas-cost` (`jest-snapshot`), hardhat-gas-reporter JSON (`hardhat-gas-reporter`)
+    could not recognise the format of `fixtures/import/bad/unknown.txt`; tried a gasguard report (`gasguard`), a `.gas-snapshot` file (`gas-snapshot`), `forge test --gas-report --json` output (`gas-report-json`), a `snapshots/` folder of `<Group>.json` files (`snapshot-sections`), a `.forge-snapshots/` folder of `.snap` files (`snap-files`), a Jest snapshot of `@uniswap/snapshot-gas-cost` (`jest-snapshot`), hardhat-gas-reporter JSON (`hardhat-gas-reporter`), Hardhat 3 `--gas-stats-json` output (`hardhat-gas-stats`)
 
     hint: if it is one of these, name its format: `gasguard import --input-format FORMAT fixtures/import/bad/unknown.txt --out report.json` writes a report every command reads
     ");
@@ -496,7 +496,7 @@ fn merge_conflicts_are_refused() {
 fn a_flat_json_object_outside_snapshots_is_refused() {
     // Regression: `{"name": "x", "version": "1.0.0"}` was read as two sections, and a check passed.
     assert_snapshot!(error("bad/package.json"), @r"
-    could not recognise the format of `fixtures/import/bad/package.json`; tried a gasguard report (`gasguard`), a `.gas-snapshot` file (`gas-snapshot`), `forge test --gas-report --json` output (`gas-report-json`), a `snapshots/` folder of `<Group>.json` files (`snapshot-sections`), a `.forge-snapshots/` folder of `.snap` files (`snap-files`), a Jest snapshot of `@uniswap/snapshot-gas-cost` (`jest-snapshot`), hardhat-gas-reporter JSON (`hardhat-gas-reporter`)
+    could not recognise the format of `fixtures/import/bad/package.json`; tried a gasguard report (`gasguard`), a `.gas-snapshot` file (`gas-snapshot`), `forge test --gas-report --json` output (`gas-report-json`), a `snapshots/` folder of `<Group>.json` files (`snapshot-sections`), a `.forge-snapshots/` folder of `.snap` files (`snap-files`), a Jest snapshot of `@uniswap/snapshot-gas-cost` (`jest-snapshot`), hardhat-gas-reporter JSON (`hardhat-gas-reporter`), Hardhat 3 `--gas-stats-json` output (`hardhat-gas-stats`)
 
     hint: if it is one of these, name its format: `gasguard import --input-format FORMAT fixtures/import/bad/package.json --out report.json` writes a report every command reads
     ");
@@ -567,8 +567,80 @@ fn cli_check_refuses_a_flat_json_object() {
     let output = gasguard(&["check", "--report", &absolute("bad/package.json")]);
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
     assert_snapshot!(stderr(&output), @r"
-    error: could not recognise the format of `[repo]/fixtures/import/bad/package.json`; tried a gasguard report (`gasguard`), a `.gas-snapshot` file (`gas-snapshot`), `forge test --gas-report --json` output (`gas-report-json`), a `snapshots/` folder of `<Group>.json` files (`snapshot-sections`), a `.forge-snapshots/` folder of `.snap` files (`snap-files`), a Jest snapshot of `@uniswap/snapshot-gas-cost` (`jest-snapshot`), hardhat-gas-reporter JSON (`hardhat-gas-reporter`)
+    error: could not recognise the format of `[repo]/fixtures/import/bad/package.json`; tried a gasguard report (`gasguard`), a `.gas-snapshot` file (`gas-snapshot`), `forge test --gas-report --json` output (`gas-report-json`), a `snapshots/` folder of `<Group>.json` files (`snapshot-sections`), a `.forge-snapshots/` folder of `.snap` files (`snap-files`), a Jest snapshot of `@uniswap/snapshot-gas-cost` (`jest-snapshot`), hardhat-gas-reporter JSON (`hardhat-gas-reporter`), Hardhat 3 `--gas-stats-json` output (`hardhat-gas-stats`)
 
     hint: if it is one of these, name its format: `gasguard import --input-format FORMAT [repo]/fixtures/import/bad/package.json --out report.json` writes a report every command reads
     ");
+}
+
+#[test]
+fn hardhat3_gas_stats() {
+    let report = import("hardhat-gas-stats/run-0.json");
+    assert_eq!(report.source, "hardhat-gas-stats");
+    let transfer = &report.contracts["contracts/Token.sol:Token"].functions["transfer"];
+    assert_eq!(
+        (transfer.calls, transfer.min, transfer.mean, transfer.median, transfer.max),
+        (6, 29012, 40112, 40112, 51212)
+    );
+    assert_snapshot!(entries(&report), @r"
+    source: hardhat-gas-stats
+    deploy:contracts/Counter.sol:Counter [deployment] 141289
+    deploy:contracts/Token.sol:Token [deployment] 702311
+    deploy:contracts/Vault.sol:Vault [deployment] 390120
+    fn:contracts/Counter.sol:Counter.inc [function] 34889
+    fn:contracts/Counter.sol:Counter.incBy [function] 37961
+    fn:contracts/Factory.sol:Child.ping [function] 2400
+    fn:contracts/Token.sol:Token.mint(address) [function] 59784
+    fn:contracts/Token.sol:Token.mint(address,uint256) [function] 51500
+    fn:contracts/Token.sol:Token.transfer [function] 40112
+    size:contracts/Counter.sol:Counter [size] 486
+    size:contracts/Token.sol:Token [size] 3054
+    size:contracts/Vault.sol:Vault [size] 1710
+    ");
+    // The 3.3.0 shape: no runtime size (unknown, so no `size:` entry); the costliest deployment.
+    assert_snapshot!(entries(&import("hardhat-gas-stats/hardhat-3.3.json")), @r"
+    source: hardhat-gas-stats
+    deploy:contracts/Counter.sol:Counter [deployment] 143001
+    fn:contracts/Counter.sol:Counter.inc [function] 34889
+    ");
+}
+
+#[test]
+fn hardhat3_gas_stats_diff() {
+    let policy = Policy::default().compile().unwrap();
+    let labels = DiffLabels { base: "run-0".into(), head: "run-1".into() };
+    let result = diff(
+        &import("hardhat-gas-stats/run-0.json"),
+        &import("hardhat-gas-stats/run-1.json"),
+        &policy,
+        labels,
+    );
+    assert_snapshot!(render::terminal(&result, &TerminalOptions::default()), @r"
+    gasguard: run-1 compared with run-0
+
+    Regressions (3)
+      ↑ size:contracts/Token.sol:Token         3,054 B → 3,121 B      +67  +2.19%
+      ↑ deploy:contracts/Token.sol:Token       702,311 → 715,904  +13,593  +1.94%  ✗ default
+      ↑ fn:contracts/Token.sol:Token.transfer   40,112 →  40,140      +28  +0.07%  ✗ default
+
+    Improvements (3)
+      ↓ size:contracts/Counter.sol:Counter      486 B →   479 B      -7  -1.44%
+      ↓ deploy:contracts/Counter.sol:Counter  141,289 → 139,875  -1,414  -1.00%
+      ↓ fn:contracts/Counter.sol:Counter.inc   34,889 →  34,851     -38  -0.11%
+
+    Added (1)
+      + fn:contracts/Counter.sol:Counter.reset  21,400
+
+    Policy failures (2)
+      ✗ deploy:contracts/Token.sol:Token: +13,593 gas (+1.94%) exceeds max_increase_pct 0% and max_increase_gas 0 [default]
+      ✗ fn:contracts/Token.sol:Token.transfer: +28 gas (+0.07%) exceeds max_increase_pct 0% and max_increase_gas 0 [default]
+
+    3 regressions, 3 improvements, 1 added; 6 unchanged
+    FAIL: 2 policy failures
+    ");
+}
+
+#[test]
+fn hardhat3_gas_stats_errors_name_the_key() {
+    assert_snapshot!(error("bad/bad-hardhat-gas-stats.json"), @"`fixtures/import/bad/bad-hardhat-gas-stats.json` key `contracts.contracts/Counter.sol:Counter.functions.inc.avg`: expected a number, found the string `34889`");
 }

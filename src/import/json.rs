@@ -185,6 +185,9 @@ pub(crate) fn detect(body: &str, in_sections_folder: bool) -> Option<Format> {
         {
             return Some(Format::HardhatGasReporter);
         }
+        if object.get("contracts").is_some_and(Value::is_object) {
+            return Some(Format::HardhatGasStats);
+        }
         // In a `snapshots/` folder any other object is read as sections, so a bad value is
         // named by its key rather than the file being "unknown".
         if complete && in_sections_folder {
@@ -199,6 +202,8 @@ pub(crate) fn detect(body: &str, in_sections_folder: bool) -> Option<Format> {
         Some(Format::Gasguard)
     } else if head.contains("\"HardhatGasReporter\"") || head.contains("\"ethGasReporter\"") {
         Some(Format::HardhatGasReporter)
+    } else if head.contains("\"contracts\"") && head.contains("\"sourceName\"") {
+        Some(Format::HardhatGasStats)
     } else if body.starts_with('[') || head.contains("\"deployment\"") {
         Some(Format::GasReportJson)
     } else if in_sections_folder {

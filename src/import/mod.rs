@@ -12,6 +12,7 @@
 //! | [`Format::SnapFiles`] | `.forge-snapshots/<name>.snap` (forge-gas-snapshot) | `sections` |
 //! | [`Format::JestSnapshot`] | `@uniswap/snapshot-gas-cost` Jest snapshots (`__snapshots__/*.snap`) | `sections` |
 //! | [`Format::HardhatGasReporter`] | hardhat-gas-reporter `outputJSON` | `contracts` |
+//! | [`Format::HardhatGasStats`] | Hardhat 3 `test --gas-stats-json` | `contracts` |
 //! | [`Format::Gasguard`] | a gasguard report (`gasguard/report/v1`) | everything |
 //!
 //! Errors name the file and the 1-based line or the JSON key, so a user can go straight to the
@@ -25,6 +26,7 @@ mod gas_report_json;
 mod gas_snapshot;
 mod gasguard;
 mod hardhat_gas_reporter;
+mod hardhat_gas_stats;
 mod jest;
 mod json;
 mod sections;
@@ -42,6 +44,7 @@ pub use gas_snapshot::format_gas_snapshot_line;
 pub use gas_snapshot::parse_gas_snapshot;
 pub use gasguard::parse_gasguard_report;
 pub use hardhat_gas_reporter::parse_hardhat_gas_reporter;
+pub use hardhat_gas_stats::parse_hardhat_gas_stats;
 pub use jest::parse_jest_snapshots;
 pub use sections::parse_snapshot_sections;
 pub use snap_files::parse_snap_files;
@@ -63,13 +66,15 @@ pub enum Format {
     JestSnapshot,
     /// hardhat-gas-reporter's JSON output (`outputJSON`).
     HardhatGasReporter,
+    /// Hardhat 3's gas statistics, `hardhat test --gas-stats-json PATH`.
+    HardhatGasStats,
     /// A report gasguard wrote itself.
     Gasguard,
 }
 
 impl Format {
     /// Every format, in the order auto-detection reports them.
-    pub const ALL: [Format; 7] = [
+    pub const ALL: [Format; 8] = [
         Self::Gasguard,
         Self::GasSnapshot,
         Self::GasReportJson,
@@ -77,6 +82,7 @@ impl Format {
         Self::SnapFiles,
         Self::JestSnapshot,
         Self::HardhatGasReporter,
+        Self::HardhatGasStats,
     ];
 
     /// The name used on the command line and in [`GasReport::source`].
@@ -88,6 +94,7 @@ impl Format {
             Self::SnapFiles => "snap-files",
             Self::JestSnapshot => "jest-snapshot",
             Self::HardhatGasReporter => "hardhat-gas-reporter",
+            Self::HardhatGasStats => "hardhat-gas-stats",
             Self::Gasguard => "gasguard",
         }
     }
@@ -105,6 +112,7 @@ impl Format {
             Self::SnapFiles => "a `.forge-snapshots/` folder of `.snap` files",
             Self::JestSnapshot => "a Jest snapshot of `@uniswap/snapshot-gas-cost`",
             Self::HardhatGasReporter => "hardhat-gas-reporter JSON",
+            Self::HardhatGasStats => "Hardhat 3 `--gas-stats-json` output",
             Self::Gasguard => "a gasguard report",
         }
     }
@@ -134,6 +142,7 @@ impl FromStr for Format {
             "snap-files" | "forge-gas-snapshot" => Self::SnapFiles,
             "jest-snapshot" | "snapshot-gas-cost" => Self::JestSnapshot,
             "hardhat-gas-reporter" => Self::HardhatGasReporter,
+            "hardhat-gas-stats" | "gas-stats-json" => Self::HardhatGasStats,
             "gasguard" => Self::Gasguard,
             _ => return Err(UnknownFormatName { given: text.to_owned() }),
         };
@@ -411,6 +420,7 @@ pub fn parse(format: Format, text: &str, file: &str) -> Result<Imported, ImportE
         Format::GasSnapshot => parse_gas_snapshot(text, file),
         Format::GasReportJson => parse_gas_report_json(text, file),
         Format::HardhatGasReporter => parse_hardhat_gas_reporter(text, file).map(Imported::clean),
+        Format::HardhatGasStats => parse_hardhat_gas_stats(text, file).map(Imported::clean),
         Format::Gasguard => parse_gasguard_report(text, file).map(Imported::clean),
         Format::SnapshotSections | Format::SnapFiles | Format::JestSnapshot => {
             let path = file.rsplit(['/', '\\']).next().unwrap_or(file).to_owned();
@@ -632,7 +642,7 @@ mod tests {
         assert_eq!(
             error.to_string(),
             "unknown input format `csv`; expected one of `gasguard`, `gas-snapshot`, `gas-report-json`, \
-             `snapshot-sections`, `snap-files`, `jest-snapshot`, `hardhat-gas-reporter`"
+             `snapshot-sections`, `snap-files`, `jest-snapshot`, `hardhat-gas-reporter`, `hardhat-gas-stats`"
         );
     }
 
@@ -680,6 +690,14 @@ mod tests {
         assert_eq!(
             detect("h.json", "{\"namespace\":\"HardhatGasReporter\"}"),
             Some(Format::HardhatGasReporter)
+        );
+        assert_eq!(
+            detect("gas-stats.json", "{\"contracts\": {\"a.sol:A\": {\"deployment\": null}}}"),
+            Some(Format::HardhatGasStats)
+        );
+        assert_eq!(
+            detect("gas-stats.json", "{\"contracts\": {\"a.sol:A\": {\"sourceName\""),
+            Some(Format::HardhatGasStats)
         );
         assert_eq!(detect("notes.txt", "hello"), None);
         assert_eq!(detect_dir(&["a.snap".into(), "b".into()]), Some(Format::SnapFiles));
