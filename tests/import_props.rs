@@ -4,6 +4,8 @@
 //!   values, format detection and the merge-conflict check in front of them all) gets arbitrary
 //!   text and text built from the tokens those formats are made of, and must return `Ok` or a
 //!   clean error, never panic. An error must name the file.
+//! - Merge conflicts: a conflict marker inserted on any line of any text is refused by every
+//!   format, naming the first marker's line.
 //! - Round trip: any line forge can write, parsed and printed back, is the same line; parsing
 //!   the printed line gives the same entry.
 //!
@@ -13,8 +15,8 @@
 
 use gasguard::core::report::TestGas;
 use gasguard::import::{
-    Format, SourceFile, detect, format_gas_snapshot_line, parse, parse_gas_snapshot, parse_jest_snapshots,
-    parse_snap_files,
+    Format, ImportError, SourceFile, detect, format_gas_snapshot_line, parse, parse_gas_snapshot,
+    parse_jest_snapshots, parse_snap_files,
 };
 use proptest::prelude::*;
 
@@ -112,6 +114,25 @@ proptest! {
         for format in format.into_iter().chain([Format::GasSnapshot, Format::SnapFiles, Format::JestSnapshot]) {
             if let Err(error) = parse(format, &text, FILE) {
                 assert_names_file(error);
+            }
+        }
+    }
+
+    #[test]
+    fn merge_conflicts_are_refused_in_every_format(
+        text in any_text(),
+        at in any::<prop::sample::Index>(),
+        marker in prop_oneof![Just("<<<<<<< HEAD"), Just("||||||| base"), Just(">>>>>>> feature")],
+    ) {
+        let mut lines: Vec<&str> = text.split('\n').collect();
+        let position = at.index(lines.len() + 1);
+        lines.insert(position, marker);
+        let text = lines.join("\n");
+        for format in Format::ALL {
+            match parse(format, &text, FILE) {
+                // The first marker is reported: the inserted one, or one already in the text.
+                Err(ImportError::MergeConflict { line, .. }) => prop_assert!(line <= position + 1),
+                other => prop_assert!(false, "{format} accepted a conflict: {other:?}"),
             }
         }
     }

@@ -292,14 +292,19 @@ pub(crate) fn section_value(name: &str, text: &str) -> SectionValue {
     }
 }
 
-/// Refuses text holding a merge conflict: a line starting with `<<<<<<<`, `|||||||` or
-/// `>>>>>>>`, or a line that is exactly `=======`. No importable format can hold such a line
-/// (JSON strings cannot span lines), so this never refuses a valid file.
+/// Refuses text holding a merge conflict: a line that is git's marker `<<<<<<<`, `|||||||` or
+/// `>>>>>>>`, alone or followed by a space and a label (`<<<<<<< HEAD`). No importable format
+/// can hold such a line where it has a meaning (JSON strings cannot span lines; a gas line
+/// starts with a contract name), so a valid file is never refused. The middle marker `=======`
+/// alone is not looked for: without the others it is not a conflict, and the parsers refuse
+/// the line anyway.
 pub(crate) fn check_merge_conflict(text: &str, file: &str) -> Result<(), ImportError> {
     for (index, line) in text.split('\n').enumerate() {
         let line = line.trim_end_matches('\r');
-        let marker = ["<<<<<<<", "|||||||", ">>>>>>>"].into_iter().find(|marker| line.starts_with(marker));
-        if marker.is_some() || line == "=======" {
+        let is_marker = ["<<<<<<<", "|||||||", ">>>>>>>"].into_iter().any(|marker| {
+            line.strip_prefix(marker).is_some_and(|rest| rest.is_empty() || rest.starts_with(' '))
+        });
+        if is_marker {
             return Err(ImportError::MergeConflict {
                 file: file.to_owned(),
                 line: index + 1,
@@ -736,10 +741,16 @@ mod tests {
              that wrote it"
         );
         assert!(matches!(
-            check_merge_conflict("1\r\n=======\r\n", "x"),
+            check_merge_conflict("1\r\n>>>>>>>\r\n", "x"),
             Err(ImportError::MergeConflict { line: 2, .. })
         ));
-        assert!(check_merge_conflict("A:t() (gas: 1)\n== not a marker\n", "x").is_ok());
+        assert!(matches!(
+            check_merge_conflict("1\n||||||| merged common ancestors\n", "x"),
+            Err(ImportError::MergeConflict { line: 2, .. })
+        ));
+        for text in ["A:t() (gas: 1)\n=======\n", "<<<<<<<<<< arrows\n", "x <<<<<<< HEAD\n"] {
+            assert!(check_merge_conflict(text, "x").is_ok(), "{text}");
+        }
         assert!(parse(Format::SnapFiles, ">>>>>>> theirs", "x.snap").is_err());
     }
 }
