@@ -9,9 +9,11 @@
 //! - Round trip: any line forge can write, parsed and printed back, is the same line; parsing
 //!   the printed line gives the same entry.
 //!
-//! Run length: [`CASES`] cases per property on every `cargo test` (about a second each in the
-//! dev profile here); set `PROPTEST_CASES` for a longer run (1,000,000 per target was run once
-//! while writing this, without a failure: see the importers' report).
+//! Run length: [`CASES`] (4,096) cases per property on every `cargo test`, about 9 s for the
+//! whole file on 2 cores in the dev profile. Set `PROPTEST_CASES` for a longer run:
+//! `PROPTEST_CASES=100000 cargo test --test import_props -- --test-threads=1` ran 100,000 cases
+//! of each fuzz and round-trip property (600,000 in all) in 503 s without a failure when this
+//! was written.
 
 use gasguard::core::report::TestGas;
 use gasguard::import::{
