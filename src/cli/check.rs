@@ -171,7 +171,11 @@ pub(super) fn import_command(args: ImportArgs, printer: &Printer) -> anyhow::Res
 }
 
 /// Imports `path` (in `format`, or detected), printing what the importer skipped as warnings.
-fn load_report(path: &Path, format: Option<import::Format>, printer: &Printer) -> anyhow::Result<GasReport> {
+pub(super) fn load_report(
+    path: &Path,
+    format: Option<import::Format>,
+    printer: &Printer,
+) -> anyhow::Result<GasReport> {
     let imported = import::load_as(path, format)?;
     for warning in &imported.warnings {
         printer.warn(&warning.to_string());
