@@ -644,3 +644,15 @@ fn hardhat3_gas_stats_diff() {
 fn hardhat3_gas_stats_errors_name_the_key() {
     assert_snapshot!(error("bad/bad-hardhat-gas-stats.json"), @"`fixtures/import/bad/bad-hardhat-gas-stats.json` key `contracts.contracts/Counter.sol:Counter.functions.inc.avg`: expected a number, found the string `34889`");
 }
+
+#[test]
+fn jest_gas_snapshots_of_every_helper_version() {
+    // Numbers, `bigint`s (`118902n`, ethers v6) and strings of digits are gas; objects are info.
+    assert_snapshot!(entries(&import("jest/ethers-v6")), @r#"
+    source: jest-snapshot
+    section:Router.gas.test.ts/Router Gas Tests bytecode size 1 [size] 22104
+    section:Router.gas.test.ts/Router Gas Tests gas: ERC20 --> ETH 1 [section] 125033
+    section:Router.gas.test.ts/Router Gas Tests gas: ETH --> ERC20 1 [section] 118902
+    section:Router.gas.test.ts/Router Gas Tests gas: multicall 1 [info] { "calldataByteLength": 1444, "gasUsed": 180231, }
+    "#);
+}

@@ -11,7 +11,8 @@
 //! content ([`looks_like`]): the Jest header, or a first statement `exports[`. Each `exports[…]`
 //! is one section, keyed `<file>/<name>` where `<file>` is the snapshot's path without `.snap`
 //! (`SwapRouter.gas.spec.ts`) and `<name>` the Jest key verbatim, counter included. A value that
-//! is a decimal 64-bit number is gas (or a size or information when the name says so, see
+//! is a decimal 64-bit number is gas (the helper's versions snapshot a number `58703`, a `bigint`
+//! `58703n` or a string `"58703"`: all three are read as the number) (or a size or information when the name says so, see
 //! [`crate::import::classify_section`]); any other value (a snapshotted object) is information,
 //! its whitespace runs collapsed to one space so it prints on one line.
 //!
@@ -48,12 +49,24 @@ pub fn parse_jest_snapshots(files: &[SourceFile]) -> Result<Imported, ImportErro
             .map_err(|(line, message)| ImportError::invalid(&file.display, Location::Line(line), message))?
         {
             let value = entry.value.split_whitespace().collect::<Vec<_>>().join(" ");
+            let value = number_text(&value).unwrap_or(&value);
             let id = format!("{group}/{}", entry.name);
             origins.claim(&format!("section:{id}"), &file.display, Location::Line(entry.line))?;
             report.sections.insert(id, section_value(&entry.name, &value));
         }
     }
     Ok(Imported::clean(report))
+}
+
+/// The decimal digits of a value Jest printed for a number: `58703` (a JavaScript number),
+/// `58703n` (a `bigint`, as ethers v6 returns gas) or `"58703"` (a string of digits, when the
+/// helper snapshots `gasUsed.toString()`); `None` for anything else.
+fn number_text(value: &str) -> Option<&str> {
+    let digits = value
+        .strip_suffix('n')
+        .or_else(|| value.strip_prefix('"').and_then(|inner| inner.strip_suffix('"')))
+        .unwrap_or(value);
+    (!digits.is_empty() && digits.bytes().all(|byte| byte.is_ascii_digit())).then_some(digits)
 }
 
 /// One `exports[`name`] = `value`;` statement.
@@ -188,6 +201,16 @@ mod tests {
                 Entry { name: "obj 1".into(), value: "\nObject {\n  \"x\": 1,\n}\n".into(), line: 6 },
             ]
         );
+    }
+
+    #[test]
+    fn numbers_as_every_helper_version_prints_them() {
+        assert_eq!(number_text("58703"), Some("58703"));
+        assert_eq!(number_text("58703n"), Some("58703"));
+        assert_eq!(number_text("\"58703\""), Some("58703"));
+        for other in ["", "n", "\"\"", "\"58703", "5.5", "-1", "Object { \"gasUsed\": 1, }", "0x10"] {
+            assert_eq!(number_text(other), None, "{other}");
+        }
     }
 
     #[test]
