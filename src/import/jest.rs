@@ -48,11 +48,11 @@ pub fn parse_jest_snapshots(files: &[SourceFile]) -> Result<Imported, ImportErro
         for entry in entries(&file.text)
             .map_err(|(line, message)| ImportError::invalid(&file.display, Location::Line(line), message))?
         {
-            let value = entry.value.split_whitespace().collect::<Vec<_>>().join(" ");
-            let value = number_text(&value).unwrap_or(&value);
+            let collapsed = entry.value.split_whitespace().collect::<Vec<_>>().join(" ");
+            let value = number_text(&collapsed).unwrap_or(&collapsed);
             let id = format!("{group}/{}", entry.name);
             origins.claim(&format!("section:{id}"), &file.display, Location::Line(entry.line))?;
-            report.sections.insert(id, section_value(&entry.name, &value));
+            report.sections.insert(id, section_value(&entry.name, value));
         }
     }
     Ok(Imported::clean(report))
