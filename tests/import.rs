@@ -564,7 +564,8 @@ fn cli_refuses_a_merge_conflict_with_exit_2() {
 #[test]
 fn cli_check_refuses_a_flat_json_object() {
     // Regression: `check --report flat.json` reported `2 added` and passed.
-    let output = gasguard(&["check", "--report", &absolute("bad/package.json")]);
+    let baseline = absolute("gasguard/report.json");
+    let output = gasguard(&["check", "--report", &absolute("bad/package.json"), "--baseline", &baseline]);
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
     assert_snapshot!(stderr(&output), @r"
     error: could not recognise the format of `[repo]/fixtures/import/bad/package.json`; tried a gasguard report (`gasguard`), a `.gas-snapshot` file (`gas-snapshot`), `forge test --gas-report --json` output (`gas-report-json`), a `snapshots/` folder of `<Group>.json` files (`snapshot-sections`), a `.forge-snapshots/` folder of `.snap` files (`snap-files`), a Jest snapshot of `@uniswap/snapshot-gas-cost` (`jest-snapshot`), hardhat-gas-reporter JSON (`hardhat-gas-reporter`), Hardhat 3 `--gas-stats-json` output (`hardhat-gas-stats`)
