@@ -11,7 +11,7 @@ use gasguard::import::load;
 fn summary(base: &str, head: &str) -> Summary {
     let read = |path: &str| {
         let path = format!("fixtures/import/{path}");
-        load(Path::new(&path)).unwrap_or_else(|error| panic!("{error}"))
+        load(Path::new(&path)).unwrap_or_else(|error| panic!("{error}")).report
     };
     let policy = Policy::default().compile().unwrap();
     let labels = DiffLabels { base: base.into(), head: head.into() };
@@ -50,7 +50,9 @@ fn section_snapshot_series() {
 
 #[test]
 fn snap_folder_series() {
-    assert_eq!(counts(summary("snap-files/v1", "snap-files/v2")), (1, 1, 3, 1, 2, 0));
+    // One of the two regressions is `poolManager bytecode size`: a size, listed but judged only
+    // by the size budget.
+    assert_eq!(counts(summary("snap-files/v1", "snap-files/v2")), (2, 1, 3, 1, 2, 0));
 }
 
 #[test]

@@ -263,8 +263,10 @@ fn hints_quote_the_exact_command() {
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
     let text = stderr(&output);
     assert!(text.contains("`gasguard baseline --config 'my config/gasguard.toml'`"), "{text}");
-    let output =
-        gasguard(dir.path(), &["check", "--config", "my config/gasguard.toml", "--baseline", "old base.json"]);
+    let output = gasguard(
+        dir.path(),
+        &["check", "--config", "my config/gasguard.toml", "--baseline", "old base.json"],
+    );
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
     let text = stderr(&output);
     let command = "`gasguard baseline --config 'my config/gasguard.toml' --out 'old base.json'`";

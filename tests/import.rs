@@ -4,23 +4,41 @@
 
 use std::path::Path;
 
+use gasguard::core::diff::{DiffLabels, diff};
+use gasguard::core::policy::Policy;
+use gasguard::core::render::{self, TerminalOptions};
 use gasguard::core::report::{GasReport, SectionValue, TestGas};
-use gasguard::import::{Format, ImportError, load, load_as};
+use gasguard::import::{Format, ImportError, Imported, load, load_as};
 use insta::assert_snapshot;
 
 fn fixture(path: &str) -> String {
     format!("fixtures/import/{path}")
 }
 
-fn import(path: &str) -> GasReport {
+fn imported(path: &str) -> Imported {
     load(Path::new(&fixture(path))).unwrap_or_else(|error| panic!("{error}"))
+}
+
+fn import(path: &str) -> GasReport {
+    let imported = imported(path);
+    assert_eq!(imported.warnings, [], "{path} imported with warnings");
+    imported.report
 }
 
 fn error(path: &str) -> String {
     match load(Path::new(&fixture(path))) {
-        Ok(report) => panic!("{path} imported: {report:?}"),
+        Ok(imported) => panic!("{path} imported: {imported:?}"),
         Err(error) => error.to_string(),
     }
+}
+
+/// What a user sees of an import with warnings: the entries, then each warning.
+fn entries_and_warnings(imported: &Imported) -> String {
+    let mut text = entries(&imported.report);
+    for warning in &imported.warnings {
+        text.push_str(&format!("\nwarning: {warning}"));
+    }
+    text
 }
 
 /// The entries the diff will see: `id [kind] value`, one per line.
@@ -116,7 +134,7 @@ fn foundry_section_snapshots() {
     section:ERC6909ClaimsTest/ERC6909Claims transfer [section] 51700
     section:PoolManagerTest/donate gas with 1 token [section] 106300
     section:PoolManagerTest/pool code hash [info] 0x9a3c5b2f1e
-    section:PoolManagerTest/poolManager bytecode size [section] 24100
+    section:PoolManagerTest/poolManager bytecode size [size] 24100
     section:PoolManagerTest/poolManager initcode hash (without constructor params, as uint256) [info] 88020115813326578213098357716453271046574733432213451412358316545613541223090
     section:PoolManagerTest/simple swap [section] 123144
     section:PoolManagerTest/simple swap with native [section] 108434
@@ -127,7 +145,12 @@ fn foundry_section_snapshots() {
 
 #[test]
 fn one_section_file() {
-    let report = import("sections/v1/ClearTest.json");
+    // Detected where forge writes it, in a `snapshots/` folder.
+    let report = import("sections-single/snapshots/ClearTest.json");
+    assert_eq!(report.sections.keys().collect::<Vec<_>>(), ["ClearTest/clear"]);
+    // Elsewhere only when the format is named.
+    let path = fixture("sections/v1/ClearTest.json");
+    let report = load_as(Path::new(&path), Some(Format::SnapshotSections)).unwrap().report;
     assert_eq!(report.sections.keys().collect::<Vec<_>>(), ["ClearTest/clear"]);
 }
 
@@ -139,6 +162,7 @@ fn forge_gas_snapshot_folder() {
     section:ERC6909Claims transfer [section] 51756
     section:addLiquidity CA fee [section] 170695
     section:clear [section] 1717
+    section:poolManager bytecode size [size] 23671
     section:swap against liquidity [section] 116527
     ");
     assert_snapshot!(entries(&import("snap-files/v2")), @r"
@@ -148,6 +172,7 @@ fn forge_gas_snapshot_folder() {
     section:clear [section] 1700
     section:hooks/before swap [section] 2450
     section:pool code size [info] n/a
+    section:poolManager bytecode size [size] 24009
     section:removeLiquidity CA fee [section] 141199
     section:swap against liquidity [section] 116527
     ");
@@ -208,7 +233,7 @@ fn project_root() {
 #[test]
 fn explicit_format() {
     let path = fixture("gas-snapshot/v1.gas-snapshot");
-    let report = load_as(Path::new(&path), Some(Format::GasSnapshot)).unwrap();
+    let report = load_as(Path::new(&path), Some(Format::GasSnapshot)).unwrap().report;
     assert_eq!(report.tests.len(), 7);
     let error = load_as(Path::new(&path), Some(Format::HardhatGasReporter)).unwrap_err();
     assert_eq!(
@@ -229,15 +254,6 @@ fn malformed_line() {
         "`fixtures/import/bad/malformed.gas-snapshot` line 3: expected `Contract:test() (gas: N)`, a fuzz \
          report `(runs: N, μ: N, ~: N)` or an invariant report `(runs: N, calls: N, reverts: N)`: \
          `A:testThree() gas 300`"
-    );
-}
-
-#[test]
-fn duplicate_test() {
-    assert_eq!(
-        error("bad/duplicate-test.gas-snapshot"),
-        "duplicate entry `test:A:testTwo()`: in `fixtures/import/bad/duplicate-test.gas-snapshot` line 2 and \
-         again in `fixtures/import/bad/duplicate-test.gas-snapshot` line 4"
     );
 }
 
@@ -333,14 +349,314 @@ fn unknown_field_in_a_gasguard_report() {
 
 #[test]
 fn unknown_format_lists_what_was_tried() {
-    assert_eq!(
-        error("bad/unknown.txt"),
-        "could not recognise the format of `fixtures/import/bad/unknown.txt`; tried a gasguard report, a \
-         `.gas-snapshot` file, `forge test --gas-report --json` output, a `snapshots/` folder of `<Group>.json` \
-         files, a `.forge-snapshots/` folder of `.snap` files, hardhat-gas-reporter JSON\n\n\
-         hint: name the format with `--input-format`"
-    );
+    assert_snapshot!(error("bad/unknown.txt"), @r"
+    could not recognise the format of `fixtures/import/bad/unknown.txt`; tried a gasguard report (`gasguard`), a `.gas-snapshot` file (`gas-snapshot`), `forge test --gas-report --json` output (`gas-report-json`), a `snapshots/` folder of `<Group>.json` files (`snapshot-sections`), a `.forge-snapshots/` folder of `.snap` files (`snap-files`), a Jest snapshot of `@uniswap/snapshot-gas-cost` (`jest-snapshot`), hardhat-gas-reporter JSON (`hardhat-gas-reporter`), Hardhat 3 `--gas-stats-json` output (`hardhat-gas-stats`)
+
+    hint: if it is one of these, name its format: `gasguard import --input-format FORMAT fixtures/import/bad/unknown.txt --out report.json` writes a report every command reads
+    ");
     let missing = load(Path::new("fixtures/import/no-such-file")).unwrap_err();
     assert!(matches!(missing, ImportError::Read { .. }));
     assert_eq!(missing.to_string(), "failed to read `fixtures/import/no-such-file`");
+}
+
+#[test]
+fn return_types_in_signatures() {
+    // Regression: one `…:(uint256)` line got the whole file refused.
+    assert_snapshot!(entries(&import("gas-snapshot/return-types.gas-snapshot")), @r"
+    source: gas-snapshot
+    test:MathLibTest:testLog2() [test] 2214
+    test:MathLibTest:testMulDivDown(uint256,uint256,uint256):(uint256) [fuzz] 1020
+    test:MathLibTest:testSqrt(uint256):(uint256) [fuzz] 1001
+    test:PairTest:testQuote((uint112,uint112),uint256):((uint256,bool)) [fuzz] 5098
+    ");
+}
+
+#[test]
+fn names_a_formatter_mangled() {
+    // Regression: `**` in names (markdown-formatted `__`) got the whole file refused.
+    assert_snapshot!(entries(&import("gas-snapshot/mangled-names.gas-snapshot")), @r"
+    source: gas-snapshot
+    test:Ledger**settlePending:test**RevertsWhenPaused() [test] 18230
+    test:Ledger**settlePending:test**SettlesAll() [test] 242490
+    test:Ledger**settlePending:testFuzz**Amount(uint96) [fuzz] 130500
+    test:Ledger__settlePending:test__SettlesOne() [test] 120388
+    ");
+}
+
+#[test]
+fn duplicate_test_names_are_kept_in_file_order() {
+    // Regression: forge writes a name twice for overloads and same-named contracts; the file was
+    // refused as "defined twice", so the project could never be checked.
+    let imported = imported("gas-snapshot/duplicate-names.gas-snapshot");
+    assert_eq!(imported.warnings.len(), 1, "said once");
+    assert_snapshot!(entries_and_warnings(&imported), @r"
+    source: gas-snapshot
+    test:TokenTest:testMint() [test] 51000
+    test:TokenTest:testMint()#2 [test] 52100
+    test:VaultTest:testDeposit() [test] 81200
+    test:VaultTest:testDeposit()#2 [test] 81950
+    test:VaultTest:testDeposit()#3 [test] 79000
+    test:VaultTest:testWithdraw(uint256) [fuzz] 60004
+    warning: `fixtures/import/gas-snapshot/duplicate-names.gas-snapshot`: 2 test names are written more than once (the first, `VaultTest:testDeposit()`, on lines 1, 2, 5); each repeat is kept with `#2`, `#3`, … after its name, in file order
+    ");
+}
+
+#[test]
+fn gas_report_json_skips_what_is_not_a_contract() {
+    // Regression: a leading `{"compilerSettings": …}` element got the whole report refused.
+    let imported = imported("gas-report-json/with-compiler-settings.json");
+    assert_snapshot!(entries_and_warnings(&imported), @r"
+    source: gas-report-json
+    deploy:src/Counter.sol:Counter [deployment] 156813
+    deploy:src/Vault.sol:Vault [deployment] 901223
+    fn:src/Counter.sol:Counter.increment() [function] 43482
+    fn:src/Vault.sol:Vault.deposit(uint256) [function] 60100
+    warning: `fixtures/import/gas-report-json/with-compiler-settings.json`: skipped 1 element that is not a contract (a string) at `[2]`
+    warning: `fixtures/import/gas-report-json/with-compiler-settings.json`: skipped 2 elements that are not contracts (an object with `compilerSettings`), the first at `[0]`
+    ");
+}
+
+#[test]
+fn gas_report_json_with_nothing_usable() {
+    assert_snapshot!(error("bad/only-compiler-settings.json"), @"`fixtures/import/bad/only-compiler-settings.json` key `(top level)`: no contract in the gas report, only a string and an object with `compilerSettings`; expected objects with a `contract` field");
+}
+
+#[test]
+fn jest_gas_snapshots() {
+    // Regression: `@uniswap/snapshot-gas-cost` files were read as one forge-gas-snapshot value.
+    assert_snapshot!(entries(&import("jest/v1")), @r#"
+    source: jest-snapshot
+    section:PositionManager.gas.spec.ts/PositionManager #mint gas 1 [section] 624388
+    section:PositionManager.gas.spec.ts/PositionManager #mint gas first mint for pool 1 [section] 639532
+    section:PositionManager.gas.spec.ts/PositionManager #positions result 1 [info] Object { "fee": 3000, "liquidity": "1000", }
+    section:SwapRouter.gas.spec.ts/SwapRouter gas tests #exactInput 0 -> 1 -> 2 1 [section] 175211
+    section:SwapRouter.gas.spec.ts/SwapRouter gas tests #exactInput 0 -> 1 1 [section] 107820
+    section:SwapRouter.gas.spec.ts/SwapRouter gas tests #exactOutput 0 -> 1 1 [section] 109474
+    section:SwapRouter.gas.spec.ts/SwapRouter gas tests `WETH9` unwrap 1 [section] 121006
+    section:SwapRouter.gas.spec.ts/SwapRouter gas tests deploy bytecode size 1 [size] 19838
+    "#);
+    let report = import("jest/v1/SwapRouter.gas.spec.ts.snap");
+    assert_eq!(
+        report.sections.get("SwapRouter.gas.spec.ts/SwapRouter gas tests `WETH9` unwrap 1"),
+        Some(&SectionValue::Gas(121006))
+    );
+    let named =
+        load_as(Path::new(&fixture("jest/v1/PositionManager.gas.spec.ts.snap")), Some(Format::JestSnapshot))
+            .unwrap();
+    assert_eq!(named.report.sections.len(), 3);
+}
+
+#[test]
+fn jest_gas_snapshot_diff() {
+    let policy = Policy::default().compile().unwrap();
+    let labels = DiffLabels { base: "jest/v1".into(), head: "jest/v2".into() };
+    let result = diff(&import("jest/v1"), &import("jest/v2"), &policy, labels);
+    assert_snapshot!(render::terminal(&result, &TerminalOptions::default()), @r"
+    gasguard: jest/v2 compared with jest/v1
+
+    Regressions (2)
+      SwapRouter.gas.spec.ts
+      ↑ SwapRouter.gas.spec.ts / SwapRouter…as tests #exactInput 0 -> 1 -> 2 1   175,211 →  176,004  +793  +0.45%  ✗ default
+      ↑ SwapRouter.gas.spec.ts / SwapRouter gas tests deploy bytecode size 1    19,838 B → 19,902 B   +64  +0.32%
+
+    Improvements (1)
+      ↓ SwapRouter.gas.spec.ts / SwapRouter gas tests #exactInput 0 -> 1 1  107,820 → 107,412  -408  -0.38%
+
+    Added (1)
+      + SwapRouter.gas.spec.ts / SwapRouter gas tests multicall 1  152,001
+
+    Policy failures (1)
+      ✗ SwapRouter.gas.spec.ts / SwapRouter…as tests #exactInput 0 -> 1 -> 2 1: +793 gas (+0.45%) exceeds max_increase_pct 0% and max_increase_gas 0 [default]
+
+    1 section cost more gas (largest +0.45% SwapRouter.gas.spec.ts / SwapRouter…as tests #exactInput 0 -> 1 -> 2 1), 1 cost less, 1 bytecode size grew, 1 added; 5 unchanged
+    FAIL: 1 entry breaks the policy
+    ");
+}
+
+#[test]
+fn broken_jest_snapshot() {
+    assert_snapshot!(error("bad/broken-jest.snap"), @"`fixtures/import/bad/broken-jest.snap` line 5: expected a template literal (`` ` ``), found `12;`; expected ``exports[`name`] = `value`;`` as Jest writes snapshots");
+}
+
+#[test]
+fn merge_conflicts_are_refused() {
+    // Regression: a committed conflict in a `.snap` file was accepted as an "info" value.
+    assert_snapshot!(error("bad/conflict-snap"), @r"
+    `fixtures/import/bad/conflict-snap/swap against liquidity.snap` line 1: merge conflict marker `<<<<<<< HEAD`; the file was committed in the middle of a merge, expected gas output
+
+    hint: resolve the conflict, or regenerate the file with the tool that wrote it
+    ");
+    assert_snapshot!(error("bad/merge-conflict.gas-snapshot"), @r"
+    `fixtures/import/bad/merge-conflict.gas-snapshot` line 2: merge conflict marker `<<<<<<< HEAD`; the file was committed in the middle of a merge, expected gas output
+
+    hint: resolve the conflict, or regenerate the file with the tool that wrote it
+    ");
+}
+
+#[test]
+fn a_flat_json_object_outside_snapshots_is_refused() {
+    // Regression: `{"name": "x", "version": "1.0.0"}` was read as two sections, and a check passed.
+    assert_snapshot!(error("bad/package.json"), @r"
+    could not recognise the format of `fixtures/import/bad/package.json`; tried a gasguard report (`gasguard`), a `.gas-snapshot` file (`gas-snapshot`), `forge test --gas-report --json` output (`gas-report-json`), a `snapshots/` folder of `<Group>.json` files (`snapshot-sections`), a `.forge-snapshots/` folder of `.snap` files (`snap-files`), a Jest snapshot of `@uniswap/snapshot-gas-cost` (`jest-snapshot`), hardhat-gas-reporter JSON (`hardhat-gas-reporter`), Hardhat 3 `--gas-stats-json` output (`hardhat-gas-stats`)
+
+    hint: if it is one of these, name its format: `gasguard import --input-format FORMAT fixtures/import/bad/package.json --out report.json` writes a report every command reads
+    ");
+}
+
+#[test]
+fn sizes_and_hashes_are_classified_by_name() {
+    let report = import("sections/v3");
+    assert_eq!(report.sections["PoolManagerTest/poolManager bytecode size"], SectionValue::Size(24100));
+    let report = import("snap-files/v2");
+    assert_eq!(report.sections["poolManager bytecode size"], SectionValue::Size(24009));
+    assert_eq!(report.sections["pool code size"], SectionValue::Info("n/a".into()));
+    let report = import("jest/v2");
+    assert_eq!(
+        report.sections["SwapRouter.gas.spec.ts/SwapRouter gas tests deploy bytecode size 1"],
+        SectionValue::Size(19902)
+    );
+}
+
+/// Runs the real binary from a scratch folder, without colour.
+fn gasguard(args: &[&str]) -> std::process::Output {
+    let scratch = tempfile::tempdir().unwrap();
+    std::process::Command::new(env!("CARGO_BIN_EXE_gasguard"))
+        .args(args)
+        .current_dir(scratch.path())
+        .env("NO_COLOR", "1")
+        .env_remove("GITHUB_ACTIONS")
+        .env_remove("GITHUB_EVENT_PATH")
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .env_remove("GITHUB_OUTPUT")
+        .output()
+        .unwrap()
+}
+
+fn absolute(path: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(fixture(path)).display().to_string()
+}
+
+/// stderr with the repository's path replaced, so snapshots do not depend on the checkout.
+fn stderr(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stderr).replace(env!("CARGO_MANIFEST_DIR"), "[repo]")
+}
+
+#[test]
+fn cli_prints_import_warnings_on_stderr() {
+    let output = gasguard(&["import", &absolute("gas-snapshot/duplicate-names.gas-snapshot")]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["tests"].as_object().map(|tests| tests.len()), Some(6));
+    assert_snapshot!(stderr(&output), @"warning: `[repo]/fixtures/import/gas-snapshot/duplicate-names.gas-snapshot`: 2 test names are written more than once (the first, `VaultTest:testDeposit()`, on lines 1, 2, 5); each repeat is kept with `#2`, `#3`, … after its name, in file order");
+}
+
+#[test]
+fn cli_refuses_a_merge_conflict_with_exit_2() {
+    let output = gasguard(&["diff", &absolute("snap-files/v1"), &absolute("bad/conflict-snap")]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty());
+    assert_snapshot!(stderr(&output), @r"
+    error: `[repo]/fixtures/import/bad/conflict-snap/swap against liquidity.snap` line 1: merge conflict marker `<<<<<<< HEAD`; the file was committed in the middle of a merge, expected gas output
+
+    hint: resolve the conflict, or regenerate the file with the tool that wrote it
+    ");
+}
+
+#[test]
+fn cli_check_refuses_a_flat_json_object() {
+    // Regression: `check --report flat.json` reported `2 added` and passed.
+    let baseline = absolute("gasguard/report.json");
+    let output = gasguard(&["check", "--report", &absolute("bad/package.json"), "--baseline", &baseline]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert_snapshot!(stderr(&output), @r"
+    error: could not recognise the format of `[repo]/fixtures/import/bad/package.json`; tried a gasguard report (`gasguard`), a `.gas-snapshot` file (`gas-snapshot`), `forge test --gas-report --json` output (`gas-report-json`), a `snapshots/` folder of `<Group>.json` files (`snapshot-sections`), a `.forge-snapshots/` folder of `.snap` files (`snap-files`), a Jest snapshot of `@uniswap/snapshot-gas-cost` (`jest-snapshot`), hardhat-gas-reporter JSON (`hardhat-gas-reporter`), Hardhat 3 `--gas-stats-json` output (`hardhat-gas-stats`)
+
+    hint: if it is one of these, name its format: `gasguard import --input-format FORMAT [repo]/fixtures/import/bad/package.json --out report.json` writes a report every command reads
+    ");
+}
+
+#[test]
+fn hardhat3_gas_stats() {
+    let report = import("hardhat-gas-stats/run-0.json");
+    assert_eq!(report.source, "hardhat-gas-stats");
+    let transfer = &report.contracts["contracts/Token.sol:Token"].functions["transfer"];
+    assert_eq!(
+        (transfer.calls, transfer.min, transfer.mean, transfer.median, transfer.max),
+        (6, 29012, 40112, 40112, 51212)
+    );
+    assert_snapshot!(entries(&report), @r"
+    source: hardhat-gas-stats
+    deploy:contracts/Counter.sol:Counter [deployment] 141289
+    deploy:contracts/Token.sol:Token [deployment] 702311
+    deploy:contracts/Vault.sol:Vault [deployment] 390120
+    fn:contracts/Counter.sol:Counter.inc [function] 34889
+    fn:contracts/Counter.sol:Counter.incBy [function] 37961
+    fn:contracts/Factory.sol:Child.ping [function] 2400
+    fn:contracts/Token.sol:Token.mint(address) [function] 59784
+    fn:contracts/Token.sol:Token.mint(address,uint256) [function] 51500
+    fn:contracts/Token.sol:Token.transfer [function] 40112
+    size:contracts/Counter.sol:Counter [size] 486
+    size:contracts/Token.sol:Token [size] 3054
+    size:contracts/Vault.sol:Vault [size] 1710
+    ");
+    // The 3.3.0 shape: no runtime size (unknown, so no `size:` entry); the costliest deployment.
+    assert_snapshot!(entries(&import("hardhat-gas-stats/hardhat-3.3.json")), @r"
+    source: hardhat-gas-stats
+    deploy:contracts/Counter.sol:Counter [deployment] 143001
+    fn:contracts/Counter.sol:Counter.inc [function] 34889
+    ");
+}
+
+#[test]
+fn hardhat3_gas_stats_diff() {
+    let policy = Policy::default().compile().unwrap();
+    let labels = DiffLabels { base: "run-0".into(), head: "run-1".into() };
+    let result = diff(
+        &import("hardhat-gas-stats/run-0.json"),
+        &import("hardhat-gas-stats/run-1.json"),
+        &policy,
+        labels,
+    );
+    assert_snapshot!(render::terminal(&result, &TerminalOptions::default()), @r"
+    gasguard: run-1 compared with run-0
+
+    Regressions (3)
+      Token · contracts/Token.sol
+      ↑ Token · bytecode size  3,054 B → 3,121 B      +67  +2.19%
+      ↑ Token · deployment     702,311 → 715,904  +13,593  +1.94%  ✗ default
+      ↑ Token.transfer          40,112 →  40,140      +28  +0.07%  ✗ default
+
+    Improvements (3)
+      Counter · contracts/Counter.sol
+      ↓ Counter · bytecode size    486 B →   479 B      -7  -1.44%
+      ↓ Counter · deployment     141,289 → 139,875  -1,414  -1.00%
+      ↓ Counter.inc               34,889 →  34,851     -38  -0.11%
+
+    Added (1)
+      + Counter.reset  21,400
+
+    Policy failures (2)
+      ✗ Token · deployment: +13,593 gas (+1.94%) exceeds max_increase_pct 0% and max_increase_gas 0 [default]
+      ✗ Token.transfer: +28 gas (+0.07%) exceeds max_increase_pct 0% and max_increase_gas 0 [default]
+
+    2 entries cost more gas (largest +1.94% Token · deployment), 2 cost less, 1 bytecode size grew, 1 bytecode size shrank, 1 added; 6 unchanged
+    FAIL: 2 entries break the policy
+    ");
+}
+
+#[test]
+fn hardhat3_gas_stats_errors_name_the_key() {
+    assert_snapshot!(error("bad/bad-hardhat-gas-stats.json"), @"`fixtures/import/bad/bad-hardhat-gas-stats.json` key `contracts.contracts/Counter.sol:Counter.functions.inc.avg`: expected a number, found the string `34889`");
+}
+
+#[test]
+fn jest_gas_snapshots_of_every_helper_version() {
+    // Numbers, `bigint`s (`118902n`, ethers v6) and strings of digits are gas; objects are info.
+    assert_snapshot!(entries(&import("jest/ethers-v6")), @r#"
+    source: jest-snapshot
+    section:Router.gas.test.ts/Router Gas Tests bytecode size 1 [size] 22104
+    section:Router.gas.test.ts/Router Gas Tests gas: ERC20 --> ETH 1 [section] 125033
+    section:Router.gas.test.ts/Router Gas Tests gas: ETH --> ERC20 1 [section] 118902
+    section:Router.gas.test.ts/Router Gas Tests gas: multicall 1 [info] { "calldataByteLength": 1444, "gasUsed": 180231, }
+    "#);
 }

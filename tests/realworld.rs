@@ -9,6 +9,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use gasguard::core::diff::{DiffLabels, diff};
+use gasguard::core::entries::{EntryKind, Measure};
 use gasguard::core::policy::Policy;
 use gasguard::core::report::GasReport;
 use gasguard::import::load;
@@ -39,7 +40,9 @@ fn realworld() -> Option<PathBuf> {
 }
 
 fn import(root: &Path, path: &str) -> GasReport {
-    load(&root.join(path)).unwrap_or_else(|error| panic!("{error}"))
+    let imported = load(&root.join(path)).unwrap_or_else(|error| panic!("{error}"));
+    assert_eq!(imported.warnings, [], "{path}");
+    imported.report
 }
 
 /// `(entries, of which information)`
@@ -124,4 +127,31 @@ fn hardhat_gas_reporter_runs() {
     assert_eq!(sizes, [(8, 0), (8, 0)]);
     // The two runs exercise disjoint parts of the project: nothing is measured in both.
     assert_eq!(series(&root, &paths), [(0, 0, 8, 8, 0, 0)]);
+}
+
+#[test]
+fn v4_core_bytecode_sizes_are_sizes() {
+    // Regression: `poolManager bytecode size 23,671 → 24,009 +338 ✗ default` was judged as gas.
+    let Some(root) = realworld() else { return };
+    let policy = Policy::default().compile().unwrap();
+    for (base, head) in [
+        ("v4-core/snapshots-057c5320", "v4-core/snapshots-c8173143"),
+        ("v4-core/forge-snapshots-d9403bda", "v4-core/forge-snapshots-4aa6c3dd"),
+    ] {
+        let labels = DiffLabels { base: base.into(), head: head.into() };
+        let result = diff(&import(&root, base), &import(&root, head), &policy, labels);
+        let sizes: Vec<_> = result
+            .entries
+            .iter()
+            .filter(|entry| entry.id.ends_with("bytecode size"))
+            .map(|entry| {
+                let number = |measure: &Option<Measure>| measure.as_ref().and_then(Measure::number);
+                (entry.id.as_str(), entry.kind, number(&entry.base), number(&entry.head), entry.failed)
+            })
+            .collect();
+        assert_eq!(sizes.len(), 1, "{sizes:?}");
+        let (_, kind, base_size, head_size, failed) = &sizes[0];
+        assert_eq!(*kind, EntryKind::Size, "{sizes:?}");
+        assert!(base_size < head_size && !failed, "an increase under the size budget passes: {sizes:?}");
+    }
 }

@@ -98,7 +98,11 @@ fn from_file(request: &BaseRequest<'_>, printer: &Printer) -> anyhow::Result<Cho
         path: Some(path.display().to_string()),
     };
     if path.exists() {
-        return Ok(ChosenBase { report: import::load(&path)?, info: Some(info), hint: None });
+        return Ok(ChosenBase {
+            report: super::check::load_report(&path, None, printer)?,
+            info: Some(info),
+            hint: None,
+        });
     }
     let config_flag = format!(" --config {}", shell_quote(request.config_path));
     // The default file is where `baseline` writes anyway; another file must be named.
@@ -125,7 +129,7 @@ fn from_git(request: &BaseRequest<'_>, reference: &str, printer: &Printer) -> an
     let short = &search.merge_base[..search.merge_base.len().min(7)];
     if let Some(stored) = search.found {
         let display = format!("{}:{}", stored.reference, report_path(&stored.commit));
-        let report = import::parse(import::Format::Gasguard, &stored.text, &display)?;
+        let report = import::parse(import::Format::Gasguard, &stored.text, &display)?.report;
         let source = if stored.behind == 0 { BaseSource::Stored } else { BaseSource::Ancestor };
         let info = BaseInfo {
             commit: Some(stored.commit),

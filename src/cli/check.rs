@@ -56,7 +56,7 @@ pub(super) fn check(args: CheckArgs, printer: &Printer) -> anyhow::Result<ExitSt
         printer,
     )?;
     let head = match &args.report {
-        Some(path) => import::load(path)?,
+        Some(path) => load_report(path, None, printer)?,
         None => {
             require_config(&config_path, "check")?;
             profile(&config_path, &ProfileOverrides::default(), printer)?
@@ -139,8 +139,8 @@ pub(super) fn check(args: CheckArgs, printer: &Printer) -> anyhow::Result<ExitSt
 }
 
 pub(super) fn diff_command(args: DiffArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
-    let base = import::load(&args.base)?;
-    let head = import::load(&args.head)?;
+    let base = load_report(&args.base, None, printer)?;
+    let head = load_report(&args.head, None, printer)?;
     require_measurements(&head, &format!("the head `{}`", args.head.display()))?;
     let policy = load_policy(args.config.as_deref(), true, "diff BASE HEAD")?;
     let labels = DiffLabels { base: args.base.display().to_string(), head: args.head.display().to_string() };
@@ -177,7 +177,7 @@ pub(super) fn import_command(args: ImportArgs, printer: &Printer) -> anyhow::Res
     let mut merged: Option<GasReport> = None;
     let format = args.input_format.as_deref().map(str::parse).transpose().map_err(|e| anyhow!("{e}"))?;
     for path in &args.files {
-        let report = import::load_as(path, format)?;
+        let report = load_report(path, format, printer)?;
         merged = Some(match merged {
             None => report,
             Some(previous) => merge(previous, report, path)?,
@@ -193,6 +193,19 @@ pub(super) fn import_command(args: ImportArgs, printer: &Printer) -> anyhow::Res
         None => printer.data(&json),
     }
     Ok(ExitStatus::Success)
+}
+
+/// Imports `path` (in `format`, or detected), printing what the importer skipped as warnings.
+pub(super) fn load_report(
+    path: &Path,
+    format: Option<import::Format>,
+    printer: &Printer,
+) -> anyhow::Result<GasReport> {
+    let imported = import::load_as(path, format)?;
+    for warning in &imported.warnings {
+        printer.warn(&warning.to_string());
+    }
+    Ok(imported.report)
 }
 
 /// `gasguard comment`: posts a diff made by an unprivileged run (the fork-safe pattern).

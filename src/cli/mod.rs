@@ -180,7 +180,7 @@ pub struct ImportArgs {
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
     /// Skip detection: gas-snapshot, gas-report-json, snapshot-sections, snap-files,
-    /// hardhat-gas-reporter, gasguard.
+    /// jest-snapshot, hardhat-gas-reporter, hardhat-gas-stats, gasguard.
     #[arg(long)]
     pub input_format: Option<String>,
     /// Write the report here (default: stdout).

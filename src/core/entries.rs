@@ -11,6 +11,7 @@
 //! | `test:TokenTest:testTransfer()` | test | gas of a plain test |
 //! | `test:TokenTest:testFuzz(uint256)` | fuzz | median (`~`) gas of a fuzz test |
 //! | `section:Group/name` | section | gas of a named section |
+//! | `section:Group/bytecode size` | size | a section whose name says it is a code size, bytes |
 //! | anything not gas | info | the value verbatim; never judged |
 
 use std::collections::BTreeMap;
@@ -126,6 +127,7 @@ impl GasReport {
             match value {
                 SectionValue::Gas(gas) => put(id, EntryKind::Section, Measure::Number(*gas)),
                 SectionValue::Info(text) => put(id, EntryKind::Info, Measure::Text(text.clone())),
+                SectionValue::Size(size) => put(id, EntryKind::Size, Measure::Number(*size)),
             }
         }
         entries

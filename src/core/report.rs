@@ -171,12 +171,15 @@ pub enum TestGas {
 }
 
 /// A named section value. Gas sections hold a number; some snapshot files also keep values that
-/// are not gas (a bytecode size, an init-code hash): those are kept verbatim as information.
+/// are not gas: a runtime code size (bytes, judged by the size budget) or anything else (an
+/// init-code hash), kept verbatim as information. The importers classify them by name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase", deny_unknown_fields)]
 pub enum SectionValue {
     Gas(u64),
     Info(String),
+    /// A runtime code size in bytes (`poolManager bytecode size`).
+    Size(u64),
 }
 
 impl GasReport {

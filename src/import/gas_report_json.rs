@@ -13,18 +13,27 @@
 //!
 //! forge may print the test results (a JSON object) before the report; every array in the
 //! text is read and the objects are skipped. Unknown fields are ignored, as forge adds some.
+//! An element of the array that is not a contract (no `contract` field, e.g. a leading
+//! `{"compilerSettings": …}`) is skipped, with one warning per kind of element; a report in
+//! which every element was skipped has nothing usable and is refused.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
 
 use crate::core::report::{ContractGas, Deployment, GasReport};
 use crate::core::stats::Stats;
 use crate::import::json::{KeyPath, as_array, as_object, as_str, field, parse_stream, to_u64};
-use crate::import::{Format, ImportError, Origins};
+use crate::import::{Format, ImportError, ImportWarning, Imported, Origins, shorten};
 
 /// Parses the JSON forge prints for `--gas-report --json`; `file` names it in errors.
-pub fn parse_gas_report_json(text: &str, file: &str) -> Result<GasReport, ImportError> {
+pub fn parse_gas_report_json(text: &str, file: &str) -> Result<Imported, ImportError> {
     let values = parse_stream(text, file)?;
     let mut report = GasReport::new(Format::GasReportJson.as_str());
     let mut origins = Origins::default();
     let mut arrays = 0;
+    // Kind of element → where each one skipped was.
+    let mut skipped: BTreeMap<String, Vec<KeyPath>> = BTreeMap::new();
     for (index, value) in values.iter().enumerate() {
         if !value.is_array() {
             continue;
@@ -37,7 +46,10 @@ pub fn parse_gas_report_json(text: &str, file: &str) -> Result<GasReport, Import
         };
         for (position, contract) in as_array(value, file, &root)?.iter().enumerate() {
             let path = root.index(position);
-            let object = as_object(contract, file, &path)?;
+            let Some(object) = contract.as_object().filter(|object| object.contains_key("contract")) else {
+                skipped.entry(element_kind(contract)).or_default().push(path);
+                continue;
+            };
             let name = as_str(field(object, "contract", file, &path)?, file, &path.key("contract"))?;
             origins.claim(&format!("contract:{name}"), file, path.key("contract").at())?;
             let mut gas = ContractGas::default();
@@ -87,5 +99,47 @@ pub fn parse_gas_report_json(text: &str, file: &str) -> Result<GasReport, Import
             "expected the JSON array `forge test --gas-report --json` prints",
         ));
     }
-    Ok(report)
+    if report.contracts.is_empty() && !skipped.is_empty() {
+        let kinds = skipped.keys().cloned().collect::<Vec<_>>().join(" and ");
+        return Err(ImportError::invalid(
+            file,
+            KeyPath::default().at(),
+            format!("no contract in the gas report, only {kinds}; expected objects with a `contract` field"),
+        ));
+    }
+    let warnings = skipped
+        .into_iter()
+        .map(|(kind, paths)| {
+            let message = match paths.as_slice() {
+                [path] => format!("skipped 1 element that is not a contract ({kind}) at `{path}`"),
+                _ => format!(
+                    "skipped {} elements that are not contracts ({kind}), the first at `{}`",
+                    paths.len(),
+                    paths[0]
+                ),
+            };
+            ImportWarning { file: file.to_owned(), message }
+        })
+        .collect();
+    Ok(Imported { report, warnings })
+}
+
+/// What an array element that is not a contract is, for the warning: its keys for an object
+/// (at most three), its JSON type otherwise.
+fn element_kind(value: &Value) -> String {
+    match value {
+        Value::Object(object) if object.is_empty() => "an empty object".to_owned(),
+        Value::Object(object) => {
+            let mut keys = object.keys().take(3).map(|key| format!("`{}`", shorten(key))).collect::<Vec<_>>();
+            if object.len() > 3 {
+                keys.push("…".to_owned());
+            }
+            format!("an object with {}", keys.join(", "))
+        }
+        Value::Null => "null".to_owned(),
+        Value::Bool(_) => "a boolean".to_owned(),
+        Value::Number(_) => "a number".to_owned(),
+        Value::String(_) => "a string".to_owned(),
+        Value::Array(_) => "an array".to_owned(),
+    }
 }

@@ -160,8 +160,9 @@ pub(crate) fn parse_entries(text: &str, file: &str) -> Result<Entries, ImportErr
 
 /// Which JSON format `body` (starting with `{` or `[`) is. A text that does not parse (a
 /// truncated file) is still sniffed from its first bytes, so the user gets the parser's precise
-/// error instead of "unknown format".
-pub(crate) fn detect(body: &str, file_name: &str) -> Option<Format> {
+/// error instead of "unknown format". A flat object is a section snapshot only when
+/// `in_sections_folder` (the file sits in a `snapshots/` folder).
+pub(crate) fn detect(body: &str, in_sections_folder: bool) -> Option<Format> {
     let mut values = Vec::new();
     let mut complete = true;
     for value in serde_json::Deserializer::from_str(body).into_iter::<Value>() {
@@ -184,7 +185,12 @@ pub(crate) fn detect(body: &str, file_name: &str) -> Option<Format> {
         {
             return Some(Format::HardhatGasReporter);
         }
-        if complete && object.values().all(|value| value.is_string() || value.is_u64()) {
+        if object.get("contracts").is_some_and(Value::is_object) {
+            return Some(Format::HardhatGasStats);
+        }
+        // In a `snapshots/` folder any other object is read as sections, so a bad value is
+        // named by its key rather than the file being "unknown".
+        if complete && in_sections_folder {
             return Some(Format::SnapshotSections);
         }
     }
@@ -196,9 +202,11 @@ pub(crate) fn detect(body: &str, file_name: &str) -> Option<Format> {
         Some(Format::Gasguard)
     } else if head.contains("\"HardhatGasReporter\"") || head.contains("\"ethGasReporter\"") {
         Some(Format::HardhatGasReporter)
+    } else if head.contains("\"contracts\"") && head.contains("\"sourceName\"") {
+        Some(Format::HardhatGasStats)
     } else if body.starts_with('[') || head.contains("\"deployment\"") {
         Some(Format::GasReportJson)
-    } else if file_name.ends_with(".json") {
+    } else if in_sections_folder {
         Some(Format::SnapshotSections)
     } else {
         None

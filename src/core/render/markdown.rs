@@ -564,7 +564,11 @@ mod tests {
         let body = markdown(&diff, &options);
         let lines: Vec<&str> = body.lines().collect();
         assert!(lines[1].starts_with("### ❌ "), "{body}");
-        assert!(lines[3].starts_with("⚠️ The build changed &#40;optimizer runs 200 → 1 for 3 contracts&#41;"), "{}", lines[3]);
+        assert!(
+            lines[3].starts_with("⚠️ The build changed &#40;optimizer runs 200 → 1 for 3 contracts&#41;"),
+            "{}",
+            lines[3]
+        );
         assert!(lines[5].contains("<code>main &#40;1a2b3c4&#41;</code>. Compared with 1a2b3c4, the merge base with &#96;main&#96;. 2 entries are unchanged."), "{}", lines[5]);
         let transfer =
             lines.iter().position(|line| line.starts_with("| <code>Token&#46;transfer&#40;")).unwrap();

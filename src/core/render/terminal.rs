@@ -342,7 +342,11 @@ mod tests {
         };
         let text = terminal(&diff, &options);
         let lines: Vec<&str> = text.lines().collect();
-        assert!(lines[0].starts_with("warning: the build changed (optimizer runs 200 → 1\u{FFFD}[2J)"), "{}", lines[0]);
+        assert!(
+            lines[0].starts_with("warning: the build changed (optimizer runs 200 → 1\u{FFFD}[2J)"),
+            "{}",
+            lines[0]
+        );
         assert_eq!(lines[1], "gasguard: feature/fees (5d6e7f8) compared with main (1a2b3c4)");
         assert_eq!(lines[2], "compared with 1a2b3c4, the merge base with main");
         let transfer =
