@@ -12,6 +12,7 @@ pub mod exec;
 pub mod fsutil;
 pub mod github;
 pub mod import;
+pub mod ipfs;
 pub mod plan;
 pub mod printer;
 pub mod redact;

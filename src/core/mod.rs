@@ -3,6 +3,7 @@
 //! Values in, values out. Nothing in here reads a file, touches the network, runs the EVM,
 //! looks at the clock or at a global flag; adapters and commands do that at the edges.
 
+pub mod car;
 pub mod cid;
 pub mod diff;
 pub mod entries;
@@ -13,3 +14,4 @@ pub mod render;
 pub mod report;
 pub mod stats;
 pub mod summary;
+pub mod unixfs;
