@@ -229,13 +229,13 @@ pub fn fetch_report(
         .with_context(|| format!("cannot fetch {entry}"))?;
     let refused = |reason: String| {
         anyhow!(
-            "refused the report of {entry} from gateway `{gateway}`: {reason}\n\nhint: the gateway sent bytes that are not the ones the chain names; try another `--gateway`"
+            "refused the report of {entry} (`{cid}`) from gateway `{gateway}`: {reason}\n\nhint: the gateway sent bytes that are not the ones the chain names; try another `--gateway`"
         )
     };
-    let archive = car::read(&answer).map_err(|error| refused(format!("its answer for `{cid}`: {error}")))?;
+    let archive = car::read(&answer).map_err(|error| refused(error.to_string()))?;
     let blocks: std::collections::BTreeMap<Cid, &[u8]> = archive.blocks.iter().copied().collect();
     unixfs::read_file(&cid, &|wanted: &Cid| blocks.get(wanted).copied(), FETCH_LIMIT)
-        .map_err(|error| refused(format!("the DAG of `{cid}`: {error}")))
+        .map_err(|error| refused(error.to_string()))
 }
 
 #[cfg(test)]

@@ -12,9 +12,9 @@ use crate::core::unixfs::Block;
 /// Why bytes are not a CARv1 whose blocks match their CIDs.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CarError {
-    #[error("it is not a CARv1: {reason}")]
+    #[error("not a CARv1: {reason}")]
     Format { reason: &'static str },
-    #[error("it is a CARv{version}; gasguard reads CARv1")]
+    #[error("a CARv{version}, where gasguard reads CARv1")]
     Version { version: u64 },
     #[error("block `{cid}` does not hash to its CID: its bytes were altered")]
     Altered { cid: Cid },

@@ -137,12 +137,6 @@ impl FromStr for Cid {
     }
 }
 
-/// The CIDv1 (`raw`, sha2-256, base32) of `bytes` as one block, e.g. `bafkrei…` (59
-/// characters): what `ipfs add --cid-version 1` gives a file of up to one chunk.
-pub fn cid_v1_raw(bytes: &[u8]) -> String {
-    Cid::of(RAW, bytes).to_string()
-}
-
 fn sha256(bytes: &[u8]) -> [u8; SHA2_256_LENGTH] {
     let mut digest = [0; SHA2_256_LENGTH];
     digest.copy_from_slice(&Sha256::digest(bytes));
@@ -258,6 +252,11 @@ fn base58_decode(text: &str) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The CIDv1 (`raw`, sha2-256, base32) of `bytes` as one block.
+    fn cid_v1_raw(bytes: &[u8]) -> String {
+        Cid::of(RAW, bytes).to_string()
+    }
 
     // Every expected value here was computed independently with Python's standard library:
     //   d = bytes([1, 0x55, 0x12, 0x20]) + hashlib.sha256(data).digest()
