@@ -325,6 +325,13 @@ mod tests {
     }
 
     #[test]
+    fn debug_output_shows_no_credentials() {
+        let api = Endpoint::parse("https://user:hunter2@ipfs.example", Some("tok-s3cr3t".into())).unwrap();
+        let debug = format!("{api:?}");
+        assert_eq!(debug, "Endpoint { url: \"https://***@ipfs.example\", .. }");
+    }
+
+    #[test]
     fn the_added_file_is_the_last_line_with_a_hash() {
         let body = b"{\"Name\":\"r.json\",\"Bytes\":262144}\n{\"Name\":\"r.json\",\"Hash\":\"bafybeif\",\"Size\":\"600123\"}\n";
         assert_eq!(
