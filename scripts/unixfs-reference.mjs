@@ -7,8 +7,10 @@
 //   node scripts/unixfs-reference.mjs read-car FILE    prints {"roots", "blocks", "verified"} as JSON:
 //                                                      the block CIDs in file order, and whether every
 //                                                      block hashes to its CID
+//   node scripts/unixfs-reference.mjs blocks CAR DIR   writes each block of a CAR as DIR/<CID>
 
-import { readFile, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { CarReader, CarWriter } from '@ipld/car'
 import { importer } from 'ipfs-unixfs-importer'
 import { fixedSize } from 'ipfs-unixfs-importer/chunker'
@@ -64,8 +66,12 @@ async function main (args) {
       if (cid.multihash.code !== sha256.code || !equal(digest.digest, cid.multihash.digest)) verified = false
     }
     process.stdout.write(`${JSON.stringify({ roots, blocks, verified })}\n`)
+  } else if (command === 'blocks' && rest.length === 2) {
+    const reader = await CarReader.fromBytes(await readFile(rest[0]))
+    await mkdir(rest[1], { recursive: true })
+    for await (const { cid, bytes } of reader.blocks()) await writeFile(join(rest[1], cid.toString()), bytes)
   } else {
-    process.stderr.write('usage: unixfs-reference.mjs cid FILE... | car FILE OUT | read-car FILE\n')
+    process.stderr.write('usage: unixfs-reference.mjs cid FILE... | car FILE OUT | read-car FILE | blocks CAR DIR\n')
     process.exit(2)
   }
 }

@@ -430,3 +430,38 @@ fn a_dry_run_says_what_it_would_upload_and_uploads_nothing() {
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("but `--publish` is not given"), "{}", stderr(&output));
 }
+
+#[test]
+fn a_gateway_that_serves_only_blocks_is_walked_one_block_at_a_time() {
+    let chain = Chain::start();
+    let ipfs = FakeIpfs::start();
+    let report = chain.write_large_report();
+    let output = chain.record("large-report.json", &["--send", "--publish", "--ipfs-api", &ipfs.url()]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let on_chain = chain.stored_cid(0);
+
+    ipfs.blocks_only(true);
+    let fetched = chain.fetch(&ipfs.url(), &[]);
+    assert_eq!(fetched.status.code(), Some(0), "{}", stderr(&fetched));
+    assert_eq!(fetched.stdout, std::fs::read(&report).unwrap());
+    // The CAR was refused (406), then the root and its three leaves, one request each.
+    let fetches = ipfs.fetches();
+    assert_eq!(fetches[0], format!("/ipfs/{on_chain}?format=car"));
+    assert_eq!(fetches[1], format!("/ipfs/{on_chain}?format=raw"));
+    assert_eq!(fetches.len(), 5, "{fetches:?}");
+    assert!(
+        fetches[2..].iter().all(|fetch| fetch.starts_with("/ipfs/bafkrei") && fetch.ends_with("?format=raw"))
+    );
+
+    // A block altered on the way is refused there too.
+    ipfs.tamper(true);
+    let fetched = chain.fetch(&ipfs.url(), &["--out", "fetched.json"]);
+    assert_eq!(fetched.status.code(), Some(2));
+    let message = stderr(&fetched);
+    assert!(
+        message.contains(&format!("refused the report of entry 0 of `{COUNTER}` (`{on_chain}`)")),
+        "{message}"
+    );
+    assert!(message.contains("does not hash to its CID"), "{message}");
+    assert!(!chain.dir().join("fetched.json").exists());
+}

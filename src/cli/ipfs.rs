@@ -6,6 +6,7 @@
 //! is refused, a fetched block that does not hash to its CID is refused, and nothing is written
 //! half.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -15,7 +16,7 @@ use super::ExitStatus;
 use crate::core::cid::Cid;
 use crate::core::unixfs::{self, FileDag};
 use crate::core::{car, number::group_digits};
-use crate::ipfs::{Endpoint, IpfsHttp};
+use crate::ipfs::{Endpoint, IpfsError, IpfsHttp};
 use crate::printer::Printer;
 use crate::redact::expand_env;
 
@@ -225,18 +226,63 @@ pub fn fetch_report(
     let gateway = settings.gateway.display_url();
     let cid: Cid = ipfs_hash.parse().with_context(|| format!("cannot fetch {entry}"))?;
     let http = IpfsHttp::new(timeout)?;
-    let answer = http
-        .fetch_car(&settings.gateway, &cid, FETCH_LIMIT)
-        .with_context(|| format!("cannot fetch {entry}"))?;
     let refused = |reason: String| {
         anyhow!(
             "refused the report of {entry} (`{cid}`) from gateway `{gateway}`: {reason}\n\nhint: the gateway sent bytes that are not the ones the chain names; try another `--gateway`"
         )
     };
-    let archive = car::read(&answer).map_err(|error| refused(error.to_string()))?;
-    let blocks: std::collections::BTreeMap<Cid, &[u8]> = archive.blocks.iter().copied().collect();
-    unixfs::read_file(&cid, &|wanted: &Cid| blocks.get(wanted).copied(), FETCH_LIMIT)
+    let blocks: BTreeMap<Cid, Vec<u8>> = match http.fetch_car(&settings.gateway, &cid, FETCH_LIMIT) {
+        Ok(answer) => {
+            let archive = car::read(&answer).map_err(|error| refused(error.to_string()))?;
+            archive.blocks.into_iter().map(|(cid, bytes)| (cid, bytes.to_vec())).collect()
+        }
+        // A gateway that serves single blocks but not CARs: walk the DAG one block at a time.
+        Err(IpfsError::Status { status: 400 | 406 | 415 | 501, .. }) => fetch_blocks(&http, settings, &cid)
+            .map_err(|error| match error {
+            BlockWalkError::Http(error) => anyhow!(error).context(format!("cannot fetch {entry}")),
+            BlockWalkError::Refused(reason) => refused(reason),
+        })?,
+        Err(error) => return Err(anyhow!(error).context(format!("cannot fetch {entry}"))),
+    };
+    unixfs::read_file(&cid, &|wanted: &Cid| blocks.get(wanted).map(Vec::as_slice), FETCH_LIMIT)
         .map_err(|error| refused(error.to_string()))
+}
+
+enum BlockWalkError {
+    Http(IpfsError),
+    Refused(String),
+}
+
+/// Every block of the DAG under `root`, fetched with `?format=raw` and each checked against its
+/// CID before its links are followed; at most [`FETCH_LIMIT`] bytes in all.
+fn fetch_blocks(
+    http: &IpfsHttp,
+    settings: &FetchSettings,
+    root: &Cid,
+) -> Result<BTreeMap<Cid, Vec<u8>>, BlockWalkError> {
+    let mut blocks = BTreeMap::new();
+    let mut pending = vec![*root];
+    let mut total: u64 = 0;
+    while let Some(cid) = pending.pop() {
+        if blocks.contains_key(&cid) {
+            continue;
+        }
+        let bytes = http.fetch_block(&settings.gateway, &cid, FETCH_LIMIT).map_err(BlockWalkError::Http)?;
+        if !cid.matches(&bytes) {
+            return Err(BlockWalkError::Refused(format!(
+                "block `{cid}` does not hash to its CID: its bytes were altered"
+            )));
+        }
+        total += bytes.len() as u64;
+        if total > FETCH_LIMIT {
+            return Err(BlockWalkError::Refused(format!("the DAG holds more than {FETCH_LIMIT} bytes")));
+        }
+        let links =
+            unixfs::links(&cid, &bytes).map_err(|error| BlockWalkError::Refused(error.to_string()))?;
+        pending.extend(links.into_iter().rev());
+        blocks.insert(cid, bytes);
+    }
+    Ok(blocks)
 }
 
 #[cfg(test)]

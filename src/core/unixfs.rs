@@ -219,6 +219,16 @@ fn append_file<'b>(
     }
 }
 
+/// The blocks a block links to, in order: none for `raw`, the links of a `dag-pb` node. For
+/// walking a DAG one block at a time; `bytes` must already match `cid`.
+pub fn links(cid: &Cid, bytes: &[u8]) -> Result<Vec<Cid>, DagError> {
+    match cid.codec {
+        RAW => Ok(Vec::new()),
+        DAG_PB => Ok(decode_node(cid, bytes)?.links),
+        codec => Err(DagError::Codec { cid: *cid, codec }),
+    }
+}
+
 /// The parts of a `dag-pb` node a file needs.
 struct Node<'b> {
     links: Vec<Cid>,
@@ -453,6 +463,15 @@ mod tests {
         let cid = Cid::of(DAG_PB, &leaf);
         let get = |asked: &Cid| if *asked == cid { Some(&leaf[..]) } else { None };
         assert_eq!(read_file(&cid, &get, u64::MAX), Ok(b"inline".to_vec()));
+    }
+
+    #[test]
+    fn links_are_the_children_in_order() {
+        let bytes = pseudo_random(2 * CHUNK_SIZE + 1);
+        let dag = import(&bytes);
+        let children: Vec<Cid> = dag.blocks[1..].iter().map(|block| block.cid).collect();
+        assert_eq!(links(&dag.root, &dag.blocks[0].data), Ok(children));
+        assert_eq!(links(&dag.blocks[1].cid, &dag.blocks[1].data), Ok(Vec::new()));
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! IPFS over HTTP: a kubo RPC endpoint to upload a file to (`POST /api/v0/add`), and a gateway
-//! to fetch a DAG from in the trustless form (`GET /ipfs/{cid}?format=car`).
+//! to fetch a DAG from in the trustless forms (`GET /ipfs/{cid}?format=car`, or `?format=raw`
+//! for one block).
 //!
 //! This module owns the HTTP side and its failure modes: every request runs under a timeout,
 //! every error names the step and the endpoint's *redacted* URL, and transport errors are
@@ -194,6 +195,17 @@ impl IpfsHttp {
         let request = gateway
             .authorize(self.client.get(url))
             .header(reqwest::header::ACCEPT, "application/vnd.ipld.car; version=1");
+        self.send(gateway, &step, request, limit)
+    }
+
+    /// One block, from a gateway's trustless interface (`?format=raw`); at most `limit` bytes.
+    /// Nothing in it is checked here.
+    pub fn fetch_block(&self, gateway: &Endpoint, cid: &Cid, limit: u64) -> Result<Vec<u8>, IpfsError> {
+        let step = format!("fetching block `{cid}`");
+        let url = gateway.url(&format!("/ipfs/{cid}"), &[("format", "raw")]);
+        let request = gateway
+            .authorize(self.client.get(url))
+            .header(reqwest::header::ACCEPT, "application/vnd.ipld.raw");
         self.send(gateway, &step, request, limit)
     }
 

@@ -1,11 +1,13 @@
 //! A fake kubo on loopback: its RPC `POST /api/v0/add` and a trustless gateway
-//! `GET /ipfs/{cid}?format=car`, over plain HTTP/1.1 from a thread (no client or server crate
-//! shared with gasguard).
+//! `GET /ipfs/{cid}?format=car` (or `?format=raw` for one block), over plain HTTP/1.1 from a
+//! thread (no client or server crate shared with gasguard).
 //!
 //! What it serves does not come from gasguard: an uploaded file is imported by the reference
 //! JavaScript importer (`scripts/unixfs-reference.mjs car`), whose CID the fake answers and whose
-//! CAR it then serves. Faults are switches: answer another CID than the importer's, or alter one
-//! byte of every CAR it serves (inside the last block, so the framing still reads).
+//! CAR (and its blocks, split by `@ipld/car`) it then serves. Faults are switches: answer another
+//! CID than the importer's, alter one byte of every CAR or block it serves (inside the last
+//! block, so the framing still reads), or answer `406` to CAR requests like a blocks-only
+//! gateway.
 
 #![allow(dead_code)]
 
@@ -36,8 +38,10 @@ struct State {
     fetches: Vec<String>,
     /// Answer `add` with this CID instead of the importer's.
     wrong_cid: Option<String>,
-    /// Flip a byte of every CAR served.
+    /// Flip a byte of every CAR and block served.
     tamper: bool,
+    /// Refuse `?format=car` with `406`.
+    blocks_only: bool,
 }
 
 pub struct FakeIpfs {
@@ -78,8 +82,13 @@ impl FakeIpfs {
     /// Makes the gateway serve `file`'s DAG, as the reference importer builds it; returns its CID.
     pub fn serve_file(&self, file: &Path) -> String {
         let (cid, car) = reference_car(file, self.scratch.path());
+        split_blocks(&car, self.scratch.path());
         self.state.lock().unwrap().cars.insert(cid.clone(), car);
         cid
+    }
+
+    pub fn blocks_only(&self, on: bool) {
+        self.state.lock().unwrap().blocks_only = on;
     }
 
     pub fn answer_wrong_cid(&self, cid: &str) {
@@ -131,6 +140,24 @@ pub fn reference_car(file: &Path, scratch: &Path) -> (String, Vec<u8>) {
     (cid, car)
 }
 
+/// Writes every block of `car` as `scratch/blocks/<CID>`, split by the reference reader.
+fn split_blocks(car: &[u8], scratch: &Path) {
+    let path = scratch.join(format!("split-{}.car", rand_suffix()));
+    std::fs::write(&path, car).unwrap();
+    let output = Command::new("node")
+        .arg(root().join("scripts/unixfs-reference.mjs"))
+        .arg("blocks")
+        .arg(&path)
+        .arg(scratch.join("blocks"))
+        .output()
+        .expect("failed to run node");
+    assert!(
+        output.status.success(),
+        "the reference reader failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
 fn rand_suffix() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64
 }
@@ -168,8 +195,22 @@ fn serve(stream: TcpStream, state: &Mutex<State>, scratch: &Path) {
         ("GET", path) if path.starts_with("/ipfs/") => {
             let mut state = state.lock().unwrap();
             state.fetches.push(target.to_owned());
-            match state.cars.get(&path["/ipfs/".len()..]) {
-                Some(car) if query.split('&').any(|pair| pair == "format=car") => {
+            let cid = &path["/ipfs/".len()..];
+            let block = scratch.join("blocks").join(cid);
+            let format = |name: &str| query.split('&').any(|pair| pair == format!("format={name}"));
+            match state.cars.get(cid) {
+                _ if format("raw") && block.is_file() => {
+                    let mut bytes = std::fs::read(&block).unwrap();
+                    if state.tamper && !bytes.is_empty() {
+                        let last = bytes.len() - 1;
+                        bytes[last] ^= 0x20;
+                    }
+                    (200, "application/vnd.ipld.raw", bytes)
+                }
+                Some(_) if format("car") && state.blocks_only => {
+                    (406, "text/plain", b"not acceptable: this gateway serves raw blocks".to_vec())
+                }
+                Some(car) if format("car") => {
                     let mut car = car.clone();
                     if state.tamper {
                         let last = car.len() - 1;
@@ -225,6 +266,7 @@ fn add(
         bytes: bytes.clone(),
     });
     let answered = state.wrong_cid.clone().unwrap_or_else(|| cid.clone());
+    split_blocks(&car, scratch);
     state.cars.insert(cid, car);
     let line =
         serde_json::json!({"Name": file_name, "Hash": answered, "Size": (bytes.len() + 64).to_string()});
