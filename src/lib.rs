@@ -13,6 +13,7 @@ pub mod fsutil;
 pub mod git;
 pub mod github;
 pub mod import;
+pub mod ipfs;
 pub mod plan;
 pub mod printer;
 pub mod redact;

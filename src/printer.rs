@@ -79,6 +79,13 @@ impl Printer {
         }
     }
 
+    /// Masks a secret value (a token) in the rest of the job's log.
+    pub fn mask_secret(&self, secret: &str) {
+        for line in crate::github::workflow::add_mask_commands(secret) {
+            self.workflow_command(&line);
+        }
+    }
+
     /// A warning on stderr, always.
     pub fn warn(&self, text: &str) {
         let text = sanitize_message(text);

@@ -3,6 +3,7 @@
 
 mod base;
 mod check;
+pub mod ipfs;
 pub mod profile;
 pub mod registry;
 
@@ -69,6 +70,10 @@ pub enum Command {
     Record(registry::RecordArgs),
     /// Deploy an AnalysisRegistry, or read its entries.
     Registry(registry::RegistryArgs),
+    /// Print the CID `ipfs add --cid-version 1` gives each file (what `record` stores).
+    Cid(ipfs::CidArgs),
+    /// Upload a file to a kubo node (`--ipfs-api`) or write it as a CAR (`--car`); print its CID.
+    Publish(ipfs::PublishArgs),
 }
 
 /// How to render a diff.
@@ -266,6 +271,8 @@ pub fn main(args: impl IntoIterator<Item = std::ffi::OsString>) -> ExitStatus {
         Command::Comment(args) => check::comment(args, &printer),
         Command::Record(args) => registry::record(args, &printer),
         Command::Registry(args) => registry::run(args, &printer),
+        Command::Cid(args) => ipfs::cid(args, &printer),
+        Command::Publish(args) => ipfs::publish_command(args, &printer),
     };
     match result {
         Ok(status) => status,

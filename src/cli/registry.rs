@@ -6,6 +6,8 @@
 //! settings. The node is reached through [`crate::registry`], the entries come from
 //! [`crate::core::record`] and the text from [`crate::core::render::registry`]; this module
 //! decides (the chain id matches, an entry is already on record, dry run or send) and prints.
+//! Publishing the report (`record --publish`) and fetching it back (`registry show --fetch`) are
+//! [`super::ipfs`]'s; this module says when.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -15,7 +17,7 @@ use anyhow::{Context, anyhow, bail};
 use clap::{Subcommand, ValueEnum};
 
 use super::ExitStatus;
-use crate::core::cid::cid_v1_raw;
+use super::ipfs::{FetchSettings, PublishSettings, PublishTargetArgs};
 use crate::core::record::{PlannedStore, SentStore, plan_entries};
 use crate::core::render::registry as render;
 use crate::printer::Printer;
@@ -91,6 +93,16 @@ pub struct ShowArgs {
     /// How to print the entries (JSON: `gasUsed` as a decimal string).
     #[arg(long, value_enum, default_value = "table")]
     pub format: ShowFormat,
+    /// Download the latest entry's report through an IPFS gateway, verify every block against
+    /// the CID on chain, and print it on stdout (or write it to `--out`).
+    #[arg(long, conflicts_with = "all")]
+    pub fetch: bool,
+    /// The gateway for `--fetch` (its trustless `?format=car` form) [default: https://trustless-gateway.link].
+    #[arg(long, value_name = "URL", requires = "fetch")]
+    pub gateway: Option<String>,
+    /// With `--fetch`: write the report here (atomically) and print the entries as usual.
+    #[arg(long, short, value_name = "FILE", requires = "fetch")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -118,6 +130,11 @@ pub struct RecordArgs {
     pub send: bool,
     #[command(flatten)]
     pub signer: SignerArgs,
+    /// Publish the report (`--ipfs-api`, `--car`) before anything is sent on chain.
+    #[arg(long)]
+    pub publish: bool,
+    #[command(flatten)]
+    pub targets: PublishTargetArgs,
 }
 
 fn parse_address(text: &str) -> Result<Address, String> {
@@ -163,7 +180,12 @@ pub(super) fn run(args: RegistryArgs, printer: &Printer) -> anyhow::Result<ExitS
         }
         RegistryCommand::Show(args) => {
             let node = NodeSettings::resolve(&args.node, &env, printer)?;
-            show(&node, args.registry, args.contract, args.all, args.format, printer)
+            let fetch = if args.fetch {
+                Some(FetchSettings::resolve(args.gateway.as_deref(), args.out, &env, printer)?)
+            } else {
+                None
+            };
+            show(&node, args.registry, args.contract, args.all, args.format, fetch.as_ref(), printer)
         }
     }
 }
@@ -171,6 +193,15 @@ pub(super) fn run(args: RegistryArgs, printer: &Printer) -> anyhow::Result<ExitS
 /// `gasguard record`.
 pub(super) fn record(args: RecordArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
     let env = |name: &str| std::env::var(name).ok();
+    let publish = if args.publish {
+        Some(PublishSettings::resolve(&args.targets, &env, printer)?)
+    } else if args.targets.ipfs_api.is_some() || args.targets.car.is_some() {
+        bail!(
+            "`--ipfs-api` and `--car` say where to publish, but `--publish` is not given\n\nhint: add `--publish`"
+        );
+    } else {
+        None
+    };
     let settings = RecordSettings {
         node: NodeSettings::resolve(&args.node, &env, printer)?,
         report: args.report,
@@ -180,6 +211,7 @@ pub(super) fn record(args: RecordArgs, printer: &Printer) -> anyhow::Result<Exit
         send: args.send,
         key_env: args.signer.private_key_env,
         chain_id: args.signer.chain_id,
+        publish,
     };
     run_record(&settings, &env, printer)
 }
@@ -217,6 +249,7 @@ fn show(
     contract: Address,
     all: bool,
     format: ShowFormat,
+    fetch: Option<&FetchSettings>,
     printer: &Printer,
 ) -> anyhow::Result<ExitStatus> {
     let node = RegistryNode::connect(&node_settings.url, None, node_settings.timeout)?;
@@ -233,6 +266,33 @@ fn show(
         if count == 1 { "entry" } else { "entries" },
         node.display_url()
     ));
+    if let Some(fetch) = fetch {
+        let Some(entry) = entries.first() else {
+            bail!("`{contract}` has no entry in registry `{registry}`: there is no report to fetch");
+        };
+        let name = format!("entry {} of `{contract}`", entry.index);
+        let bytes = super::ipfs::fetch_report(fetch, &entry.ipfs_hash, &name, node_settings.timeout)?;
+        let verified = format!(
+            "the report of {name} ({} bytes) from `{}`, verified against `{}`",
+            crate::core::number::group_digits(bytes.len() as u64),
+            fetch.gateway.display_url(),
+            entry.ipfs_hash
+        );
+        match &fetch.out {
+            Some(path) => {
+                crate::fsutil::write_atomic(path, &bytes)?;
+                printer.status(&format!("wrote `{}`: {verified}", path.display()));
+            }
+            None => {
+                let text = String::from_utf8(bytes).map_err(|_| {
+                    anyhow!("the report of {name} is not UTF-8 text\n\nhint: write it to a file with `--out`")
+                })?;
+                printer.status(&format!("fetched {verified}"));
+                printer.data(&text);
+                return Ok(ExitStatus::Success);
+            }
+        }
+    }
     match format {
         ShowFormat::Json => printer.data(&render::entries_json(&entries)),
         ShowFormat::Table if !entries.is_empty() => {
@@ -254,6 +314,8 @@ struct RecordSettings {
     send: bool,
     key_env: String,
     chain_id: Option<u64>,
+    /// Where `--publish` uploads or writes the report.
+    publish: Option<PublishSettings>,
 }
 
 fn run_record(
@@ -269,7 +331,9 @@ fn run_record(
     let report = crate::import::parse_gasguard_report(&text, &report_name)?;
     let entries =
         plan_entries(&report, &settings.mapping).with_context(|| format!("cannot record `{report_name}`"))?;
-    let cid = cid_v1_raw(&bytes);
+    // The CID `ipfs add --cid-version 1` gives the file, so that it resolves once published.
+    let dag = crate::core::unixfs::import(&bytes);
+    let cid = dag.root.to_string();
 
     let signer = if settings.send {
         Some(require_signer(&settings.key_env, env)?)
@@ -285,6 +349,15 @@ fn run_record(
         settings.registry,
         node.display_url()
     ));
+
+    // Published before anything is sent: an entry must never name a report that is nowhere.
+    if let Some(publish) = &settings.publish {
+        if settings.send {
+            super::ipfs::publish(publish, &settings.report, &bytes, &dag, settings.node.timeout, printer)?;
+        } else {
+            super::ipfs::describe_publish(publish, &report_name, &bytes, &dag, printer);
+        }
+    }
 
     let copy = cid_file(&settings.report, &cid);
     crate::fsutil::write_atomic(&copy, &bytes)?;
@@ -358,8 +431,13 @@ fn run_record(
         if !planned.is_empty() {
             printer.data(&render::dry_run(&planned));
         }
+        let (nothing, publish) = if settings.publish.is_some() {
+            ("uploaded or sent", "publish the report and ")
+        } else {
+            ("sent", "")
+        };
         printer.status(&format!(
-            "dry run: nothing was sent; add `--send` to store {} {}{skipped_note}",
+            "dry run: nothing was {nothing}; add `--send` to {publish}store {} {}{skipped_note}",
             planned.len(),
             entries_word(planned.len())
         ));

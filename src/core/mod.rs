@@ -5,6 +5,7 @@
 
 pub mod base;
 pub mod build;
+pub mod car;
 pub mod cid;
 pub mod diff;
 pub mod entries;
@@ -16,3 +17,4 @@ pub mod render;
 pub mod report;
 pub mod stats;
 pub mod summary;
+pub mod unixfs;

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod fake_github;
+pub mod fake_ipfs;
 pub mod proxy;
 
 use std::net::{TcpListener, TcpStream};
