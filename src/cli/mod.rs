@@ -2,6 +2,7 @@
 //! turns their result into an [`ExitStatus`]. Commands take resolved values, never clap types.
 
 mod check;
+mod init;
 pub mod profile;
 pub mod registry;
 
@@ -68,6 +69,8 @@ pub enum Command {
     Record(registry::RecordArgs),
     /// Deploy an AnalysisRegistry, or read its entries.
     Registry(registry::RegistryArgs),
+    /// Write a starter `gasguard.toml` and the GitHub workflows for this Foundry or Hardhat project.
+    Init(init::InitArgs),
 }
 
 /// How to render a diff.
@@ -236,6 +239,7 @@ pub fn main(args: impl IntoIterator<Item = std::ffi::OsString>) -> ExitStatus {
         Command::Comment(args) => check::comment(args, &printer),
         Command::Record(args) => registry::record(args, &printer),
         Command::Registry(args) => registry::run(args, &printer),
+        Command::Init(args) => init::init(args, &printer),
     };
     match result {
         Ok(status) => status,
