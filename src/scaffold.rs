@@ -452,6 +452,18 @@ mod tests {
     }
 
     #[test]
+    fn the_action_is_pinned_to_the_recorded_commit() {
+        let commit = "0123456789abcdef0123456789abcdef01234567";
+        assert_eq!(
+            action_reference("owner/gasguard", "0.2.0", Some(commit)),
+            format!("owner/gasguard@{commit} # v0.2.0")
+        );
+        // Until a release records a commit, the tag, with zizmor's finding suppressed and why.
+        let unpinned = action_reference("owner/gasguard", "0.1.0", None);
+        assert!(unpinned.starts_with("owner/gasguard@v0.1.0 # zizmor: ignore[unpinned-uses] "), "{unpinned}");
+    }
+
+    #[test]
     fn aliases_avoid_account_names() {
         assert_eq!(alias_for("Token"), "token");
         assert_eq!(alias_for("Alice"), "alice_contract");

@@ -244,3 +244,62 @@ fn a_platform_without_an_asset_falls_back_to_cargo_install_with_a_notice() {
     assert_eq!(server.requests(), 0, "nothing is downloaded without a checksum");
     assert!(out.ends_with(&format!("gasguard {VERSION}\n")), "{out}");
 }
+
+/// `scripts/release.sh record` and `pin` on archives made by `package`, in a copy of the
+/// repository's release files: SHA256SUMS, action-version.json and the refusals.
+#[test]
+fn the_release_script_records_checksums_and_pins_the_commit() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("repo");
+    std::fs::create_dir_all(repo.join("scripts")).unwrap();
+    for file in ["scripts/release.sh", "Cargo.toml", "README.md", "action-version.json"] {
+        std::fs::copy(root().join(file), repo.join(file)).unwrap();
+    }
+    let binary = dir.path().join("gasguard");
+    std::fs::write(&binary, "#!/bin/sh\necho gasguard\n").unwrap();
+    let release = |args: &[&str]| {
+        Command::new(repo.join("scripts/release.sh")).args(args).current_dir(dir.path()).output().unwrap()
+    };
+    let out = dir.path().join("dist");
+    let out_text = out.to_str().unwrap();
+    for target in ["x86_64-apple-darwin", "x86_64-pc-windows-msvc"] {
+        let output = release(&["package", target, binary.to_str().unwrap(), out_text]);
+        assert!(output.status.success(), "{}", stderr(&output));
+    }
+    let output = release(&["package", "x86_64-unknown-linux-gnu", binary.to_str().unwrap(), out_text]);
+    assert_eq!(output.status.code(), Some(2), "only the five release targets are packaged");
+    let output = release(&["pin", &"a".repeat(40)]);
+    assert_eq!(output.status.code(), Some(2), "no commit is pinned before checksums are recorded");
+
+    let output = release(&["record", out_text]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let sums = std::fs::read_to_string(out.join("SHA256SUMS")).unwrap();
+    let pins: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(repo.join("action-version.json")).unwrap()).unwrap();
+    assert_eq!(pins["version"], VERSION);
+    assert_eq!(pins["sha256"][VERSION].as_object().unwrap().len(), 2);
+    for target in ["x86_64-apple-darwin", "x86_64-pc-windows-msvc"] {
+        let file = format!("gasguard-v{VERSION}-{target}.tar.gz");
+        let own = std::fs::read_to_string(out.join(format!("{file}.sha256"))).unwrap();
+        let sum = pins["sha256"][VERSION][target].as_str().unwrap();
+        assert_eq!(own, format!("{sum}  {file}\n"));
+        assert!(sums.contains(&own), "{sums}");
+        // The archive holds the binary in a folder named as cargo-binstall's `bin-dir` expects.
+        let exe = if target.contains("windows") { ".exe" } else { "" };
+        let listing = Command::new("tar").arg("-tzf").arg(out.join(&file)).output().unwrap();
+        assert!(
+            stdout(&listing).lines().any(|l| l == format!("gasguard-v{VERSION}-{target}/gasguard{exe}")),
+            "{}",
+            stdout(&listing)
+        );
+    }
+
+    let commit = "0123456789abcdef0123456789abcdef01234567";
+    let output = release(&["pin", commit]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let pins: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(repo.join("action-version.json")).unwrap()).unwrap();
+    assert_eq!(pins["commit"], commit);
+    let output = release(&["pin", "v0.1.0"]);
+    assert_eq!(output.status.code(), Some(2), "a tag is not a commit SHA");
+}
