@@ -245,15 +245,18 @@ fn run_config(text: &str, artifacts: &ArtifactSet) -> Result<(), String> {
     }
 }
 
-/// The action reference the workflows use: the release recorded in `action-version.json`.
+/// The action reference the workflows use: this binary's own version, pinned to the commit
+/// `action-version.json` records for it. A release binary is built before its release's commit is
+/// recorded, so it writes the version tag (the accepted, suppressed zizmor finding); a binary
+/// built from the default branch after the release pins the commit.
 fn action_reference() -> String {
     let pins: serde_json::Value =
         serde_json::from_str(include_str!("../../action-version.json")).unwrap_or_default();
-    let version = pins.get("version").and_then(|v| v.as_str()).unwrap_or(env!("CARGO_PKG_VERSION"));
-    let commit = pins.get("commit").and_then(|v| v.as_str()).filter(|c| c.len() == 40);
-    let repository =
-        pins.get("repository").and_then(|v| v.as_str()).map(str::to_owned).unwrap_or_else(|| {
-            env!("CARGO_PKG_REPOSITORY").trim_start_matches("https://github.com/").to_owned()
-        });
-    scaffold::action_reference(&repository, version, commit)
+    let version = env!("CARGO_PKG_VERSION");
+    let commit = pins
+        .get("commit")
+        .and_then(|v| v.as_str())
+        .filter(|commit| commit.len() == 40 && pins.get("version").and_then(|v| v.as_str()) == Some(version));
+    let repository = env!("CARGO_PKG_REPOSITORY").trim_start_matches("https://github.com/");
+    scaffold::action_reference(repository, version, commit)
 }
