@@ -180,10 +180,7 @@ pub enum Trial {
 /// The scenario of one proposal as TOML; a failed trial writes it commented out, reason first.
 pub fn scenario_toml(proposal: &Proposal, trial: &Trial) -> String {
     let mut text = String::new();
-    let args = match &proposal.constructor_args {
-        Ok(args) => Some(args),
-        Err(_) => None,
-    };
+    let args = proposal.constructor_args.as_ref().ok();
     let _ = writeln!(text, "[[scenario]]");
     let _ = writeln!(text, "name = {}", quote(&proposal.scenario));
     for library in &proposal.libraries {
