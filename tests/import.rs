@@ -317,8 +317,8 @@ fn bad_values_name_their_key() {
 fn newer_schema() {
     assert_eq!(
         error("gasguard/newer-schema.json"),
-        "`fixtures/import/gasguard/newer-schema.json` has schema `gasguard/report/v2`, newer than the \
-         `gasguard/report/v1` this gasguard reads\n\nhint: upgrade gasguard, or regenerate the report with this version"
+        "`fixtures/import/gasguard/newer-schema.json` has schema `gasguard/report/v3`, newer than the \
+         `gasguard/report/v2` this gasguard reads\n\nhint: upgrade gasguard, or regenerate the report with this version"
     );
 }
 

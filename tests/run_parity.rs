@@ -77,7 +77,7 @@ fn report_is_deterministic_across_formats() {
         assert!(bytes == first, "report from {format} artifacts differs from {first_format}");
     }
     let report: Value = serde_json::from_slice(first).unwrap();
-    assert_eq!(report["schema"], "gasguard/report/v1");
+    assert_eq!(report["schema"], "gasguard/report/v2");
     assert_eq!(report["evm"]["spec"], "prague");
     let token = &report["contracts"]["contracts/Token.sol:Token"];
     assert_eq!(token["deployment"]["size"].as_u64(), Some(1350));

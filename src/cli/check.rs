@@ -49,7 +49,8 @@ pub(super) fn check(args: CheckArgs, printer: &Printer) -> anyhow::Result<ExitSt
         Some(path) => import::load(path)?,
         None => {
             let path = args.config.clone().unwrap_or_else(|| PathBuf::from("gasguard.toml"));
-            profile(&path, &ProfileOverrides::default(), printer)?
+            let overrides = ProfileOverrides { no_attribution: args.no_attribution, ..Default::default() };
+            profile(&path, &overrides, printer)?
         }
     };
     if let Some(path) = &args.save_report {
@@ -137,7 +138,8 @@ pub(super) fn diff_command(args: DiffArgs, printer: &Printer) -> anyhow::Result<
 }
 
 pub(super) fn baseline(args: BaselineArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
-    let report = profile(&args.config, &ProfileOverrides::default(), printer)?;
+    let overrides = ProfileOverrides { no_attribution: args.no_attribution, ..Default::default() };
+    let report = profile(&args.config, &overrides, printer)?;
     write_atomic(&args.out, report_json(&report).as_bytes())?;
     printer.status(&format!(
         "wrote the baseline `{}` ({} contracts, {} calls)",

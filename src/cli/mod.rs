@@ -118,6 +118,9 @@ pub struct CheckArgs {
     /// Exit 0 even when the policy fails.
     #[arg(long)]
     pub no_fail_on_regression: bool,
+    /// Profile without attributing gas to kinds, frames and lines (faster, smaller report).
+    #[arg(long)]
+    pub no_attribution: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -141,6 +144,9 @@ pub struct BaselineArgs {
     pub config: PathBuf,
     #[arg(long, short, default_value_os_t = PathBuf::from(check::DEFAULT_BASELINE))]
     pub out: PathBuf,
+    /// Profile without attributing gas to kinds, frames and lines (faster, smaller report).
+    #[arg(long)]
+    pub no_attribution: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -215,6 +221,9 @@ pub struct RunArgs {
     /// The environment variable holding the private key for `--send` (never printed).
     #[arg(long, value_name = "NAME", default_value = registry::DEFAULT_KEY_ENV)]
     pub private_key_env: String,
+    /// Profile without attributing gas to kinds, frames and lines (faster, smaller report).
+    #[arg(long)]
+    pub no_attribution: bool,
 }
 
 /// Parses the arguments and runs the command. Clap's own errors exit 2 through `Cli::parse`.

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use revm::primitives::hardfork::SpecId;
@@ -12,6 +13,7 @@ use super::{ExitStatus, RunArgs};
 use crate::artifacts::{self, ArtifactFormat};
 use crate::config::Config;
 use crate::core::report::{EvmInfo, GasReport};
+use crate::exec::attribution::CodeIndex;
 use crate::exec::fork::{DryRun, Fork, ForkOptions};
 use crate::exec::revm::{BlockSettings, RevmChain};
 use crate::exec::rpc::{NodeOptions, RpcChain};
@@ -61,6 +63,7 @@ pub(super) fn run(args: RunArgs, printer: &Printer) -> anyhow::Result<ExitStatus
         executor: args.executor.clone(),
         rpc_url: args.rpc_url.clone(),
         send_key_env: args.send.then(|| args.private_key_env.clone()),
+        no_attribution: args.no_attribution,
     };
     let report = profile(&args.config, &overrides, printer)?;
     let json = report_json(&report);
@@ -89,6 +92,8 @@ pub struct ProfileOverrides {
     pub rpc_url: Option<String>,
     /// `--send`: the environment variable holding the key to sign with.
     pub send_key_env: Option<String>,
+    /// `--no-attribution`: profile without the attribution inspector.
+    pub no_attribution: bool,
 }
 
 /// Loads the config and artifacts, runs every scenario and returns the report.
@@ -97,6 +102,23 @@ pub fn profile(
     overrides: &ProfileOverrides,
     printer: &Printer,
 ) -> anyhow::Result<GasReport> {
+    profile_with_calls(config_path, overrides, printer).map(|profiled| profiled.report)
+}
+
+/// A report, with each call's own attribution (which the report does not keep).
+#[derive(Debug, Clone)]
+pub struct Profiled {
+    pub report: GasReport,
+    /// The attribution of `report.calls[i]`, when it was attributed.
+    pub attributions: Vec<Option<crate::core::attribution::Attribution>>,
+}
+
+/// [`profile`], keeping each call's attribution.
+pub fn profile_with_calls(
+    config_path: &Path,
+    overrides: &ProfileOverrides,
+    printer: &Printer,
+) -> anyhow::Result<Profiled> {
     let config = Config::load(config_path)?;
     let format = overrides.artifacts_format.or(config.artifacts_format);
     let artifacts = artifacts::load(&config.artifacts, format)
@@ -130,10 +152,16 @@ pub fn profile(
         rpc_url: None,
     };
     let mut fork = None;
+    let index = (!overrides.no_attribution && executor == "revm")
+        .then(|| Arc::new(CodeIndex::new(&artifacts, &source_roots(config_path, &config.artifacts))));
     let mut chain: Box<dyn Chain> = match (executor.as_str(), &config.evm.fork_url) {
         ("revm", None) => {
             let block = block_settings(&config, BlockSettings::default())?;
-            Box::new(RevmChain::empty(spec, evm.chain_id, block))
+            let chain = RevmChain::empty(spec, evm.chain_id, block);
+            Box::new(match &index {
+                Some(index) => chain.with_attribution(index.clone()),
+                None => chain,
+            })
         }
         ("revm", Some(raw)) => {
             let url = expand_url(raw, "fork_url", config_path);
@@ -164,6 +192,10 @@ pub fn profile(
                 return Err(error.into());
             }
             let chain = RevmChain::over(opened.db(), spec, evm.chain_id, block);
+            let chain = match &index {
+                Some(index) => chain.with_attribution(index.clone()),
+                None => chain,
+            };
             fork = Some(opened);
             Box::new(chain)
         }
@@ -226,11 +258,42 @@ pub fn profile(
         finish_fork(fork, printer);
     }
     let output = output.with_context(|| format!("profiling `{}` failed", config_path.display()))?;
+    for error in output.attribution_errors.iter().take(5) {
+        printer.warn(&format!("no gas attribution for {error}"));
+    }
+    if output.attribution_errors.len() > 5 {
+        printer.warn(&format!(
+            "… and {} more transactions without attribution",
+            output.attribution_errors.len() - 5
+        ));
+    }
     let mut report = GasReport::new("gasguard run");
     report.evm = Some(evm);
     report.contracts = GasReport::aggregate(&output.calls, &output.sizes);
+    report.attribution = GasReport::attribute(&output.calls, &output.attributions, &report.contracts);
     report.calls = output.calls;
-    Ok(report)
+    Ok(Profiled { report, attributions: output.attributions })
+}
+
+/// Where source files named by the build (`contracts/Token.sol`) are looked for: the config's
+/// folder, then the artifacts' (Foundry and Hardhat name sources from the project root, the
+/// parent of `out/` or `artifacts/`), each followed by its parents up to the repository root
+/// (the first folder with a `.git`).
+fn source_roots(config_path: &Path, artifacts: &Path) -> Vec<std::path::PathBuf> {
+    let mut roots: Vec<std::path::PathBuf> = Vec::new();
+    for start in [config_path, artifacts] {
+        let folder = start.parent().filter(|folder| !folder.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let folder = std::fs::canonicalize(folder).unwrap_or_else(|_| folder.to_owned());
+        for ancestor in folder.ancestors() {
+            if !roots.iter().any(|root| root == ancestor) {
+                roots.push(ancestor.to_owned());
+            }
+            if ancestor.join(".git").exists() {
+                break;
+            }
+        }
+    }
+    roots
 }
 
 /// The gas limit of a transaction that does not set its own: the block's, capped from Osaka on.

@@ -10,6 +10,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::core::entries::{EntryKind, Measure};
+use crate::core::explain::{Why, explain};
 use crate::core::policy::CompiledPolicy;
 use crate::core::report::GasReport;
 
@@ -31,6 +32,8 @@ pub struct GasDiff {
     pub verdict: Verdict,
     /// Every violated limit, in entry order, then rule order.
     pub failures: Vec<Failure>,
+    /// Said once when changed entries cannot be explained because a side has no attribution.
+    pub why_note: Option<String>,
 }
 
 /// One entry of the diff.
@@ -50,6 +53,9 @@ pub struct DiffEntry {
     /// The policy rule that decided about this entry (see [`crate::core::policy::Judgement`]).
     pub rule: Option<String>,
     pub failed: bool,
+    /// Where the change came from, when both sides carry attribution and the value changed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub why: Option<Why>,
 }
 
 /// What happened to an entry between base and head.
@@ -169,9 +175,55 @@ pub fn diff(base: &GasReport, head: &GasReport, policy: &CompiledPolicy, labels:
             rule: violation.rule,
         }));
     }
+    let mut unexplained = (0, 0);
+    for entry in &mut entries {
+        if !matches!(entry.status, Status::Regression | Status::Improvement) {
+            continue;
+        }
+        match (base.attribution.get(&entry.id), head.attribution.get(&entry.id)) {
+            (Some(old), Some(new)) => entry.why = Some(explain(old, new)),
+            (None, Some(_)) => unexplained.0 += 1,
+            (Some(_), None) => unexplained.1 += 1,
+            (None, None) => {}
+        }
+    }
+    let why_note = why_note(base, unexplained);
     let summary = Summary::count(&entries);
     let verdict = if failures.is_empty() { Verdict::Pass } else { Verdict::Fail };
-    GasDiff { base_label: labels.base, head_label: labels.head, entries, summary, verdict, failures }
+    GasDiff {
+        base_label: labels.base,
+        head_label: labels.head,
+        entries,
+        summary,
+        verdict,
+        failures,
+        why_note,
+    }
+}
+
+/// The one line saying why changed entries come without an explanation, and how to get one.
+/// Nothing when neither side was attributed at all (imported data on both sides, or
+/// `--no-attribution` on both): there is nothing to refresh then.
+fn why_note(base: &GasReport, (base_missing, head_missing): (usize, usize)) -> Option<String> {
+    let plural = |count: usize| if count == 1 { "entry is" } else { "entries are" };
+    if base_missing > 0 {
+        let what = if base.attribution.is_empty() {
+            "the base report has no gas attribution"
+        } else {
+            "the base report lacks their attribution"
+        };
+        Some(format!(
+            "{base_missing} changed {} not explained: {what} (imported data, or a report older than `gasguard/report/v2`); refresh the baseline with `gasguard baseline` to see why gas moved",
+            plural(base_missing)
+        ))
+    } else if head_missing > 0 {
+        Some(format!(
+            "{head_missing} changed {} not explained: this report has no gas attribution; profile without `--no-attribution` to see why gas moved",
+            plural(head_missing)
+        ))
+    } else {
+        None
+    }
 }
 
 /// An entry's status, delta and percentage from its two values; policy fields left empty.
@@ -196,7 +248,7 @@ pub(crate) fn compare(
         }
         (Some(old), Some(new)) => (if old == new { Status::Unchanged } else { Status::Changed }, None, None),
     };
-    DiffEntry { id, kind, base, head, delta, delta_pct, status, rule: None, failed: false }
+    DiffEntry { id, kind, base, head, delta, delta_pct, status, rule: None, failed: false, why: None }
 }
 
 #[cfg(test)]

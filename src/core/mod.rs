@@ -3,9 +3,11 @@
 //! Values in, values out. Nothing in here reads a file, touches the network, runs the EVM,
 //! looks at the clock or at a global flag; adapters and commands do that at the edges.
 
+pub mod attribution;
 pub mod cid;
 pub mod diff;
 pub mod entries;
+pub mod explain;
 pub mod number;
 pub mod policy;
 pub mod record;

@@ -222,6 +222,7 @@ impl RpcChain {
             created: created.filter(|_| success),
             code_size,
             method: GasMethod::Execution,
+            attribution: None,
         })
     }
 
@@ -314,6 +315,7 @@ impl RpcChain {
             created,
             code_size,
             method: GasMethod::Trace,
+            attribution: None,
         })
     }
 
@@ -369,6 +371,7 @@ impl RpcChain {
             created: created_address,
             code_size,
             method: GasMethod::Estimate,
+            attribution: None,
         })
     }
 }

@@ -35,7 +35,8 @@ pub fn parse_gasguard_report(text: &str, file: &str) -> Result<GasReport, Import
                 supported: REPORT_SCHEMA.to_owned(),
             });
         }
-        Some(version) if version == REPORT_SCHEMA_VERSION => {}
+        // Older versions load: what they lack (v1: attribution) is optional.
+        Some(version) if (1..=REPORT_SCHEMA_VERSION).contains(&version) => {}
         _ => {
             return Err(ImportError::invalid(
                 file,

@@ -8,8 +8,13 @@
 //!   "summary": { "regressions": 1, "improvements": 0, "added": 0, "removed": 0, "unchanged": 3, "changed": 0 },
 //!   "failures": [ { "id": "…", "reason": "…", "rule": "default" } ],
 //!   "entries": [ { "id": "…", "kind": "function", "base": 100, "head": 120, "delta": 20,
-//!                  "delta_pct": 20.0, "status": "regression", "rule": "default", "failed": true } ]
+//!                  "delta_pct": 20.0, "status": "regression", "rule": "default", "failed": true,
+//!                  "why": { "by_kind": { "storage": 20 }, "by_frame": […], "by_line": […], "storage": […] } } ],
+//!   "why_note": "…"
 //! }
+//!
+//! `why` (see [`crate::core::explain`]) is present on changed entries whose two sides carry
+//! attribution; `why_note` when some changed entries could not be explained.
 //! ```
 //!
 //! Pretty-printed, entries sorted by id: the same diff always gives the same bytes.
@@ -23,7 +28,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::core::diff::{DiffEntry, Failure, GasDiff, Summary, Verdict};
+use crate::core::diff::{DiffEntry, Failure, GasDiff, Status, Summary, Verdict};
 
 /// The schema identifier of diffs this version writes and reads.
 pub const DIFF_SCHEMA: &str = "gasguard/diff/v1";
@@ -39,6 +44,9 @@ struct Document {
     summary: Summary,
     failures: Vec<Failure>,
     entries: Vec<DiffEntry>,
+    /// Why changed entries are not explained (a side without attribution).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    why_note: Option<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -72,6 +80,7 @@ pub fn json(diff: &GasDiff) -> String {
         summary: diff.summary,
         failures: diff.failures.clone(),
         entries: diff.entries.clone(),
+        why_note: diff.why_note.clone(),
     };
     // Serialising plain data with string keys cannot fail.
     let mut text = serde_json::to_string_pretty(&document).unwrap_or_default();
@@ -103,6 +112,7 @@ pub fn from_json(text: &str) -> Result<GasDiff, DiffJsonError> {
         summary: document.summary,
         verdict: document.verdict,
         failures: document.failures,
+        why_note: document.why_note,
     };
     check_consistency(&diff)?;
     Ok(diff)
@@ -131,6 +141,16 @@ fn check_consistency(diff: &GasDiff) -> Result<(), DiffJsonError> {
                 "entry `{}` has status, delta or percentage that its values do not give",
                 short(&entry.id)
             ));
+        }
+        if let Some(why) = &entry.why {
+            let delta =
+                entry.delta.filter(|_| matches!(entry.status, Status::Regression | Status::Improvement));
+            if delta.is_none_or(|delta| why.sums() != [delta; 3]) {
+                return inconsistent(format!(
+                    "entry `{}` has a `why` whose parts do not sum to its delta",
+                    short(&entry.id)
+                ));
+            }
         }
         let has_failure = diff.failures.iter().any(|failure| failure.id == entry.id);
         if entry.failed != has_failure {
