@@ -172,7 +172,7 @@ fn storage_sentences(base: &Attribution, head: &Attribution) -> Vec<String> {
             continue;
         }
         let rounded = gas.round() as i64;
-        let sign = if rounded >= 0 { "+" } else { "−" };
+        let sign = if rounded >= 0 { "+" } else { "-" };
         sentences.push((
             gas.abs(),
             format!(
@@ -274,7 +274,7 @@ mod tests {
         let why = explain(&base, &head);
         assert_eq!(
             why.storage,
-            ["2 fewer cold SSTORE nonzero→nonzero of Ledger slot 0x1 (−5,000 gas per call)"]
+            ["2 fewer cold SSTORE nonzero→nonzero of Ledger slot 0x1 (-5,000 gas per call)"]
         );
         assert!(why.by_frame.is_empty());
         assert_eq!(why.by_kind, [(GasKind::Storage, 0)]);

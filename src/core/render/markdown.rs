@@ -69,6 +69,10 @@ pub fn markdown(diff: &GasDiff, options: &MarkdownOptions) -> String {
             let _ = writeln!(body, "> {line}");
         }
     }
+    if let Some(note) = &diff.why_note {
+        // From the diff document, which an unprivileged job may have written: escaped.
+        let _ = writeln!(body, "\n> {}", escape(note));
+    }
     body.push('\n');
 
     let mut budget = COMMENT_LIMIT.saturating_sub(body.len() + TAIL_RESERVE);
@@ -261,6 +265,27 @@ fn blocks(diff: &GasDiff) -> Vec<Block> {
         collapsed: false,
         always: false,
     });
+    // Why gas moved: one line per regression and per large improvement, after the tables it
+    // explains so that it gives way to their rows when the comment runs out of room.
+    let causes: Vec<String> = super::why::explained(diff)
+        .into_iter()
+        .map(|(entry, why)| {
+            format!(
+                "- {}: {}
+",
+                code(&entry.id),
+                cause_markdown(&super::why::cause(why))
+            )
+        })
+        .collect();
+    blocks.push(Block {
+        heading: format!("Why gas moved ({})", group_digits(causes.len() as u64)),
+        table_head: String::new(),
+        rows: causes,
+        noun: "explanations",
+        collapsed: false,
+        always: false,
+    });
     for (status, heading, noun) in [
         (Status::Added, "Added", "added entries"),
         (Status::Removed, "Removed", "removed entries"),
@@ -353,6 +378,19 @@ fn rule_cell(failed_rules: &BTreeMap<&str, Vec<&str>>, entry: &DiffEntry) -> Str
         Some(rules) => format!("❌ {}", rules.iter().map(|rule| escape(rule)).collect::<Vec<_>>().join(", ")),
         None => entry.rule.as_deref().map(escape).unwrap_or_default(),
     }
+}
+
+/// A cause line for the comment: each part escaped, locations and source text as code.
+fn cause_markdown(cause: &super::why::Cause) -> String {
+    let mut parts = vec![escape(&cause.kinds.join(", "))];
+    for (location, text, delta) in &cause.lines {
+        let place =
+            if location.is_empty() { code(text) } else { format!("{} {}", code(location), code(text)) };
+        parts.push(format!("{place} {}", escape(delta)));
+    }
+    parts.extend(cause.storage.as_deref().map(escape));
+    parts.retain(|part| !part.is_empty());
+    parts.join(" · ")
 }
 
 fn row(cells: &[String]) -> String {

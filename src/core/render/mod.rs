@@ -13,6 +13,7 @@ pub mod json;
 pub mod markdown;
 pub mod registry;
 pub mod terminal;
+pub mod why;
 
 pub use json::{DIFF_SCHEMA, DiffJsonError, from_json, json};
 pub use markdown::{COMMENT_LIMIT, COMMENT_MARKER, MarkdownOptions, markdown};

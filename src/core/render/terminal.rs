@@ -89,6 +89,10 @@ pub fn terminal(diff: &GasDiff, options: &TerminalOptions) -> String {
         }
     }
 
+    if let Some(note) = &diff.why_note {
+        let _ = writeln!(out, "\n{}", painter.paint(&format!("note: {}", sanitize(note, 400)), DIM));
+    }
+
     if options.snapshot_diff {
         snapshot_diff(&mut out, &painter, diff);
     }
@@ -171,6 +175,10 @@ fn section(
             let _ = write!(line, "  {}", painter.paint(rule, rule_style));
         }
         let _ = writeln!(out, "{}", line.trim_end());
+        if let Some(why) = &entry.why {
+            let cause = super::why::cause(why).plain();
+            let _ = writeln!(out, "      {} {cause}", painter.paint("why:", DIM));
+        }
     }
 }
 
