@@ -174,6 +174,24 @@ fn one_more_fresh_sstore_is_explained_to_the_gas_and_the_line() {
         assert_eq!(entry.get("why").is_some(), changed && gas, "{entry}");
     }
 
+    // `explain` shows the whole breakdown of one entry, base and head side by side.
+    let output = gasguard(
+        dir.path(),
+        &[
+            "explain",
+            "Counter.increment()",
+            "--config",
+            head.to_str().unwrap(),
+            "--baseline",
+            baseline.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    insta::assert_snapshot!("explain_increment", stdout(&output));
+    let output = gasguard(dir.path(), &["explain", "nothing()", "--config", head.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("no entry `nothing()`"), "{}", stderr(&output));
+
     // A baseline without attribution: the diff says so once, and how to get it.
     let output = gasguard(
         dir.path(),

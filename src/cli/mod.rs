@@ -2,6 +2,7 @@
 //! turns their result into an [`ExitStatus`]. Commands take resolved values, never clap types.
 
 mod check;
+mod explain;
 pub mod profile;
 pub mod registry;
 
@@ -68,6 +69,24 @@ pub enum Command {
     Record(registry::RecordArgs),
     /// Deploy an AnalysisRegistry, or read its entries.
     Registry(registry::RegistryArgs),
+    /// Show where one entry's gas goes, base and head side by side (by kind, frame, line).
+    Explain(ExplainArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ExplainArgs {
+    /// The entry id (`fn:contracts/Token.sol:Token.transfer(address,uint256)`), or the end of a
+    /// unique one (`Token.transfer(address,uint256)`).
+    pub id: String,
+    /// The base report [default: .gasguard/baseline.json].
+    #[arg(long)]
+    pub baseline: Option<PathBuf>,
+    /// The config to profile for the head side (default `gasguard.toml`).
+    #[arg(long, short)]
+    pub config: Option<PathBuf>,
+    /// Take the head side from this report instead of profiling.
+    #[arg(long)]
+    pub report: Option<PathBuf>,
 }
 
 /// How to render a diff.
@@ -245,6 +264,7 @@ pub fn main(args: impl IntoIterator<Item = std::ffi::OsString>) -> ExitStatus {
         Command::Comment(args) => check::comment(args, &printer),
         Command::Record(args) => registry::record(args, &printer),
         Command::Registry(args) => registry::run(args, &printer),
+        Command::Explain(args) => explain::explain(args, &printer),
     };
     match result {
         Ok(status) => status,

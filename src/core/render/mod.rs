@@ -9,6 +9,7 @@
 //! bidirectional-override characters and caps names at [`MAX_NAME_CHARS`]; the Markdown
 //! renderer escapes everything GitHub would interpret.
 
+pub mod explain;
 pub mod json;
 pub mod markdown;
 pub mod registry;

@@ -95,7 +95,7 @@ pub fn explained(diff: &GasDiff) -> Vec<(&DiffEntry, &Why)> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use insta::assert_snapshot;
 
     use super::*;
@@ -107,7 +107,7 @@ mod tests {
     use crate::core::report::{ContractGas, Deployment, GasReport, TestGas};
     use crate::core::stats::Stats;
 
-    pub(crate) fn why() -> Why {
+    fn why() -> Why {
         Why {
             by_kind: vec![(GasKind::Storage, 22_100), (GasKind::Compute, 13), (GasKind::Intrinsic, 0)],
             by_frame: vec![FrameDelta { frame: "Ledger.move(address,uint256)".into(), delta: 22_113 }],
@@ -156,6 +156,18 @@ mod tests {
     /// Token.transfer regresses by a fresh storage write on a line whose text is hostile; the
     /// deployment improves; a test entry (never attributed) regresses without a cause.
     pub(crate) fn explained_diff() -> GasDiff {
+        let (base, head) = explained_reports();
+        let policy = Policy { max_increase_pct: Some(1.0), ..Policy::default() };
+        diff(&base, &head, &policy.compile().unwrap(), DiffLabels { base: "main".into(), head: "pr".into() })
+    }
+
+    /// The two sides' attributions of entry `id` of [`explained_diff`].
+    pub(crate) fn explained_sides(id: &str) -> (Attribution, Attribution) {
+        let (base, head) = explained_reports();
+        (base.attribution[id].clone(), head.attribution[id].clone())
+    }
+
+    fn explained_reports() -> (GasReport, GasReport) {
         let mut base = GasReport::new("test");
         let mut head = GasReport::new("test");
         let transfer = "fn:src/Token.sol:Token.transfer(address,uint256)";
@@ -179,8 +191,7 @@ mod tests {
             .insert(deploy.into(), attribution(890_000, ("src/Token.sol", 9, "contract Token {"), 0));
         base.tests.insert("TokenTest:testTransfer()".into(), TestGas::Gas { gas: 60_000 });
         head.tests.insert("TokenTest:testTransfer()".into(), TestGas::Gas { gas: 61_000 });
-        let policy = Policy { max_increase_pct: Some(1.0), ..Policy::default() };
-        diff(&base, &head, &policy.compile().unwrap(), DiffLabels { base: "main".into(), head: "pr".into() })
+        (base, head)
     }
 
     #[test]
