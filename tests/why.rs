@@ -86,6 +86,52 @@ fn with_extra_write(source: String) -> String {
     format!("{}\n    uint256 public extra;\n}}\n", with_write[..end].trim_end())
 }
 
+/// Every profiled function has its folded stacks and a valid SVG naming its frames; changed
+/// entries have a differential SVG.
+fn check_flamegraphs(dir: &Path) {
+    let stem = "fn_contracts_Caller.sol_Router.bump_uint256_";
+    let folded = std::fs::read_to_string(dir.join(format!("{stem}.folded"))).unwrap();
+    let lines: Vec<&str> = folded.lines().collect();
+    assert!(
+        lines.iter().any(|line| line.starts_with("Router.bump(uint256);Counter.increment() ")),
+        "{folded}"
+    );
+    for line in &lines {
+        let (_, gas) = line.rsplit_once(' ').unwrap();
+        assert!(gas.parse::<u64>().unwrap() > 0, "{line}");
+    }
+    for (file, frame) in [
+        (format!("{stem}.svg"), "Counter.increment()"),
+        (format!("{stem}.diff.svg"), "Counter.increment()"),
+        ("fn_contracts_Counter.sol_Counter.increment__.svg".to_owned(), "Counter.increment()"),
+        ("deploy_contracts_Counter.sol_Counter.svg".to_owned(), "new Counter"),
+    ] {
+        let svg =
+            std::fs::read_to_string(dir.join(&file)).unwrap_or_else(|error| panic!("`{file}`: {error}"));
+        let texts = svg_texts(&svg);
+        assert!(texts.iter().any(|text| text.starts_with(frame)), "`{file}` names `{frame}`: {texts:?}");
+    }
+}
+
+/// Parses an SVG as XML (failing on any error) and returns the text of its elements.
+fn svg_texts(svg: &str) -> Vec<String> {
+    let mut reader = quick_xml::Reader::from_str(svg);
+    let mut texts = Vec::new();
+    let mut root = None;
+    loop {
+        match reader.read_event().expect("the SVG is well-formed XML") {
+            quick_xml::events::Event::Start(element) if root.is_none() => {
+                root = Some(String::from_utf8_lossy(element.name().as_ref()).into_owned());
+            }
+            quick_xml::events::Event::Text(text) => texts.push(text.decode().unwrap().into_owned()),
+            quick_xml::events::Event::Eof => break,
+            _ => {}
+        }
+    }
+    assert_eq!(root.as_deref(), Some("svg"));
+    texts
+}
+
 fn entry<'a>(diff: &'a Value, id: &str) -> &'a Value {
     diff["entries"]
         .as_array()
@@ -109,6 +155,7 @@ fn one_more_fresh_sstore_is_explained_to_the_gas_and_the_line() {
         &["baseline", "--config", base.to_str().unwrap(), "--out", baseline.to_str().unwrap()],
     );
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let flamegraphs = dir.path().join("flamegraphs");
     let output = gasguard(
         dir.path(),
         &[
@@ -119,9 +166,12 @@ fn one_more_fresh_sstore_is_explained_to_the_gas_and_the_line() {
             baseline.to_str().unwrap(),
             "--format",
             "json",
+            "--flamegraph-dir",
+            flamegraphs.to_str().unwrap(),
         ],
     );
     assert_eq!(output.status.code(), Some(1), "the policy fails on the extra write:\n{}", stderr(&output));
+    check_flamegraphs(&flamegraphs);
     let diff: Value = serde_json::from_str(&stdout(&output)).unwrap();
     assert!(diff.get("why_note").is_none(), "both sides are attributed");
 

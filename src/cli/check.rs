@@ -72,6 +72,9 @@ pub(super) fn check(args: CheckArgs, printer: &Printer) -> anyhow::Result<ExitSt
     };
     let labels = labels(&args.base_label, &args.head_label, &github, &baseline_path, args.report.as_deref());
     let result = diff(&base, &head, &policy, labels);
+    if let Some(dir) = &args.flamegraph_dir {
+        super::profile::write_flamegraphs(dir, &head, Some((&base, &result)), printer)?;
+    }
 
     let markdown_options =
         MarkdownOptions { baseline_hint: baseline_hint.clone(), job_summary_url: github.report_run_url() };
@@ -141,6 +144,9 @@ pub(super) fn baseline(args: BaselineArgs, printer: &Printer) -> anyhow::Result<
     let overrides = ProfileOverrides { no_attribution: args.no_attribution, ..Default::default() };
     let report = profile(&args.config, &overrides, printer)?;
     write_atomic(&args.out, report_json(&report).as_bytes())?;
+    if let Some(dir) = &args.flamegraph_dir {
+        super::profile::write_flamegraphs(dir, &report, None, printer)?;
+    }
     printer.status(&format!(
         "wrote the baseline `{}` ({} contracts, {} calls)",
         args.out.display(),

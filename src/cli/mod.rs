@@ -140,6 +140,10 @@ pub struct CheckArgs {
     /// Profile without attributing gas to kinds, frames and lines (faster, smaller report).
     #[arg(long)]
     pub no_attribution: bool,
+    /// Write each attributed entry's folded stacks and SVG flamegraph into this folder, and a
+    /// differential flamegraph (base → head) of each changed entry.
+    #[arg(long, value_name = "DIR")]
+    pub flamegraph_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -166,6 +170,9 @@ pub struct BaselineArgs {
     /// Profile without attributing gas to kinds, frames and lines (faster, smaller report).
     #[arg(long)]
     pub no_attribution: bool,
+    /// Write each attributed entry's folded stacks and SVG flamegraph into this folder.
+    #[arg(long, value_name = "DIR")]
+    pub flamegraph_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -243,6 +250,9 @@ pub struct RunArgs {
     /// Profile without attributing gas to kinds, frames and lines (faster, smaller report).
     #[arg(long)]
     pub no_attribution: bool,
+    /// Write each attributed entry's folded stacks and SVG flamegraph into this folder.
+    #[arg(long, value_name = "DIR")]
+    pub flamegraph_dir: Option<PathBuf>,
 }
 
 /// Parses the arguments and runs the command. Clap's own errors exit 2 through `Cli::parse`.

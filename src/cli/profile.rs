@@ -74,7 +74,34 @@ pub(super) fn run(args: RunArgs, printer: &Printer) -> anyhow::Result<ExitStatus
         printer.data(&crate::core::summary::report_table(&report, printer.color_stdout));
         printer.status(&format!("wrote `{}`", args.out.display()));
     }
+    if let Some(dir) = &args.flamegraph_dir {
+        write_flamegraphs(dir, &report, None, printer)?;
+    }
     Ok(ExitStatus::Success)
+}
+
+/// Writes the flamegraphs (see [`crate::flamegraph`]) and says what it wrote.
+pub fn write_flamegraphs(
+    dir: &Path,
+    head: &GasReport,
+    base_and_diff: Option<(&GasReport, &crate::core::diff::GasDiff)>,
+    printer: &Printer,
+) -> anyhow::Result<()> {
+    let written = crate::flamegraph::write(dir, head, base_and_diff)?;
+    if written.flamegraphs == 0 {
+        printer.warn(&format!(
+            "no flamegraphs written to `{}`: the report has no attribution (run without `--no-attribution`, with the embedded EVM)",
+            dir.display()
+        ));
+    } else {
+        printer.status(&format!(
+            "wrote {} flamegraphs and {} differential flamegraphs to `{}`",
+            written.flamegraphs,
+            written.differentials,
+            dir.display()
+        ));
+    }
+    Ok(())
 }
 
 /// The report as written to disk: pretty JSON with a trailing newline.

@@ -330,6 +330,22 @@ impl Attribution {
     }
 }
 
+impl Attribution {
+    /// The frames as folded stacks, `Router.bump(uint256);Counter.increment() 27012` per line,
+    /// sorted: what flamegraph tools read. A frame whose self gas is negative (the outermost
+    /// frame carries the refund) or zero is left out; a flamegraph has no negative widths.
+    pub fn folded(&self) -> String {
+        let mut text = String::new();
+        for frame in self.by_frame.iter().filter(|frame| frame.gas > 0) {
+            text.push_str(&frame.frame);
+            text.push(' ');
+            text.push_str(&frame.gas.to_string());
+            text.push('\n');
+        }
+        text
+    }
+}
+
 /// Sums the storage accesses of the same kind, sorted.
 fn merge_storage(accesses: Vec<StorageAccess>) -> Vec<StorageAccess> {
     let mut merged: BTreeMap<(String, String, StorageOp, bool, Option<ValueChange>), (u64, i64)> =
