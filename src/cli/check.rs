@@ -76,8 +76,12 @@ pub(super) fn check(args: CheckArgs, printer: &Printer) -> anyhow::Result<ExitSt
         super::profile::write_flamegraphs(dir, &head, Some((&base, &result)), printer)?;
     }
 
-    let markdown_options =
-        MarkdownOptions { baseline_hint: baseline_hint.clone(), job_summary_url: github.report_run_url() };
+    let markdown_options = MarkdownOptions {
+        baseline_hint: baseline_hint.clone(),
+        job_summary_url: github.report_run_url(),
+        // The action uploads the folder as an artifact of this run.
+        flamegraphs_url: args.flamegraph_dir.as_ref().and_then(|_| github.report_run_url()),
+    };
     let markdown = render::markdown(&result, &markdown_options);
     emit(&result, args.format, args.out.as_deref(), &markdown, printer, baseline_hint.as_deref())?;
     let diff_path = match &args.diff_json {
@@ -196,7 +200,11 @@ pub(super) fn comment(args: CommentArgs, printer: &Printer) -> anyhow::Result<Ex
         render::from_json(&text).with_context(|| format!("invalid diff `{}`", args.diff.display()))?;
     let markdown = render::markdown(
         &result,
-        &MarkdownOptions { baseline_hint: None, job_summary_url: github.report_run_url() },
+        &MarkdownOptions {
+            baseline_hint: None,
+            job_summary_url: github.report_run_url(),
+            flamegraphs_url: None,
+        },
     );
     if let Some(summary) = &github.step_summary
         && let Err(error) = append_step_summary(summary, &markdown)

@@ -49,6 +49,8 @@ pub struct MarkdownOptions {
     /// A link to the full report (the job summary). Only `https://` URLs without spaces,
     /// quotes or angle brackets are used.
     pub job_summary_url: Option<String>,
+    /// A link to the workflow run whose artifacts hold the flamegraphs; same rules.
+    pub flamegraphs_url: Option<String>,
 }
 
 /// Renders the comment body.
@@ -101,6 +103,9 @@ pub fn markdown(diff: &GasDiff, options: &MarkdownOptions) -> String {
     }
     if let Some(url) = options.job_summary_url.as_deref().filter(|url| is_safe_url(url)) {
         let _ = writeln!(body, "[Full report in the job summary]({url})");
+    }
+    if let Some(url) = options.flamegraphs_url.as_deref().filter(|url| is_safe_url(url)) {
+        let _ = writeln!(body, "\n[Flamegraphs of where the gas goes]({url}) (workflow run artifact)");
     }
     debug_assert!(body.len() <= COMMENT_LIMIT, "comment of {} bytes", body.len());
     if body.len() > COMMENT_LIMIT {
@@ -478,6 +483,7 @@ mod tests {
             &MarkdownOptions {
                 baseline_hint: None,
                 job_summary_url: Some("https://github.com/o/r/actions/runs/1".into()),
+                ..Default::default()
             },
         );
         assert_snapshot!(body);
@@ -501,6 +507,7 @@ mod tests {
                     .into(),
             ),
             job_summary_url: Some("javascript:alert(1)".into()),
+            ..Default::default()
         };
         assert_snapshot!(markdown(&diff, &options));
     }
