@@ -135,10 +135,10 @@ fn malformed_baseline_is_an_error() {
 #[test]
 fn newer_report_schema_is_refused() {
     let demo = Demo::new("");
-    demo.baseline(|report| report["schema"] = Value::from("gasguard/report/v2"));
+    demo.baseline(|report| report["schema"] = Value::from("gasguard/report/v3"));
     let output = demo.run(&["check"]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(stderr(&output).contains("v2"), "{}", stderr(&output));
+    assert!(stderr(&output).contains("v3"), "{}", stderr(&output));
 }
 
 /// `gasguard diff` over two imported snapshots: exit 1 on a regression, 0 otherwise.

@@ -106,9 +106,98 @@ pub fn write_flamegraphs(
 
 /// The report as written to disk: pretty JSON with a trailing newline.
 pub fn report_json(report: &GasReport) -> String {
-    let mut json = serde_json::to_string_pretty(report).unwrap_or_default();
+    let mut bytes = Vec::new();
+    let mut serializer = serde_json::Serializer::with_formatter(&mut bytes, ReportFormatter::default());
+    // Serialising plain data with string keys cannot fail.
+    let _ = serde::Serialize::serialize(report, &mut serializer);
+    let mut json = String::from_utf8(bytes).unwrap_or_default();
     json.push('\n');
     json
+}
+
+/// Pretty JSON whose innermost records (nesting level 5 and deeper: a function's statistics, an
+/// attribution's line, frame and storage records) stay on one line each, so that a report with
+/// attribution stays readable in a diff and about a third of the size fully indented would be.
+#[derive(Debug, Default)]
+struct ReportFormatter {
+    depth: usize,
+    has_value: bool,
+}
+
+impl ReportFormatter {
+    /// Containers at this nesting level or deeper are written on one line.
+    const INLINE_FROM: usize = 5;
+
+    fn inline(&self) -> bool {
+        self.depth >= Self::INLINE_FROM
+    }
+
+    fn open<W: ?Sized + std::io::Write>(&mut self, writer: &mut W, bracket: &[u8]) -> std::io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        writer.write_all(bracket)
+    }
+
+    fn close<W: ?Sized + std::io::Write>(&mut self, writer: &mut W, bracket: &[u8]) -> std::io::Result<()> {
+        let inline = self.inline();
+        self.depth -= 1;
+        if !inline && self.has_value {
+            writer.write_all(b"\n")?;
+            writer.write_all(&b"  ".repeat(self.depth))?;
+        }
+        writer.write_all(bracket)
+    }
+
+    fn item<W: ?Sized + std::io::Write>(&mut self, writer: &mut W, first: bool) -> std::io::Result<()> {
+        match (self.inline(), first) {
+            (true, true) => Ok(()),
+            (true, false) => writer.write_all(b", "),
+            (false, first) => {
+                writer.write_all(if first { b"\n" } else { b",\n" })?;
+                writer.write_all(&b"  ".repeat(self.depth))
+            }
+        }
+    }
+}
+
+impl serde_json::ser::Formatter for ReportFormatter {
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.open(writer, b"[")
+    }
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.close(writer, b"]")
+    }
+    fn begin_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.item(writer, first)
+    }
+    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, _writer: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.open(writer, b"{")
+    }
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.close(writer, b"}")
+    }
+    fn begin_object_key<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.item(writer, first)
+    }
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        writer.write_all(b": ")
+    }
+    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, _writer: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
 }
 
 /// Command-line choices that override the config.

@@ -180,7 +180,15 @@ pub fn diff(base: &GasReport, head: &GasReport, policy: &CompiledPolicy, labels:
         if !matches!(entry.status, Status::Regression | Status::Improvement) {
             continue;
         }
-        match (base.attribution.get(&entry.id), head.attribution.get(&entry.id)) {
+        // An attribution explains its side only when it sums to that side's value: a report
+        // whose numbers were edited (or merged) after profiling keeps stale parts.
+        let number = |measure: &Option<Measure>| measure.as_ref().and_then(Measure::number).map(i128::from);
+        let explains = |attribution: &&crate::core::attribution::Attribution, value: Option<i128>| {
+            value.is_some_and(|value| attribution.sums() == [value; 3])
+        };
+        let old = base.attribution.get(&entry.id).filter(|old| explains(old, number(&entry.base)));
+        let new = head.attribution.get(&entry.id).filter(|new| explains(new, number(&entry.head)));
+        match (old, new) {
             (Some(old), Some(new)) => entry.why = Some(explain(old, new)),
             (None, Some(_)) => unexplained.0 += 1,
             (Some(_), None) => unexplained.1 += 1,
@@ -208,12 +216,12 @@ fn why_note(base: &GasReport, (base_missing, head_missing): (usize, usize)) -> O
     let plural = |count: usize| if count == 1 { "entry is" } else { "entries are" };
     if base_missing > 0 {
         let what = if base.attribution.is_empty() {
-            "the base report has no gas attribution"
+            "the base report has no gas attribution (imported data, or a report older than `gasguard/report/v2`)"
         } else {
-            "the base report lacks their attribution"
+            "the base report has no gas attribution matching their numbers (an edited or merged report)"
         };
         Some(format!(
-            "{base_missing} changed {} not explained: {what} (imported data, or a report older than `gasguard/report/v2`); refresh the baseline with `gasguard baseline` to see why gas moved",
+            "{base_missing} changed {} not explained: {what}; refresh the baseline with `gasguard baseline` to see why gas moved",
             plural(base_missing)
         ))
     } else if head_missing > 0 {

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::core::attribution::{Attribution, GasKind, LineKey, StorageAccess, StorageOp, ValueChange};
+use crate::core::attribution::{Attribution, GasKind, StorageAccess, StorageOp, ValueChange};
 use crate::core::number::group_digits;
 
 /// The explanation of one changed entry. Every list is sorted by the size of its change,
@@ -104,22 +104,44 @@ pub fn explain(base: &Attribution, head: &Attribution) -> Why {
         .collect();
     sort_by_size(&mut by_frame, |frame| (frame.delta, frame.frame.clone()));
 
-    let mut lines: BTreeMap<LineKey, i64> = BTreeMap::new();
+    // Source lines are matched by file and text, so a line that only moved (code added above
+    // it) shows no change; it is shown at its head line number (its base one when removed).
+    let mut lines: BTreeMap<(Option<String>, String, bool), (i64, Option<(u32, i64)>)> = BTreeMap::new();
+    let mut add = |line: &crate::core::attribution::LineGas, sign: i64, head_side: bool| {
+        let key = (line.file.clone(), line.text.clone(), line.line.is_some());
+        let entry = lines.entry(key).or_insert((0, None));
+        entry.0 += sign * line.gas;
+        if let Some(number) = line.line {
+            // The number shown: the head's busiest line with that text, else the base's.
+            let weight = if head_side { line.gas.abs().saturating_add(1 << 40) } else { line.gas.abs() };
+            if entry.1.is_none_or(|(_, best)| weight > best) {
+                entry.1 = Some((number, weight));
+            }
+        }
+    };
     for line in &base.by_line {
-        *lines.entry(line.key()).or_insert(0) -= line.gas;
+        add(line, -1, false);
     }
     for line in &head.by_line {
-        *lines.entry(line.key()).or_insert(0) += line.gas;
+        add(line, 1, true);
     }
-    let mut by_line: Vec<(LineKey, i64)> = lines.into_iter().filter(|(_, delta)| *delta != 0).collect();
-    // Ties: by file and line number, so `Ledger.sol:9` comes before `Ledger.sol:31`.
-    by_line.sort_by(|(a, a_delta), (b, b_delta)| {
-        b_delta.unsigned_abs().cmp(&a_delta.unsigned_abs()).then(a.cmp(b))
-    });
-    let by_line = by_line
+    let mut by_line: Vec<LineDelta> = lines
         .into_iter()
-        .map(|(key, delta)| LineDelta { file: key.file, line: key.line, text: key.text, delta })
+        .filter(|(_, (delta, _))| *delta != 0)
+        .map(|((file, text, _), (delta, number))| LineDelta {
+            file,
+            line: number.map(|(line, _)| line),
+            text,
+            delta,
+        })
         .collect();
+    // Ties: by file and line number, so `Ledger.sol:9` comes before `Ledger.sol:31`.
+    by_line.sort_by(|a, b| {
+        b.delta
+            .unsigned_abs()
+            .cmp(&a.delta.unsigned_abs())
+            .then((&a.file, a.line, &a.text).cmp(&(&b.file, b.line, &b.text)))
+    });
 
     Why { by_kind, by_frame, by_line, storage: storage_sentences(base, head) }
 }
@@ -257,6 +279,33 @@ mod tests {
         assert!(json.starts_with(r#"{"by_kind":{"storage":22100,"compute":13,"intrinsic":0},"#), "{json}");
         let back: Why = serde_json::from_str(&json).unwrap();
         assert_eq!(back, why);
+    }
+
+    /// Code added above a line moves it; the moved line did not change and shows no delta.
+    #[test]
+    fn moved_lines_are_matched_by_text() {
+        let base = side(
+            &[(GasKind::Log, 1_416)],
+            &[("C.f()", 1_416)],
+            &[(line("C.sol", 20, "emit E(next);"), 1_416)],
+            Vec::new(),
+        );
+        let head = side(
+            &[(GasKind::Log, 1_416), (GasKind::Storage, 22_100)],
+            &[("C.f()", 23_516)],
+            &[(line("C.sol", 20, "extra = next;"), 22_100), (line("C.sol", 21, "emit E(next);"), 1_416)],
+            Vec::new(),
+        );
+        let why = explain(&base, &head);
+        assert_eq!(
+            why.by_line,
+            [LineDelta {
+                file: Some("C.sol".into()),
+                line: Some(20),
+                text: "extra = next;".into(),
+                delta: 22_100
+            }]
+        );
     }
 
     #[test]

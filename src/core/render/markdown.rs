@@ -388,6 +388,7 @@ fn rule_cell(failed_rules: &BTreeMap<&str, Vec<&str>>, entry: &DiffEntry) -> Str
 /// A cause line for the comment: each part escaped, locations and source text as code.
 fn cause_markdown(cause: &super::why::Cause) -> String {
     let mut parts = vec![escape(&cause.kinds.join(", "))];
+    parts.extend(cause.frame.as_deref().map(escape));
     for (location, text, delta) in &cause.lines {
         let place =
             if location.is_empty() { code(text) } else { format!("{} {}", code(location), code(text)) };

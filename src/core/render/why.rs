@@ -25,6 +25,8 @@ pub struct Cause {
     pub lines: Vec<(String, String, String)>,
     /// The largest storage change, in words.
     pub storage: Option<String>,
+    /// The frame that moved most, when it is a called one: `in Router.bump(uint256) → Counter.increment()`.
+    pub frame: Option<String>,
 }
 
 /// The cause of a change, from its explanation.
@@ -59,13 +61,19 @@ pub fn cause(why: &Why) -> Cause {
             )
         })
         .collect();
-    Cause { kinds, lines, storage: why.storage.first().map(|sentence| sanitize(sentence, 200)) }
+    let frame = why
+        .by_frame
+        .first()
+        .filter(|frame| frame.frame.contains(';'))
+        .map(|frame| sanitize(&format!("in {}", frame.frame.replace(';', " → ")), 200));
+    Cause { kinds, lines, storage: why.storage.first().map(|sentence| sanitize(sentence, 200)), frame }
 }
 
 impl Cause {
     /// The cause as plain text: `storage +22,100, compute +13 · Ledger.sol:31 moves[…] += 1; +22,100 · …`.
     pub fn plain(&self) -> String {
         let mut parts = vec![self.kinds.join(", ")];
+        parts.extend(self.frame.clone());
         for (location, text, delta) in &self.lines {
             let place = if location.is_empty() { text.clone() } else { format!("{location} {text}") };
             parts.push(format!("{place} {delta}"));
