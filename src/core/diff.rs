@@ -323,6 +323,43 @@ mod tests {
         assert_eq!((diff.base_label.as_str(), diff.head_label.as_str()), ("main", "pr"));
     }
 
+    /// A baseline whose numbers were edited after profiling keeps stale parts: the change is not
+    /// explained with parts that do not add up, and the diff says why once.
+    #[test]
+    fn stale_attribution_explains_nothing() {
+        use crate::core::attribution::{Attribution, GasKind, LineKey};
+        let attribution = |gas: i64| {
+            Attribution::from_parts(
+                1,
+                [(GasKind::Compute, gas)],
+                [("A.f()".to_owned(), gas)],
+                [(LineKey::pseudo("<compiler>"), gas)],
+                Vec::new(),
+            )
+        };
+        let mut base = GasReport::new("test");
+        let contract = |gas: u64| ContractGas {
+            deployment: None,
+            functions: [("f()".to_owned(), Stats::from_samples(&[gas]).unwrap())].into(),
+        };
+        base.contracts.insert("a.sol:A".into(), contract(90));
+        base.attribution.insert("fn:a.sol:A.f()".into(), attribution(100));
+        let mut head = GasReport::new("test");
+        head.contracts.insert("a.sol:A".into(), contract(120));
+        head.attribution.insert("fn:a.sol:A.f()".into(), attribution(120));
+        let stale = diff(&base, &head, &exact(), DiffLabels::default());
+        assert_eq!(stale.entries[0].why, None);
+        assert!(
+            stale.why_note.as_deref().is_some_and(|note| note.contains("matching their numbers")),
+            "{:?}",
+            stale.why_note
+        );
+        base.attribution.insert("fn:a.sol:A.f()".into(), attribution(90));
+        let fresh = diff(&base, &head, &exact(), DiffLabels::default());
+        assert_eq!(fresh.entries[0].why.as_ref().map(|why| why.sums()), Some([30; 3]));
+        assert_eq!(fresh.why_note, None);
+    }
+
     #[test]
     fn identical_reports_pass_with_no_changes() {
         let report = report(&[("A:t()", 1)], &[]);
