@@ -189,6 +189,9 @@ impl ValueChange {
     }
 }
 
+/// Contract, slot, operation, cold, value change: what makes two accesses the same kind.
+pub type AccessKey = (String, String, StorageOp, bool, Option<ValueChange>);
+
 /// Storage accesses of one kind to one slot: how many, and the gas they cost in total (their
 /// refunds excluded: those are the `refund` kind).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -211,7 +214,7 @@ pub struct StorageAccess {
 
 impl StorageAccess {
     /// What makes two accesses the same kind of access.
-    pub fn key(&self) -> (String, String, StorageOp, bool, Option<ValueChange>) {
+    pub fn key(&self) -> AccessKey {
         (self.contract.clone(), self.slot.clone(), self.op, self.cold, self.change)
     }
 }
@@ -350,8 +353,7 @@ impl Attribution {
 
 /// Sums the storage accesses of the same kind, sorted.
 fn merge_storage(accesses: Vec<StorageAccess>) -> Vec<StorageAccess> {
-    let mut merged: BTreeMap<(String, String, StorageOp, bool, Option<ValueChange>), (u64, i64)> =
-        BTreeMap::new();
+    let mut merged: BTreeMap<AccessKey, (u64, i64)> = BTreeMap::new();
     for access in accesses {
         let entry = merged.entry(access.key()).or_insert((0, 0));
         entry.0 += access.count;

@@ -106,7 +106,9 @@ pub fn explain(base: &Attribution, head: &Attribution) -> Why {
 
     // Source lines are matched by file and text, so a line that only moved (code added above
     // it) shows no change; it is shown at its head line number (its base one when removed).
-    let mut lines: BTreeMap<(Option<String>, String, bool), (i64, Option<(u32, i64)>)> = BTreeMap::new();
+    // (file, text, is a source line) → (delta, the line number shown and its weight).
+    type LineSum = (i64, Option<(u32, i64)>);
+    let mut lines: BTreeMap<(Option<String>, String, bool), LineSum> = BTreeMap::new();
     let mut add = |line: &crate::core::attribution::LineGas, sign: i64, head_side: bool| {
         let key = (line.file.clone(), line.text.clone(), line.line.is_some());
         let entry = lines.entry(key).or_insert((0, None));
