@@ -211,6 +211,21 @@ pub(crate) mod tests {
         assert_snapshot!("terminal", terminal(&diff, &TerminalOptions::default()));
     }
 
+    /// The JSON diff carries `why` and reads it back; a `why` whose parts do not add up to the
+    /// entry's delta (a tampered document) is refused.
+    #[test]
+    fn json_diff_carries_why_and_refuses_parts_that_do_not_add_up() {
+        let diff = explained_diff();
+        let text = crate::core::render::json(&diff);
+        assert!(text.contains("\"why\": {"), "{text}");
+        let back = crate::core::render::from_json(&text).unwrap();
+        assert_eq!(back, diff);
+        let tampered = text.replacen("\"storage\": 22100", "\"storage\": 22000", 1);
+        assert_ne!(tampered, text);
+        let error = crate::core::render::from_json(&tampered).unwrap_err().to_string();
+        assert!(error.contains("`why` whose parts do not sum to its delta"), "{error}");
+    }
+
     #[test]
     fn a_side_without_attribution_is_said_once() {
         let mut diff = explained_diff();
