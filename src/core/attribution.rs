@@ -311,19 +311,21 @@ impl Attribution {
         if count == 0 {
             return Err(AttributionError::NoCalls);
         }
+        // Keys borrowed from the calls; owned copies are made once per entry, not per call.
         let mut kinds: BTreeMap<GasKind, i128> = BTreeMap::new();
-        let mut frames: BTreeMap<String, i128> = BTreeMap::new();
-        let mut lines: BTreeMap<LineKey, i128> = BTreeMap::new();
+        let mut frames: BTreeMap<&str, i128> = BTreeMap::new();
+        let mut lines: BTreeMap<(Option<&str>, Option<u32>, &str), i128> = BTreeMap::new();
         let mut storage = Vec::new();
         for call in calls {
             for (kind, gas) in &call.by_kind {
                 *kinds.entry(*kind).or_insert(0) += i128::from(*gas);
             }
             for frame in &call.by_frame {
-                *frames.entry(frame.frame.clone()).or_insert(0) += i128::from(frame.gas);
+                *frames.entry(&frame.frame).or_insert(0) += i128::from(frame.gas);
             }
             for line in &call.by_line {
-                *lines.entry(line.key()).or_insert(0) += i128::from(line.gas);
+                *lines.entry((line.file.as_deref(), line.line, &line.text)).or_insert(0) +=
+                    i128::from(line.gas);
             }
             storage.extend(call.storage.iter().cloned());
         }
@@ -331,6 +333,10 @@ impl Attribution {
         let kinds = largest_remainder(kinds, count, target, "by_kind")?;
         let frames = largest_remainder(frames, count, target, "by_frame")?;
         let lines = largest_remainder(lines, count, target, "by_line")?;
+        let frames = frames.into_iter().map(|(frame, gas)| (frame.to_owned(), gas));
+        let lines = lines.into_iter().map(|((file, line, text), gas)| {
+            (LineKey { file: file.map(str::to_owned), line, text: text.to_owned() }, gas)
+        });
         Ok(Self::from_parts(count, kinds, frames, lines, storage))
     }
 }

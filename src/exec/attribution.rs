@@ -115,10 +115,18 @@ struct SourceFile {
 }
 
 impl SourceFile {
+    /// The 0-based line holding byte `offset` (0 when the text is unknown).
+    fn line_index(&self, offset: usize) -> usize {
+        match &self.text {
+            Some((starts, _)) => starts.partition_point(|&start| start <= offset).saturating_sub(1),
+            None => 0,
+        }
+    }
+
     fn line_key(&self, offset: usize) -> LineKey {
         match &self.text {
             Some((starts, text)) => {
-                let index = starts.partition_point(|&start| start <= offset).saturating_sub(1);
+                let index = self.line_index(offset);
                 let end = starts.get(index + 1).copied().unwrap_or(text.len());
                 let line = text.get(starts[index]..end).unwrap_or("").trim();
                 LineKey { file: Some(self.name.clone()), line: Some(index as u32 + 1), text: line.to_owned() }
@@ -186,6 +194,7 @@ impl CodeIndex {
         };
         let entries = map.map(parse_source_map).unwrap_or_default();
         let compiler = intern(LineKey::pseudo(LINE_COMPILER));
+        let mut by_line: HashMap<(u32, usize), u32> = HashMap::new();
         let mut pc_line = vec![compiler; code.len()];
         let mut pc = 0;
         let mut instruction = 0;
@@ -198,7 +207,10 @@ impl CodeIndex {
             };
             let line = match entries.get(instruction) {
                 Some(&(offset, file)) if file >= 0 => match self.sources.get(&(file as u32)) {
-                    Some(source) => intern(source.line_key(offset)),
+                    // Many instructions share a line: build its key once.
+                    Some(source) => *by_line
+                        .entry((file as u32, source.line_index(offset)))
+                        .or_insert_with(|| intern(source.line_key(offset))),
                     None => compiler,
                 },
                 _ => compiler,
@@ -326,8 +338,8 @@ struct Frame {
     /// Gas consumed by child frames since `pending` started.
     children: u64,
     self_gas: i64,
-    /// Gas per entry of `code`'s line table.
-    line_gas: Vec<i64>,
+    /// Where this frame's line gas goes: an index into the transaction's `code_lines`.
+    line_slot: usize,
     /// Gas already charged when the first opcode ran (zero for every frame revm makes today).
     start: Option<u64>,
 }
@@ -338,6 +350,8 @@ struct TxState {
     kinds: [i64; 13],
     frames: Vec<(String, i64)>,
     lines: HashMap<LineKey, i64>,
+    /// Gas per line-table entry of each code that ran, so stepping never touches a string.
+    code_lines: Vec<(Arc<CodeInfo>, Vec<i64>)>,
     storage: Vec<StorageAccess>,
     /// Gas the outermost frame consumed.
     root_total: Option<u64>,
@@ -418,7 +432,14 @@ impl AttributionInspector {
         *tx.lines.entry(LineKey::pseudo(LINE_INTRINSIC)).or_insert(0) += as_i64(intrinsic + floor_extra);
         *tx.lines.entry(LineKey::pseudo(LINE_REFUND)).or_insert(0) -= as_i64(refunded);
         let kinds = GasKind::ALL.into_iter().zip(tx.kinds);
-        let attribution = Attribution::from_parts(1, kinds, tx.frames, tx.lines, tx.storage);
+        let code_lines = tx.code_lines.iter().flat_map(|(code, gas)| {
+            gas.iter()
+                .enumerate()
+                .filter(|(_, gas)| **gas != 0)
+                .map(|(index, gas)| (code.lines[index].clone(), *gas))
+        });
+        let lines = tx.lines.into_iter().chain(code_lines);
+        let attribution = Attribution::from_parts(1, kinds, tx.frames, lines, tx.storage);
         attribution.check(i128::from(gas_used)).map_err(|error| error.to_string())?;
         Ok(attribution)
     }
@@ -506,7 +527,7 @@ impl AttributionInspector {
         frame.self_gas += cost;
         if let Some(code) = &frame.code {
             let line = code.line_of(pending.pc);
-            frame.line_gas[line] += cost;
+            self.tx.code_lines[frame.line_slot].1[line] += cost;
         }
         if let Some((slot, new_value, before)) = pending.slot {
             let contract = frame_contract(&self.index, frame);
@@ -564,16 +585,13 @@ impl AttributionInspector {
             *self.tx.lines.entry(LineKey::pseudo(LINE_CODE_DEPOSIT)).or_insert(0) += deposit;
         }
         match (&frame.code, frame.start) {
-            (Some(code), Some(start)) => {
+            (Some(_), Some(start)) => {
                 // Charged before the first opcode: nothing in today's revm, kept exact anyway.
                 let before = i64::try_from(gas.limit().saturating_sub(start)).unwrap_or(0);
                 if before != 0 {
                     self.tx.kinds[GasKind::Compute.index()] += before;
                     frame.self_gas += before;
-                    frame.line_gas[0] += before;
-                }
-                for (index, gas) in frame.line_gas.iter().enumerate().filter(|(_, gas)| **gas != 0) {
-                    *self.tx.lines.entry(code.lines[index].clone()).or_insert(0) += gas;
+                    self.tx.code_lines[frame.line_slot].1[0] += before;
                 }
             }
             _ => {
@@ -622,7 +640,7 @@ impl AttributionInspector {
             pending: None,
             children: 0,
             self_gas: 0,
-            line_gas: Vec::new(),
+            line_slot: 0,
             start: None,
         }
     }
@@ -659,10 +677,16 @@ where
         if needs_code {
             let is_create = self.stack.last().is_some_and(|frame| frame.is_create);
             let code = self.code_info(interp.bytecode.bytecode_slice(), interp.bytecode.hash(), is_create);
-            let lines = code.lines.len();
+            let slot = match self.tx.code_lines.iter().position(|(known, _)| Arc::ptr_eq(known, &code)) {
+                Some(slot) => slot,
+                None => {
+                    self.tx.code_lines.push((code.clone(), vec![0; code.lines.len()]));
+                    self.tx.code_lines.len() - 1
+                }
+            };
             if let Some(mut frame) = self.stack.pop() {
                 frame.code = Some(code);
-                frame.line_gas = vec![0; lines];
+                frame.line_slot = slot;
                 frame.start = Some(remaining);
                 frame.target = interp.input.target_address();
                 frame.path = self.name_frame(&frame);
