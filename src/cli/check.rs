@@ -59,7 +59,8 @@ pub(super) fn check(args: CheckArgs, printer: &Printer) -> anyhow::Result<ExitSt
         Some(path) => load_report(path, None, printer)?,
         None => {
             require_config(&config_path, "check")?;
-            profile(&config_path, &ProfileOverrides::default(), printer)?
+            let overrides = ProfileOverrides { no_attribution: args.no_attribution, ..Default::default() };
+            profile(&config_path, &overrides, printer)?
         }
     };
     let head_name = match &args.report {
@@ -81,10 +82,15 @@ pub(super) fn check(args: CheckArgs, printer: &Printer) -> anyhow::Result<ExitSt
     let baseline_hint = chosen.hint.clone();
     let mut result = diff(&chosen.report, &head, &policy, labels);
     result.base = chosen.info.clone();
+    if let Some(dir) = &args.flamegraph_dir {
+        super::profile::write_flamegraphs(dir, &head, Some((&chosen.report, &result)), printer)?;
+    }
 
     let markdown_options = MarkdownOptions {
         baseline_hint: baseline_hint.clone(),
         job_summary_url: github.report_run_url(),
+        // The action uploads the folder as an artifact of this run.
+        flamegraphs_url: args.flamegraph_dir.as_ref().and_then(|_| github.report_run_url()),
         ..MarkdownOptions::default()
     };
     let markdown = render::markdown(&result, &markdown_options);
@@ -152,7 +158,11 @@ pub(super) fn diff_command(args: DiffArgs, printer: &Printer) -> anyhow::Result<
 
 pub(super) fn baseline(args: BaselineArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
     require_config(&args.config, "baseline")?;
-    let report = profile(&args.config, &ProfileOverrides::default(), printer)?;
+    let overrides = ProfileOverrides { no_attribution: args.no_attribution, ..Default::default() };
+    let report = profile(&args.config, &overrides, printer)?;
+    if let Some(dir) = &args.flamegraph_dir {
+        super::profile::write_flamegraphs(dir, &report, None, printer)?;
+    }
     let out = match (&args.out, args.store) {
         (Some(out), _) => Some(out.clone()),
         (None, false) => Some(default_baseline(&args.config)),
