@@ -82,6 +82,8 @@ pub struct EvmConfig {
     pub timestamp: Option<u64>,
     pub base_fee: Option<u64>,
     pub coinbase: Option<String>,
+    /// `"ethereum"` (default) or `"somnia"`: whose prices the embedded EVM charges.
+    pub gas_schedule: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -18,6 +18,7 @@ use crate::exec::attribution::CodeIndex;
 use crate::exec::fork::{DryRun, Fork, ForkError, ForkOptions};
 use crate::exec::revm::{BlockSettings, RevmChain};
 use crate::exec::rpc::{NodeOptions, RpcChain};
+use crate::exec::somnia::GasSchedule;
 use crate::exec::{Chain, RunSettings, run_plan};
 use crate::plan::{self, AbiFiles};
 use crate::printer::Printer;
@@ -279,6 +280,15 @@ pub fn profile_with_calls(
             )
         })?,
     };
+    let schedule = match &config.evm.gas_schedule {
+        None => GasSchedule::Ethereum,
+        Some(name) => GasSchedule::parse(name).with_context(|| {
+            format!(
+                "invalid config `{}`: [evm] gas_schedule `{name}` is not known (expected `ethereum` or `somnia`)",
+                config_path.display()
+            )
+        })?,
+    };
     let executor =
         overrides.executor.clone().or_else(|| config.evm.executor.clone()).unwrap_or_else(|| "revm".into());
     if overrides.send_key_env.is_some() && executor != "rpc" {
@@ -292,6 +302,8 @@ pub fn profile_with_calls(
         fork_url: None,
         fork_block: None,
         rpc_url: None,
+        gas_schedule: (schedule != GasSchedule::Ethereum && executor == "revm")
+            .then(|| schedule.name().to_owned()),
     };
     let mut fork = None;
     let index = (!overrides.no_attribution && executor == "revm")
@@ -299,7 +311,7 @@ pub fn profile_with_calls(
     let mut chain: Box<dyn Chain> = match (executor.as_str(), &config.evm.fork_url) {
         ("revm", None) => {
             let block = block_settings(&config, BlockSettings::default())?;
-            let chain = RevmChain::empty(spec, evm.chain_id, block);
+            let chain = RevmChain::empty(spec, evm.chain_id, block).with_schedule(schedule);
             Box::new(match &index {
                 Some(index) => chain.with_attribution(index.clone()),
                 None => chain,
@@ -328,12 +340,13 @@ pub fn profile_with_calls(
                 chain_id: evm.chain_id,
                 block: block.clone(),
                 settings: RunSettings { spec, tx_gas_limit: tx_gas_limit(spec, block.gas_limit) },
+                schedule,
             };
             if let Err(error) = opened.prefetch(&plan, &dry_run) {
                 finish_fork(&opened, printer);
                 return Err(error.into());
             }
-            let chain = RevmChain::over(opened.db(), spec, evm.chain_id, block);
+            let chain = RevmChain::over(opened.db(), spec, evm.chain_id, block).with_schedule(schedule);
             let chain = match &index {
                 Some(index) => chain.with_attribution(index.clone()),
                 None => chain,
@@ -342,6 +355,12 @@ pub fn profile_with_calls(
             Box::new(chain)
         }
         ("rpc", fork_url) => {
+            if schedule != GasSchedule::Ethereum {
+                printer.warn(&format!(
+                    "[evm] gas_schedule `{}` prices the embedded EVM only: the rpc executor reports the node's own figures",
+                    schedule.name()
+                ));
+            }
             if fork_url.is_some() {
                 printer.warn("`fork_url` is not used by the rpc executor: the steps run on `rpc_url`, over its own state");
             }
@@ -446,7 +465,7 @@ fn build_info(evm: Option<&EvmInfo>, report: &GasReport, artifacts: &artifacts::
         spec: evm.map(|evm| evm.spec.clone()).unwrap_or_default(),
         chain_id: evm.map_or(0, |evm| evm.chain_id),
         fork_block: evm.and_then(|evm| evm.fork_block),
-        gas_schedule: GAS_SCHEDULE.to_owned(),
+        gas_schedule: evm.and_then(|evm| evm.gas_schedule.clone()).unwrap_or_else(|| GAS_SCHEDULE.to_owned()),
     };
     let contracts = report
         .contracts

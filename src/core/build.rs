@@ -10,7 +10,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-/// The gas schedule gasguard prices with today: Ethereum mainnet's, as revm implements it.
+/// The default gas schedule: Ethereum mainnet's, as revm implements it (`[evm] gas_schedule`
+/// picks another, `"somnia"`).
 pub const GAS_SCHEDULE: &str = "ethereum";
 
 /// How a report was built and run. Absent from imported reports and from `gasguard/report/v1`.
@@ -35,7 +36,7 @@ pub struct RunFingerprint {
     pub chain_id: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fork_block: Option<u64>,
-    /// Whose gas prices: [`GAS_SCHEDULE`] today.
+    /// Whose gas prices: [`GAS_SCHEDULE`] unless `[evm] gas_schedule` said otherwise.
     pub gas_schedule: String,
 }
 

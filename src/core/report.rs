@@ -81,6 +81,10 @@ pub struct EvmInfo {
     /// The node the `rpc` executor used, credentials redacted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rpc_url: Option<String>,
+    /// Whose prices the embedded EVM charged (`[evm] gas_schedule`): absent means
+    /// `"ethereum"`, so reports written before the key read the same.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gas_schedule: Option<String>,
 }
 
 /// Gas of one contract: its deployment and its functions.

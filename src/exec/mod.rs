@@ -9,6 +9,7 @@ pub mod fork;
 pub mod jsonrpc;
 pub mod revm;
 pub mod rpc;
+pub mod somnia;
 
 use std::collections::BTreeMap;
 

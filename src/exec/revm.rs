@@ -10,10 +10,14 @@ use revm::context_interface::result::{
 };
 use revm::database::{CacheDB, EmptyDB};
 use revm::database_interface::DatabaseRef;
+use revm::handler::EthFrame;
+use revm::handler::instructions::EthInstructions;
+use revm::interpreter::interpreter::EthInterpreter;
 use revm::primitives::hardfork::SpecId;
-use revm::{Database, ExecuteCommitEvm, InspectCommitEvm, MainBuilder, MainnetEvm};
+use revm::{Database, ExecuteCommitEvm, InspectCommitEvm, MainBuilder};
 
 use super::attribution::{AttributionInspector, CodeIndex, TxSettlement};
+use super::somnia::{self, GasSchedule, SchedulePrecompiles};
 use super::{Chain, InsufficientFunds, TxOutcome, TxRequest};
 use crate::core::report::GasMethod;
 
@@ -41,7 +45,14 @@ impl Default for BlockSettings {
     }
 }
 
-type Evm<D> = MainnetEvm<revm::context::Context<BlockEnv, TxEnv, CfgEnv, CacheDB<D>>, AttributionInspector>;
+type Ctx<D> = Context<BlockEnv, TxEnv, CfgEnv, CacheDB<D>>;
+type Evm<D> = revm::context::Evm<
+    Ctx<D>,
+    AttributionInspector,
+    EthInstructions<EthInterpreter, Ctx<D>>,
+    SchedulePrecompiles,
+    EthFrame<EthInterpreter>,
+>;
 
 /// revm over `base` (an empty state, or a fork).
 pub struct RevmChain<D: DatabaseRef + Clone> {
@@ -54,6 +65,7 @@ pub struct RevmChain<D: DatabaseRef + Clone> {
     attribute: bool,
     /// Kept between scenarios, with what it learnt about the codes it saw.
     inspector: Option<AttributionInspector>,
+    schedule: GasSchedule,
 }
 
 impl RevmChain<EmptyDB> {
@@ -71,7 +83,22 @@ where
     /// A chain whose scenarios start from `base`.
     pub fn over(base: D, spec: SpecId, chain_id: u64, block: BlockSettings) -> Self {
         let inspector = AttributionInspector::new(Default::default(), spec.is_enabled_in(SpecId::BERLIN));
-        Self { base, spec, chain_id, block, evm: None, attribute: false, inspector: Some(inspector) }
+        Self {
+            base,
+            spec,
+            chain_id,
+            block,
+            evm: None,
+            attribute: false,
+            inspector: Some(inspector),
+            schedule: GasSchedule::Ethereum,
+        }
+    }
+
+    /// Charges `schedule`'s prices (Ethereum's unless told).
+    pub fn with_schedule(mut self, schedule: GasSchedule) -> Self {
+        self.schedule = schedule;
+        self
     }
 
     /// Attributes every transaction's gas, recognising code and lines from `index`.
@@ -89,9 +116,13 @@ where
             }
         };
         let block = &self.block;
-        Context::<BlockEnv, TxEnv, CfgEnv, CacheDB<D>>::new(db, self.spec)
+        let is_somnia = self.schedule == GasSchedule::Somnia;
+        let mut evm = Context::<BlockEnv, TxEnv, CfgEnv, CacheDB<D>>::new(db, self.spec)
             .modify_cfg_chained(|cfg: &mut CfgEnv| {
                 cfg.chain_id = self.chain_id;
+                if is_somnia {
+                    somnia::gas_params(&mut cfg.gas_params);
+                }
                 // Gas limits above the EIP-7825 cap are rejected from Osaka on; the caller picks
                 // a valid per-transaction limit, the block limit stays the block's.
                 // Nothing is signed here, so any address may send, a contract account included
@@ -107,7 +138,12 @@ where
                 env.prevrandao = Some(block.prevrandao);
                 env.difficulty = U256::ZERO;
             })
-            .build_mainnet_with_inspector(inspector)
+            .build_mainnet_with_inspector(inspector);
+        if is_somnia {
+            somnia::instructions(&mut evm.instruction);
+        }
+        let eth = evm.precompiles.clone();
+        evm.with_precompiles(SchedulePrecompiles { eth, somnia: is_somnia })
     }
 }
 

@@ -273,6 +273,8 @@ pub struct DryRun {
     pub chain_id: u64,
     pub block: BlockSettings,
     pub settings: RunSettings,
+    /// The schedule the real run charges, so that the dry run reads what it reads.
+    pub schedule: crate::exec::somnia::GasSchedule,
 }
 
 impl ForkDb {
@@ -319,7 +321,8 @@ impl ForkDb {
                 accounts: plan.accounts.clone(),
                 libraries: plan.libraries.clone(),
             };
-            let mut chain = RevmChain::over(self.clone(), evm.spec, evm.chain_id, evm.block.clone());
+            let mut chain = RevmChain::over(self.clone(), evm.spec, evm.chain_id, evm.block.clone())
+                .with_schedule(evm.schedule);
             // Outcomes over defaults mean nothing; only the reads count.
             let _ = run_plan(&single, &mut chain, evm.settings, &[], || {});
         }
