@@ -263,6 +263,8 @@ mod tests {
             status,
             revert: None,
             method: GasMethod::Execution,
+            gas_used_upper: None,
+            gas_limit_needed: None,
         }
     }
 

@@ -139,6 +139,14 @@ pub struct CallRecord {
     /// How the number was obtained: `"execution"` (revm or a receipt), `"trace"`
     /// (`debug_traceCall`), or `"estimate"` (`eth_estimateGas`, an upper bound).
     pub method: GasMethod,
+    /// Under Somnia's schedule, `gas_used` is the lower bound (every existing key and account
+    /// recent) and this the upper one (every one the scenario had not touched before is not).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gas_used_upper: Option<u64>,
+    /// Under Somnia's schedule, the smallest gas limit that leaves more than 1,000,000 gas at
+    /// every access Somnia checks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gas_limit_needed: Option<u64>,
 }
 
 fn one() -> u32 {
@@ -322,6 +330,8 @@ mod tests {
             status,
             revert: None,
             method: GasMethod::Execution,
+            gas_used_upper: None,
+            gas_limit_needed: None,
         }
     }
 

@@ -366,6 +366,8 @@ pub struct AttributionInspector {
     index: Arc<CodeIndex>,
     /// Berlin or later: cold and warm storage access costs (EIP-2929).
     berlin: bool,
+    /// Gas per deployed byte: Ethereum's, or the schedule's.
+    code_deposit_per_byte: u64,
     codes: HashMap<(B256, bool), Arc<CodeInfo>>,
     stack: Vec<Frame>,
     tx: TxState,
@@ -390,7 +392,21 @@ pub struct TxSettlement {
 
 impl AttributionInspector {
     pub fn new(index: Arc<CodeIndex>, berlin: bool) -> Self {
-        Self { index, berlin, codes: HashMap::new(), stack: Vec::new(), tx: TxState::default() }
+        Self {
+            index,
+            berlin,
+            code_deposit_per_byte: CODE_DEPOSIT_PER_BYTE,
+            codes: HashMap::new(),
+            stack: Vec::new(),
+            tx: TxState::default(),
+        }
+    }
+
+    /// Sets the schedule's prices the attribution relies on: whether accesses can be cold
+    /// (EIP-2929) and the code deposit per byte.
+    pub fn set_prices(&mut self, berlin: bool, code_deposit_per_byte: u64) {
+        self.berlin = berlin;
+        self.code_deposit_per_byte = code_deposit_per_byte;
     }
 
     /// Starts a new transaction.
@@ -745,7 +761,8 @@ where
     fn create_end(&mut self, context: &mut CTX, _inputs: &CreateInputs, outcome: &mut CreateOutcome) {
         let result = *outcome.instruction_result();
         // revm charged the code deposit after the constructor's last opcode.
-        let deposit = if result.is_ok() { CODE_DEPOSIT_PER_BYTE * outcome.output().len() as u64 } else { 0 };
+        let deposit =
+            if result.is_ok() { self.code_deposit_per_byte * outcome.output().len() as u64 } else { 0 };
         if let (Some(frame), Some(address)) = (self.stack.last_mut(), outcome.address) {
             frame.target = address;
         }

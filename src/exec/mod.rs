@@ -5,6 +5,7 @@
 //! to nodes through [`jsonrpc`].
 
 pub mod attribution;
+pub mod bounds;
 pub mod fork;
 pub mod jsonrpc;
 pub mod revm;
@@ -54,6 +55,8 @@ pub struct TxOutcome {
     /// Where the gas went, when the chain attributes it (the embedded EVM); an error says why
     /// a transaction could not be attributed.
     pub attribution: Option<Result<Attribution, String>>,
+    /// Somnia's upper bound and needed gas limit, under `[evm] gas_schedule = "somnia"`.
+    pub bounds: Option<bounds::Bounds>,
 }
 
 /// Something that executes transactions against a state: the embedded EVM or a node.
@@ -254,6 +257,8 @@ pub fn run_plan(
                     status: if outcome.success { CallStatus::Success } else { CallStatus::Revert },
                     revert,
                     method: outcome.method,
+                    gas_used_upper: outcome.bounds.map(|bounds| bounds.gas_used_upper),
+                    gas_limit_needed: outcome.bounds.map(|bounds| bounds.gas_limit_needed),
                 });
                 progress();
             }

@@ -17,9 +17,12 @@ use revm::primitives::hardfork::SpecId;
 use revm::{Database, ExecuteCommitEvm, InspectCommitEvm, MainBuilder};
 
 use super::attribution::{AttributionInspector, CodeIndex, TxSettlement};
+use super::bounds::BoundsTracker;
 use super::somnia::{self, GasSchedule, SchedulePrecompiles};
 use super::{Chain, InsufficientFunds, TxOutcome, TxRequest};
 use crate::core::report::GasMethod;
+use revm::inspector::{Inspector, JournalExt};
+use revm::interpreter::{CallInputs, CallOutcome, CreateInputs, CreateOutcome, Interpreter};
 
 /// The block every transaction of a run is executed in.
 #[derive(Debug, Clone)]
@@ -48,7 +51,7 @@ impl Default for BlockSettings {
 type Ctx<D> = Context<BlockEnv, TxEnv, CfgEnv, CacheDB<D>>;
 type Evm<D> = revm::context::Evm<
     Ctx<D>,
-    AttributionInspector,
+    ChainInspector,
     EthInstructions<EthInterpreter, Ctx<D>>,
     SchedulePrecompiles,
     EthFrame<EthInterpreter>,
@@ -109,14 +112,26 @@ where
     }
 
     fn build(&mut self, db: CacheDB<D>) -> Evm<D> {
-        let inspector = match self.evm.take() {
-            Some(evm) => evm.inspector,
-            None => {
-                self.inspector.take().unwrap_or_else(|| AttributionInspector::new(Default::default(), true))
-            }
-        };
-        let block = &self.block;
         let is_somnia = self.schedule == GasSchedule::Somnia;
+        let mut inspector = match self.evm.take() {
+            Some(evm) => evm.inspector,
+            None => ChainInspector {
+                attribution: self
+                    .inspector
+                    .take()
+                    .unwrap_or_else(|| AttributionInspector::new(Default::default(), true)),
+                attribute: false,
+                bounds: None,
+            },
+        };
+        inspector.attribute = self.attribute;
+        if is_somnia {
+            // No EIP-2929 cold accesses, and Somnia's code deposit.
+            inspector.attribution.set_prices(false, somnia::price::CODE_DEPOSIT_BYTE);
+            let bounds = inspector.bounds.get_or_insert_with(BoundsTracker::default);
+            bounds.begin_scenario();
+        }
+        let block = &self.block;
         let mut evm = Context::<BlockEnv, TxEnv, CfgEnv, CacheDB<D>>::new(db, self.spec)
             .modify_cfg_chained(|cfg: &mut CfgEnv| {
                 cfg.chain_id = self.chain_id;
@@ -179,8 +194,13 @@ where
             None => tx.create(),
         };
         let tx = tx.build().map_err(|error| anyhow!("invalid transaction: {error:?}"))?;
-        let result = if self.attribute {
-            evm.inspector.begin();
+        if let Some(bounds) = &mut evm.inspector.bounds {
+            bounds.begin(request.gas_limit, request.from, request.to);
+        }
+        let result = if self.attribute || evm.inspector.bounds.is_some() {
+            if self.attribute {
+                evm.inspector.attribution.begin();
+            }
             evm.inspect_tx_commit(tx)
         } else {
             evm.transact_commit(tx)
@@ -203,7 +223,7 @@ where
             let is_create = request.to.is_none();
             let intrinsic = super::intrinsic_gas(self.spec, &request.input, is_create);
             let as_call = super::intrinsic_gas(self.spec, &request.input, false);
-            evm.inspector.finish(TxSettlement {
+            evm.inspector.attribution.finish(TxSettlement {
                 intrinsic,
                 create_part: intrinsic.saturating_sub(as_call),
                 spent: gas.total_gas_spent(),
@@ -212,6 +232,11 @@ where
                 gas_used: gas.tx_gas_used(),
             })
         });
+        let bounds = evm
+            .inspector
+            .bounds
+            .as_mut()
+            .map(|bounds| bounds.finish(result.gas().tx_gas_used(), result.gas().total_gas_spent()));
         let mut outcome = match result {
             ExecutionResult::Success { gas, output, .. } => {
                 let (output, created, code_size) = match output {
@@ -230,6 +255,7 @@ where
                     code_size,
                     method: GasMethod::Execution,
                     attribution: None,
+                    bounds: None,
                 }
             }
             ExecutionResult::Revert { gas, output, .. } => TxOutcome {
@@ -241,6 +267,7 @@ where
                 code_size: None,
                 method: GasMethod::Execution,
                 attribution: None,
+                bounds: None,
             },
             ExecutionResult::Halt { gas, reason, .. } => TxOutcome {
                 gas_used: gas.tx_gas_used(),
@@ -251,10 +278,77 @@ where
                 code_size: None,
                 method: GasMethod::Execution,
                 attribution: None,
+                bounds: None,
             },
         };
         outcome.attribution = attribution;
+        outcome.bounds = bounds;
         Ok(outcome)
+    }
+}
+
+/// The one inspector revm runs: the attribution when asked for, Somnia's bounds under its
+/// schedule.
+#[derive(Debug)]
+pub struct ChainInspector {
+    attribution: AttributionInspector,
+    attribute: bool,
+    bounds: Option<BoundsTracker>,
+}
+
+impl<CTX> Inspector<CTX, EthInterpreter> for ChainInspector
+where
+    CTX: ContextTr<Journal: JournalExt>,
+{
+    fn step(&mut self, interp: &mut Interpreter<EthInterpreter>, context: &mut CTX) {
+        if self.attribute {
+            self.attribution.step(interp, context);
+        }
+        if let Some(bounds) = &mut self.bounds {
+            bounds.step(interp);
+        }
+    }
+
+    fn step_end(&mut self, interp: &mut Interpreter<EthInterpreter>, context: &mut CTX) {
+        if self.attribute {
+            self.attribution.step_end(interp, context);
+        }
+        if let Some(bounds) = &mut self.bounds {
+            bounds.step_end(context);
+        }
+    }
+
+    fn call(&mut self, context: &mut CTX, inputs: &mut CallInputs) -> Option<CallOutcome> {
+        if let Some(bounds) = &mut self.bounds {
+            bounds.call(inputs);
+        }
+        if self.attribute { self.attribution.call(context, inputs) } else { None }
+    }
+
+    fn call_end(&mut self, context: &mut CTX, inputs: &CallInputs, outcome: &mut CallOutcome) {
+        if self.attribute {
+            self.attribution.call_end(context, inputs, outcome);
+        }
+        if let Some(bounds) = &mut self.bounds {
+            bounds.end();
+        }
+    }
+
+    fn create(&mut self, context: &mut CTX, inputs: &mut CreateInputs) -> Option<CreateOutcome> {
+        if let Some(bounds) = &mut self.bounds {
+            bounds.create(inputs);
+        }
+        if self.attribute { self.attribution.create(context, inputs) } else { None }
+    }
+
+    fn create_end(&mut self, context: &mut CTX, inputs: &CreateInputs, outcome: &mut CreateOutcome) {
+        if self.attribute {
+            self.attribution.create_end(context, inputs, outcome);
+        }
+        if let Some(bounds) = &mut self.bounds {
+            bounds.created(outcome.address);
+            bounds.end();
+        }
     }
 }
 

@@ -224,6 +224,7 @@ impl RpcChain {
             code_size,
             method: GasMethod::Execution,
             attribution: None,
+            bounds: None,
         })
     }
 
@@ -324,6 +325,7 @@ impl RpcChain {
             code_size,
             method: GasMethod::Trace,
             attribution: None,
+            bounds: None,
         })
     }
 
@@ -381,6 +383,7 @@ impl RpcChain {
             code_size,
             method: GasMethod::Estimate,
             attribution: None,
+            bounds: None,
         })
     }
 }

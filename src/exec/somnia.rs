@@ -387,4 +387,64 @@ mod tests {
         let b = [PUSH0, 0x54, 0x50, 0x00];
         assert_eq!(difference_of_differences(call_gas, &a, &b), 100 - 2_100);
     }
+
+    /// Calls `next` with all the gas it can forward.
+    fn relay(next: Address) -> Vec<u8> {
+        let mut code = vec![PUSH0, PUSH0, PUSH0, PUSH0, PUSH0, 0x73];
+        code.extend_from_slice(next.as_slice());
+        code.extend_from_slice(&[0x5a, 0xf1, 0x50, 0x00]);
+        code
+    }
+
+    /// The bounds of a call into three relays, the last calling a contract that creates a slot,
+    /// run with `gas_limit`.
+    fn nested_creation(gas_limit: u64) -> (u64, crate::exec::bounds::Bounds) {
+        let mut chain = chain(GasSchedule::Somnia);
+        let (_, mut next) = send(&mut chain, None, deployer(&[0x60, 1, PUSH0, 0x55, 0x00]));
+        for _ in 0..3 {
+            next = send(&mut chain, None, deployer(&relay(next.unwrap()))).1;
+        }
+        let outcome = chain
+            .execute(&TxRequest {
+                from: SENDER,
+                to: next,
+                value: U256::ZERO,
+                input: Default::default(),
+                gas_limit,
+            })
+            .unwrap();
+        assert!(outcome.success);
+        (outcome.gas_used, outcome.bounds.unwrap())
+    }
+
+    #[test]
+    fn creating_a_slot_three_calls_deep_needs_more_than_a_million_times_64_63rds_cubed() {
+        let (gas_used, bounds) = nested_creation(GAS);
+        // A created slot is charged (in the lower bound), never surcharged: no upper difference.
+        assert_eq!(bounds.gas_used_upper, gas_used);
+        assert!(gas_used > 200_000 && gas_used < 300_000, "{gas_used}");
+        let floor = 1_000_000.0 * (64.0_f64 / 63.0).powi(3);
+        assert!(bounds.gas_limit_needed as f64 > floor, "{} <= {floor}", bounds.gas_limit_needed);
+        // … by the intrinsic 21,000 and the few opcodes before each call, not more.
+        assert!((bounds.gas_limit_needed as f64) < floor + 21_000.0 + 2_000.0, "{}", bounds.gas_limit_needed);
+        // The same figure whatever limit the run had, as long as it ran.
+        assert_eq!(nested_creation(2_000_000).1, bounds);
+        assert_eq!(nested_creation(600_000).1, bounds);
+    }
+
+    #[test]
+    fn the_ethereum_schedule_has_no_bounds() {
+        let mut chain = RevmChain::empty(SpecId::PRAGUE, 31337, BlockSettings::default());
+        chain.begin_scenario(&[(SENDER, U256::from(10u128.pow(24)))]).unwrap();
+        let outcome = chain
+            .execute(&TxRequest {
+                from: SENDER,
+                to: None,
+                value: U256::ZERO,
+                input: deployer(&[0x00]).into(),
+                gas_limit: GAS,
+            })
+            .unwrap();
+        assert_eq!(outcome.bounds, None);
+    }
 }
