@@ -1,0 +1,142 @@
+//! Somnia's schedule through the real binary, over a fork: a real anvil plays the chain, with a
+//! `SlotStore` whose slot 1 its history wrote. The scenarios read and write that slot and fresh
+//! ones under `[evm] gas_schedule = "somnia"`, and the report carries each call's bounds.
+
+mod support;
+
+use std::path::Path;
+
+use alloy::dyn_abi::DynSolValue;
+use alloy::primitives::{Address, U256, keccak256};
+use serde_json::{Value, json};
+use support::{Anvil, fixture, gasguard, rpc_call, send_transaction, stderr};
+
+const ALICE: &str = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
+
+fn init_code(name: &str) -> Vec<u8> {
+    let output: Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("artifacts/solc/output.json")).unwrap())
+            .unwrap();
+    let contract = output["contracts"]
+        .as_object()
+        .unwrap()
+        .values()
+        .find_map(|file| file.get(name))
+        .unwrap_or_else(|| panic!("no contract {name} in the artifacts"));
+    alloy::primitives::hex::decode(contract["evm"]["bytecode"]["object"].as_str().unwrap()).unwrap()
+}
+
+fn send(node: &str, to: Option<Address>, data: &[u8]) -> Value {
+    let mut request = json!({"from": ALICE, "input": format!("0x{}", alloy::primitives::hex::encode(data))});
+    if let Some(to) = to {
+        request["to"] = json!(to);
+    }
+    let receipt = send_transaction(node, request);
+    assert_eq!(receipt["status"], "0x1", "history transaction failed: {receipt}");
+    receipt
+}
+
+fn block_number(node: &str) -> u64 {
+    let number = rpc_call(node, "eth_blockNumber", "[]").unwrap();
+    u64::from_str_radix(number.as_str().unwrap().trim_start_matches("0x"), 16).unwrap()
+}
+
+fn config(url: &str, block: u64, store: Address, schedule: &str) -> String {
+    format!(
+        r#"artifacts = {artifacts:?}
+[evm]
+spec = "prague"
+fork_url = "{url}"
+fork_block = {block}
+gas_schedule = "{schedule}"
+
+[[scenario]]
+name = "slots"
+
+# Slot 1 exists on the fork, untouched by this scenario so far.
+[[scenario.step]]
+call = "{store}"
+abi = "SlotStore"
+function = "values(uint256)"
+args = ["1"]
+
+# Touched by the step before: recent.
+[[scenario.step]]
+call = "{store}"
+abi = "SlotStore"
+function = "values(uint256)"
+args = ["1"]
+
+# Slot 9 does not exist: created.
+[[scenario.step]]
+call = "{store}"
+abi = "SlotStore"
+function = "set(uint256,uint256)"
+args = ["9", "5"]
+"#,
+        artifacts = fixture("artifacts/solc/output.json").to_str().unwrap(),
+    )
+}
+
+fn run(dir: &Path, config: &str) -> Value {
+    std::fs::write(dir.join("gasguard.toml"), config).unwrap();
+    let output = gasguard(dir, &["run", "--config", "gasguard.toml", "--out", "report.json"]);
+    assert_eq!(output.status.code(), Some(0), "gasguard run failed:\n{}", stderr(&output));
+    serde_json::from_slice(&std::fs::read(dir.join("report.json")).unwrap()).unwrap()
+}
+
+fn calldata(signature: &str, args: Vec<DynSolValue>) -> Vec<u8> {
+    let mut data = keccak256(signature)[..4].to_vec();
+    data.extend(DynSolValue::Tuple(args).abi_encode_params());
+    data
+}
+
+#[test]
+fn bounds_over_a_fork_follow_somnias_recency_rule() {
+    let node = Anvil::start(&["--hardfork", "prague"]);
+    let url = node.url();
+    let receipt = send(&url, None, &init_code("SlotStore"));
+    let store: Address = receipt["contractAddress"].as_str().unwrap().parse().unwrap();
+    let uint = |value: u64| DynSolValue::Uint(U256::from(value), 256);
+    send(&url, Some(store), &calldata("set(uint256,uint256)", vec![uint(1), uint(42)]));
+    let block = block_number(&url);
+    let dir = tempfile::tempdir().unwrap();
+
+    let somnia = run(dir.path(), &config(&url, block, store, "somnia"));
+    assert_eq!(somnia["evm"]["gas_schedule"], "somnia");
+    assert_eq!(somnia["build"]["run"]["gas_schedule"], "somnia");
+    let calls = somnia["calls"].as_array().unwrap();
+    let figure = |index: usize, field: &str| calls[index][field].as_u64().unwrap();
+    // An existing slot, untouched earlier in the scenario: +1,000,000 at the upper bound.
+    assert_eq!(figure(0, "gas_used_upper") - figure(0, "gas_used"), 1_000_000);
+    // The same slot again in a later step: recent, no difference.
+    assert_eq!(figure(1, "gas_used_upper"), figure(1, "gas_used"));
+    assert_eq!(figure(0, "gas_used"), figure(1, "gas_used"));
+    // Creating a slot: charged 200,000 in both bounds, and needs more than 1,000,000 left.
+    assert_eq!(figure(2, "gas_used_upper"), figure(2, "gas_used"));
+    assert!(figure(2, "gas_limit_needed") > 1_000_000, "{}", calls[2]);
+    // Reading an existing slot not touched before needs the surcharge's million too.
+    assert!(figure(0, "gas_limit_needed") > 1_000_000 + 21_000, "{}", calls[0]);
+
+    // The attribution's sums stay exact under Somnia's prices (the lower bound).
+    let quiet = gasguard::printer::Printer::new(gasguard::printer::ColorChoice::Never, true, |_| None);
+    let profiled = gasguard::cli::profile::profile_with_calls(
+        &dir.path().join("gasguard.toml"),
+        &Default::default(),
+        &quiet,
+    )
+    .expect("the fork profiles in-process");
+    support::assert_every_call_attributed(&profiled);
+
+    let ethereum = run(dir.path(), &config(&url, block, store, "ethereum"));
+    assert!(ethereum["evm"].get("gas_schedule").is_none(), "{}", ethereum["evm"]);
+    let ours = ethereum["calls"].as_array().unwrap();
+    for call in ours {
+        assert!(call.get("gas_used_upper").is_none() && call.get("gas_limit_needed").is_none(), "{call}");
+    }
+    // Creating the slot: Ethereum's 22,100 (set and cold) against Somnia's 100 static and
+    // 200,000 for the creation, and
+    // KECCAK256 of the mapping key (64 bytes): 30 + 2·6 against 1,250 + 2·300.
+    let created = figure(2, "gas_used") as i64 - ours[2]["gas_used"].as_u64().unwrap() as i64;
+    assert_eq!(created, (200_100 - 22_100) + (1_850 - 42));
+}
