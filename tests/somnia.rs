@@ -73,16 +73,24 @@ call = "{store}"
 abi = "SlotStore"
 function = "set(uint256,uint256)"
 args = ["9", "5"]
+
+# Enough for Ethereum's and Somnia's charges, not for Somnia's million-left check.
+[[scenario.step]]
+call = "{store}"
+abi = "SlotStore"
+function = "set(uint256,uint256)"
+args = ["10", "5"]
+gas_limit = 400000
 "#,
         artifacts = fixture("artifacts/solc/output.json").to_str().unwrap(),
     )
 }
 
-fn run(dir: &Path, config: &str) -> Value {
+fn run(dir: &Path, config: &str) -> (Value, String) {
     std::fs::write(dir.join("gasguard.toml"), config).unwrap();
     let output = gasguard(dir, &["run", "--config", "gasguard.toml", "--out", "report.json"]);
     assert_eq!(output.status.code(), Some(0), "gasguard run failed:\n{}", stderr(&output));
-    serde_json::from_slice(&std::fs::read(dir.join("report.json")).unwrap()).unwrap()
+    (serde_json::from_slice(&std::fs::read(dir.join("report.json")).unwrap()).unwrap(), stderr(&output))
 }
 
 fn calldata(signature: &str, args: Vec<DynSolValue>) -> Vec<u8> {
@@ -102,7 +110,12 @@ fn bounds_over_a_fork_follow_somnias_recency_rule() {
     let block = block_number(&url);
     let dir = tempfile::tempdir().unwrap();
 
-    let somnia = run(dir.path(), &config(&url, block, store, "somnia"));
+    let (somnia, messages) = run(dir.path(), &config(&url, block, store, "somnia"));
+    assert!(
+        messages.contains("scenario `slots`, step 4, iteration 1: the gas limit 400,000 is below the"),
+        "{messages}"
+    );
+    assert!(!messages.contains("step 3,"), "{messages}");
     assert_eq!(somnia["evm"]["gas_schedule"], "somnia");
     assert_eq!(somnia["build"]["run"]["gas_schedule"], "somnia");
     let calls = somnia["calls"].as_array().unwrap();
@@ -128,7 +141,8 @@ fn bounds_over_a_fork_follow_somnias_recency_rule() {
     .expect("the fork profiles in-process");
     support::assert_every_call_attributed(&profiled);
 
-    let ethereum = run(dir.path(), &config(&url, block, store, "ethereum"));
+    let (ethereum, messages) = run(dir.path(), &config(&url, block, store, "ethereum"));
+    assert!(!messages.contains("Somnia needs"), "{messages}");
     assert!(ethereum["evm"].get("gas_schedule").is_none(), "{}", ethereum["evm"]);
     let ours = ethereum["calls"].as_array().unwrap();
     for call in ours {

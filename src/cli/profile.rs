@@ -428,6 +428,9 @@ pub fn profile_with_calls(
             output.attribution_errors.len() - 5
         ));
     }
+    for warning in &output.limit_warnings {
+        printer.warn(warning);
+    }
     let mut report = GasReport::new("gasguard run");
     report.evm = Some(evm);
     report.contracts = GasReport::aggregate(&output.calls, &output.sizes);

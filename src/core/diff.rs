@@ -156,6 +156,14 @@ pub struct Failure {
 
 /// Compares `head` with `base` and applies `policy`.
 pub fn diff(base: &GasReport, head: &GasReport, policy: &CompiledPolicy, labels: DiffLabels) -> GasDiff {
+    if policy.policy().somnia_bound == Some(crate::core::policy::SomniaBound::Upper) {
+        let (base, head) = (base.upper_bound(), head.upper_bound());
+        return diff_bound(&base, &head, policy, labels);
+    }
+    diff_bound(base, head, policy, labels)
+}
+
+fn diff_bound(base: &GasReport, head: &GasReport, policy: &CompiledPolicy, labels: DiffLabels) -> GasDiff {
     let mut base_entries = base.entries();
     let mut entries = Vec::new();
     let mut failures = Vec::new();

@@ -81,6 +81,21 @@ pub struct Policy {
     /// `[[policy.ceiling]]`: absolute limits, every match applies.
     #[serde(default, rename = "ceiling", skip_serializing_if = "Vec::is_empty")]
     pub ceilings: Vec<Ceiling>,
+    /// Which of Somnia's bounds the diff judges (reports profiled with
+    /// `gas_schedule = "somnia"`): `"lower"` (default) or `"upper"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub somnia_bound: Option<SomniaBound>,
+}
+
+/// `[policy] somnia_bound`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SomniaBound {
+    /// Every existing key and account recent: `gas_used`.
+    #[default]
+    Lower,
+    /// Every key and account the scenario had not touched before not recent: `gas_used_upper`.
+    Upper,
 }
 
 fn eip170() -> u64 {
@@ -97,6 +112,7 @@ impl Default for Policy {
             fail_on_removed: false,
             rules: Vec::new(),
             ceilings: Vec::new(),
+            somnia_bound: None,
         }
     }
 }

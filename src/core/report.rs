@@ -274,11 +274,30 @@ impl GasReport {
     ///
     /// `sizes` gives each contract's runtime and init code sizes, keyed by contract id (they come
     /// from the created account and the artifact, not from the call record).
+    /// This report with Somnia's upper bounds in place of the lower ones (`[policy]
+    /// somnia_bound = "upper"`): every function's statistics and every call's `gas_used`.
+    pub fn upper_bound(&self) -> Self {
+        let mut report = self.clone();
+        for contract in report.contracts.values_mut() {
+            for stats in contract.functions.values_mut() {
+                *stats = stats.upper_bound();
+            }
+        }
+        for call in &mut report.calls {
+            if let Some(upper) = call.gas_used_upper {
+                call.execution_gas = call.execution_gas.saturating_add(upper.saturating_sub(call.gas_used));
+                call.gas_used = upper;
+            }
+        }
+        report
+    }
+
     pub fn aggregate(
         calls: &[CallRecord],
         sizes: &BTreeMap<String, (u64, u64)>,
     ) -> BTreeMap<String, ContractGas> {
-        let mut samples: BTreeMap<(&str, String), Vec<u64>> = BTreeMap::new();
+        // Per function: the lower bounds (`gas_used`) and the upper ones (the same where none).
+        let mut samples: BTreeMap<(&str, String), (Vec<u64>, Vec<u64>)> = BTreeMap::new();
         let mut contracts: BTreeMap<String, ContractGas> = BTreeMap::new();
         for call in calls {
             match (call.function == "constructor", call.status) {
@@ -293,18 +312,22 @@ impl GasReport {
                 // A deployment that reverted created nothing to size or call.
                 (true, CallStatus::Revert) => {}
                 (false, CallStatus::Success) => {
-                    samples.entry((&call.contract, call.function.clone())).or_default().push(call.gas_used);
+                    let entry = samples.entry((&call.contract, call.function.clone())).or_default();
+                    entry.0.push(call.gas_used);
+                    entry.1.push(call.gas_used_upper.unwrap_or(call.gas_used));
                 }
                 // Reverting paths are profiled too (a cheaper revert is a real change), but kept
                 // apart so they never blur the successful calls' statistics.
                 (false, CallStatus::Revert) => {
                     let key = format!("{} [revert]", call.function);
-                    samples.entry((&call.contract, key)).or_default().push(call.gas_used);
+                    let entry = samples.entry((&call.contract, key)).or_default();
+                    entry.0.push(call.gas_used);
+                    entry.1.push(call.gas_used_upper.unwrap_or(call.gas_used));
                 }
             }
         }
-        for ((contract, function), gas) in samples {
-            if let Some(stats) = Stats::from_samples(&gas) {
+        for ((contract, function), (gas, upper)) in samples {
+            if let Some(stats) = Stats::from_bounds(&gas, &upper) {
                 contracts.entry(contract.to_owned()).or_default().functions.insert(function, stats);
             }
         }
@@ -348,8 +371,28 @@ mod tests {
         let contracts = GasReport::aggregate(&calls, &sizes);
         let a = &contracts["a.sol:A"];
         assert_eq!(a.deployment, Some(Deployment { gas: 120, size: 7, initcode_size: 9 }));
-        assert_eq!(a.functions["f()"], Stats { calls: 2, min: 10, mean: 15, median: 15, max: 20 });
+        assert_eq!(
+            a.functions["f()"],
+            Stats { calls: 2, min: 10, mean: 15, median: 15, max: 20, upper: None }
+        );
         assert_eq!(a.functions["f() [revert]"].calls, 1);
         assert_eq!(a.functions.len(), 2);
+    }
+
+    #[test]
+    fn functions_carry_the_upper_bound_and_the_upper_view_judges_it() {
+        let mut first = call("f()", CallStatus::Success, 10);
+        first.gas_used_upper = Some(1_000_010);
+        let mut second = call("f()", CallStatus::Success, 20);
+        second.gas_used_upper = Some(20);
+        let mut report = GasReport::new("gasguard run");
+        report.contracts = GasReport::aggregate(&[first, second.clone()], &BTreeMap::new());
+        report.calls = vec![second];
+        let stats = report.contracts["a.sol:A"].functions["f()"];
+        assert_eq!((stats.min, stats.max), (10, 20));
+        assert_eq!(stats.upper.map(|upper| (upper.min, upper.max)), Some((20, 1_000_010)));
+        let upper = report.upper_bound();
+        let stats = upper.contracts["a.sol:A"].functions["f()"];
+        assert_eq!((stats.min, stats.mean, stats.max, stats.upper), (20, 500_015, 1_000_010, None));
     }
 }

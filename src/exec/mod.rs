@@ -148,6 +148,8 @@ pub struct RunOutput {
     pub attributions: Vec<Option<Attribution>>,
     /// Transactions that could not be attributed, located, with the reason.
     pub attribution_errors: Vec<String>,
+    /// Transactions whose gas limit is below Somnia's `gas_limit_needed`: they would fail there.
+    pub limit_warnings: Vec<String>,
 }
 
 /// Runs every scenario of `plan` on `chain`. `progress` is called after each transaction.
@@ -232,6 +234,17 @@ pub fn run_plan(
                     output
                         .sizes
                         .insert(contract.clone(), (outcome.code_size.unwrap_or(0), built.initcode_size));
+                }
+                if let Some(bounds) = outcome.bounds
+                    && bounds.gas_limit_needed > tx.gas_limit
+                {
+                    output.limit_warnings.push(format!(
+                        "scenario `{}`, step {}, iteration {iteration}: the gas limit {} is below the {} Somnia needs (more than 1,000,000 gas left at each first access): on Somnia this transaction would fail",
+                        scenario.name,
+                        step.index,
+                        crate::core::number::group_digits(tx.gas_limit),
+                        crate::core::number::group_digits(bounds.gas_limit_needed),
+                    ));
                 }
                 match outcome.attribution {
                     Some(Ok(attribution)) => output.attributions.push(Some(attribution)),

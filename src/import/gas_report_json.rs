@@ -83,6 +83,7 @@ pub fn parse_gas_report_json(text: &str, file: &str) -> Result<Imported, ImportE
                         mean: number("mean")?,
                         median: number("median")?,
                         max: number("max")?,
+                        upper: None,
                     };
                     if stats.calls > 0 {
                         gas.functions.insert(signature.clone(), stats);

@@ -111,7 +111,14 @@ fn method_stats(
     let bound = |key: &str| -> Result<u64, ImportError> {
         method.get(key).map_or(Ok(average), |value| to_u64(value, file, &path.key(key)))
     };
-    Ok(Some(Stats { calls, min: bound("min")?, mean: average, median: average, max: bound("max")? }))
+    Ok(Some(Stats {
+        calls,
+        min: bound("min")?,
+        mean: average,
+        median: average,
+        max: bound("max")?,
+        upper: None,
+    }))
 }
 
 fn samples(object: &Map<String, Value>, file: &str, path: &KeyPath) -> Result<Vec<u64>, ImportError> {

@@ -78,6 +78,7 @@ fn statistics(object: &Map<String, Value>, file: &str, path: &KeyPath) -> Result
         mean: number("avg")?,
         median: number("median")?,
         max: number("max")?,
+        upper: None,
     };
     Ok(Some(stats))
 }
