@@ -140,6 +140,15 @@ fn bounds_over_a_fork_follow_somnias_recency_rule() {
     )
     .expect("the fork profiles in-process");
     support::assert_every_call_attributed(&profiled);
+    // Function statistics carry the upper bound where it differs, and the entries every
+    // renderer shows list it beside the lower one.
+    let entries = profiled.report.entries();
+    let upper: Vec<_> = entries.keys().filter(|id| id.ends_with(" [somnia upper]")).collect();
+    assert_eq!(upper.len(), 1, "{upper:?}");
+    assert!(upper[0].ends_with("SlotStore.values(uint256) [somnia upper]"), "{upper:?}");
+    let stats =
+        profiled.report.contracts.values().find_map(|gas| gas.functions.get("values(uint256)")).unwrap();
+    assert_eq!(stats.upper.unwrap().max - stats.max, 1_000_000);
 
     let (ethereum, messages) = run(dir.path(), &config(&url, block, store, "ethereum"));
     assert!(!messages.contains("Somnia needs"), "{messages}");
