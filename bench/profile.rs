@@ -179,8 +179,8 @@ fn attribution_cost() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let text = suite(&root.join("fixtures/artifacts/foundry/out"));
     let settings = RunSettings { spec: SpecId::PRAGUE, tx_gas_limit: 30_000_000 };
-    let run = |attribute: bool| -> (Duration, usize, usize, [Duration; 4]) {
-        let mut best: Option<(Duration, usize, usize, [Duration; 4])> = None;
+    let run = |attribute: bool| -> (Duration, usize, usize) {
+        let mut best: Option<(Duration, usize, usize)> = None;
         for _ in 0..7 {
             let started = Instant::now();
             let config = Config::parse(&text, Path::new("suite.toml")).unwrap();
@@ -188,41 +188,26 @@ fn attribution_cost() {
             let plan = plan::build(&config, &artifacts, &Default::default()).unwrap();
             let errors: Vec<_> = artifacts.errors().cloned().collect();
             let mut chain = RevmChain::empty(SpecId::PRAGUE, 31337, BlockSettings::default());
-            let before_index = started.elapsed();
             if attribute {
                 let index = gasguard::exec::attribution::CodeIndex::new(&artifacts, &[root.to_owned()]);
                 chain = chain.with_attribution(std::sync::Arc::new(index));
             }
-            let indexed = started.elapsed();
             let output = run_plan(&plan, &mut chain, settings, &errors, || {}).unwrap();
-            let ran = started.elapsed();
             assert!(output.attribution_errors.is_empty(), "{:?}", output.attribution_errors);
             let mut report = GasReport::new("bench");
             report.contracts = GasReport::aggregate(&output.calls, &output.sizes);
             report.attribution = GasReport::attribute(&output.calls, &output.attributions, &report.contracts);
             report.calls = output.calls;
-            let aggregated = started.elapsed();
             let json = gasguard::cli::profile::report_json(&report);
-            let phases =
-                [indexed - before_index, ran - indexed, aggregated - ran, started.elapsed() - aggregated];
-            let sample = (started.elapsed(), json.len(), report.attribution.len(), phases);
+            let sample = (started.elapsed(), json.len(), report.attribution.len());
             if best.is_none_or(|b| sample.0 < b.0) {
                 best = Some(sample);
             }
         }
         best.unwrap()
     };
-    let (without, without_bytes, _, without_phases) = run(false);
-    let (with, with_bytes, entries, with_phases) = run(true);
-    for (name, phases) in [("off", without_phases), ("on", with_phases)] {
-        println!(
-            "{name}: index {:.2} ms, run {:.2} ms, aggregate {:.2} ms, serialise {:.2} ms",
-            phases[0].as_secs_f64() * 1e3,
-            phases[1].as_secs_f64() * 1e3,
-            phases[2].as_secs_f64() * 1e3,
-            phases[3].as_secs_f64() * 1e3
-        );
-    }
+    let (without, without_bytes, _) = run(false);
+    let (with, with_bytes, entries) = run(true);
     println!("\n| attribution | wall time | report size | attributed entries |\n| --- | --- | --- | --- |");
     println!("| off (`--no-attribution`) | {:.1} ms | {without_bytes} B | 0 |", without.as_secs_f64() * 1e3);
     println!("| on (default) | {:.1} ms | {with_bytes} B | {entries} |", with.as_secs_f64() * 1e3);
