@@ -163,3 +163,37 @@ fn bounds_over_a_fork_follow_somnias_recency_rule() {
     let created = figure(2, "gas_used") as i64 - ours[2]["gas_used"].as_u64().unwrap() as i64;
     assert_eq!(created, (200_100 - 22_100) + (1_850 - 42));
 }
+
+/// `gasguard calibrate` against anvil, which prices everything as Ethereum does: every rule
+/// comes out as "Ethereum pricing", with Somnia's expected figure beside the observed one.
+#[test]
+fn calibrate_against_anvil_finds_ethereum_pricing_everywhere() {
+    let node = Anvil::start(&["--hardfork", "prague"]);
+    let dir = tempfile::tempdir().unwrap();
+    let output = gasguard(dir.path(), &["calibrate", "--rpc-url", &node.url()]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let table = String::from_utf8(output.stdout).unwrap();
+    let rows: Vec<&str> = table.lines().skip(1).collect();
+    assert_eq!(rows.len(), 8, "{table}");
+    for row in &rows {
+        assert!(row.ends_with("Ethereum pricing"), "{table}");
+    }
+    // Both columns are the pair's whole difference (calldata and pushes included): expected
+    // minus observed is Somnia's documented price minus Ethereum's.
+    let number = |text: &str| text.replace(',', "").parse::<i64>().unwrap();
+    let documented = [
+        ("LOG: one more topic", 5_120 - 375),
+        ("LOG: 32 more bytes", 32 * (160 - 8)),
+        ("KECCAK256: 2 more words", 2 * (300 - 6)),
+        ("ADDMOD: 2 more", 2 * (358 - 8)),
+        ("SELFBALANCE", 305 - 5),
+        ("ecRecover vs identity", 150_000 - 3_000),
+        ("SHA-256 vs identity", 50 * 60 - 60),
+        ("code deposit: 10 more bytes", 10 * (3_125 - 200)),
+    ];
+    for (rule, difference) in documented {
+        let row = rows.iter().find(|row| row.starts_with(rule)).unwrap_or_else(|| panic!("{rule}: {table}"));
+        let cells: Vec<&str> = row[rule.len()..].split_whitespace().collect();
+        assert_eq!(number(cells[0]) - number(cells[1]), difference, "{rule}: {table}");
+    }
+}

@@ -2,6 +2,7 @@
 //! turns their result into an [`ExitStatus`]. Commands take resolved values, never clap types.
 
 mod base;
+mod calibrate;
 mod check;
 mod explain;
 mod init;
@@ -81,6 +82,8 @@ pub enum Command {
     Init(init::InitArgs),
     /// Show where one entry's gas goes, base and head side by side (by kind, frame, line).
     Explain(ExplainArgs),
+    /// Compare a node's prices with Somnia's schedule, one probe per documented rule.
+    Calibrate(calibrate::CalibrateArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -317,6 +320,7 @@ pub fn main(args: impl IntoIterator<Item = std::ffi::OsString>) -> ExitStatus {
         Command::Publish(args) => ipfs::publish_command(args, &printer),
         Command::Init(args) => init::init(args, &printer),
         Command::Explain(args) => explain::explain(args, &printer),
+        Command::Calibrate(args) => calibrate::calibrate(args, &printer),
     };
     match result {
         Ok(status) => status,
