@@ -413,3 +413,49 @@ mod tests {
         assert_eq!(diff.verdict, Verdict::Fail);
     }
 }
+
+#[cfg(test)]
+mod somnia_bound_tests {
+    use super::*;
+    use crate::core::policy::{Policy, SomniaBound};
+    use crate::core::report::ContractGas;
+    use crate::core::stats::{Bound, Stats};
+
+    fn report(upper_mean: u64) -> GasReport {
+        let stats = Stats {
+            calls: 1,
+            min: 100,
+            mean: 100,
+            median: 100,
+            max: 100,
+            upper: Some(Bound { min: upper_mean, mean: upper_mean, median: upper_mean, max: upper_mean }),
+        };
+        let mut report = GasReport::new("gasguard run");
+        report.contracts.insert(
+            "a.sol:A".into(),
+            ContractGas { deployment: None, functions: [("f()".to_owned(), stats)].into() },
+        );
+        report
+    }
+
+    fn verdict(bound: Option<SomniaBound>) -> Verdict {
+        let policy = Policy { max_increase_gas: Some(0), somnia_bound: bound, ..Policy::default() };
+        let labels = DiffLabels { base: "base".into(), head: "head".into() };
+        diff(&report(1_000_100), &report(2_000_100), &policy.compile().unwrap(), labels).verdict
+    }
+
+    #[test]
+    fn the_lower_bound_is_judged_unless_the_policy_asks_for_the_upper_one() {
+        // Same lower bound, the upper one a million higher: shown, not judged by default.
+        assert_eq!(verdict(None), Verdict::Pass);
+        assert_eq!(verdict(Some(SomniaBound::Lower)), Verdict::Pass);
+        assert_eq!(verdict(Some(SomniaBound::Upper)), Verdict::Fail);
+    }
+
+    #[test]
+    fn somnia_bound_is_read_from_the_policy() {
+        let policy: Policy = toml::from_str("somnia_bound = \"upper\"").unwrap();
+        assert_eq!(policy.somnia_bound, Some(SomniaBound::Upper));
+        assert!(toml::from_str::<Policy>("somnia_bound = \"middle\"").is_err());
+    }
+}
