@@ -70,7 +70,10 @@ pub(super) fn run(args: RunArgs, printer: &Printer) -> anyhow::Result<ExitStatus
         printer.data(&json);
     } else {
         crate::fsutil::write_atomic(&args.out, json.as_bytes())?;
-        printer.data(&crate::core::summary::report_table(&report, printer.color_stdout));
+        // The table summarises the file just written: a message, not data, so `-q` drops it.
+        if !printer.quiet {
+            printer.data(&crate::core::summary::report_table(&report, printer.color_stdout));
+        }
         printer.status(&format!("wrote `{}`", args.out.display()));
     }
     Ok(ExitStatus::Success)
@@ -252,6 +255,9 @@ pub fn profile(
         finish_fork(fork, printer);
     }
     let output = output.with_context(|| format!("profiling `{}` failed", config_path.display()))?;
+    for warning in &output.warnings {
+        printer.warn(warning);
+    }
     let mut report = GasReport::new("gasguard run");
     report.evm = Some(evm);
     report.contracts = GasReport::aggregate(&output.calls, &output.sizes);
