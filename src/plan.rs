@@ -712,14 +712,19 @@ fn parse_args(
                 Some("write every argument as a string, e.g. \"100\" or \"[1,2,3]\"".into()),
             ));
         }
-        let arg = parse_value(value, &ty, context).map_err(|()| {
+        let arg = parse_value(value, &ty, context).map_err(|bad| {
+            let whole = format!(
+                "argument {} of {what} is not {}: `{text}`",
+                position + 1,
+                with_article(&ty.sol_type_name())
+            );
+            if bad.ty == ty {
+                return context.error(whole, hint_for(&ty));
+            }
+            // Inside an array or a tuple: say which element, as written.
             context.error(
-                format!(
-                    "argument {} of {what} is not {}: `{text}`",
-                    position + 1,
-                    with_article(&ty.sol_type_name())
-                ),
-                hint_for(&ty),
+                format!("{whole}: `{}` is not {}", unquote(&bad.text), with_article(&bad.ty.sol_type_name())),
+                hint_for(&bad.ty),
             )
         })?;
         types.push(ty);
@@ -730,7 +735,7 @@ fn parse_args(
 
 /// One argument written as TOML: a string (the Solidity-like form, `"[alice, bob]"`), a number or
 /// boolean, or a TOML array for an array or a tuple, nested at any depth.
-fn parse_value(value: &toml::Value, ty: &DynSolType, context: &StepContext<'_>) -> Result<Arg, ()> {
+fn parse_value(value: &toml::Value, ty: &DynSolType, context: &StepContext<'_>) -> Result<Arg, Bad> {
     match (value, ty) {
         (toml::Value::Array(items), DynSolType::Array(inner)) => items
             .iter()
@@ -751,24 +756,25 @@ fn parse_value(value: &toml::Value, ty: &DynSolType, context: &StepContext<'_>) 
         (toml::Value::String(text), _) => parse_arg(text, ty, context),
         (toml::Value::Integer(number), _) => parse_arg(&number.to_string(), ty, context),
         (toml::Value::Boolean(flag), _) => parse_arg(&flag.to_string(), ty, context),
-        _ => Err(()),
+        _ => Err(Bad::new(&value.to_string(), ty)),
     }
 }
 
 /// One argument in the string form. Arrays and tuples are split here, so that names (accounts,
 /// aliases, captured addresses), `"max"`/`"min"` and amounts with a unit work at any depth;
 /// the leaves go to dyn-abi's parser.
-fn parse_arg(text: &str, ty: &DynSolType, context: &StepContext<'_>) -> Result<Arg, ()> {
+fn parse_arg(text: &str, ty: &DynSolType, context: &StepContext<'_>) -> Result<Arg, Bad> {
     let text = text.trim();
+    let bad = || Bad::new(text, ty);
     match ty {
         DynSolType::Array(inner) => {
-            let items = split_list(text, '[', ']')?;
+            let items = split_list(text, '[', ']').map_err(|()| bad())?;
             items.iter().map(|item| parse_arg(item, inner, context)).collect::<Result<_, _>>().map(Arg::Array)
         }
         DynSolType::FixedArray(inner, length) => {
-            let items = split_list(text, '[', ']')?;
+            let items = split_list(text, '[', ']').map_err(|()| bad())?;
             if items.len() != *length {
-                return Err(());
+                return Err(bad());
             }
             items
                 .iter()
@@ -777,9 +783,10 @@ fn parse_arg(text: &str, ty: &DynSolType, context: &StepContext<'_>) -> Result<A
                 .map(Arg::FixedArray)
         }
         DynSolType::Tuple(types) => {
-            let items = split_list(text, '(', ')').or_else(|()| split_list(text, '[', ']'))?;
+            let items =
+                split_list(text, '(', ')').or_else(|()| split_list(text, '[', ']')).map_err(|()| bad())?;
             if items.len() != types.len() {
-                return Err(());
+                return Err(bad());
             }
             items
                 .iter()
@@ -796,7 +803,7 @@ fn parse_arg(text: &str, ty: &DynSolType, context: &StepContext<'_>) -> Result<A
             if context.aliases.contains_key(name) {
                 return Ok(Arg::Alias(name.to_owned()));
             }
-            ty.coerce_str(name).map(Arg::Value).map_err(|_| ())
+            ty.coerce_str(name).map(Arg::Value).map_err(|_| bad())
         }
         DynSolType::Uint(bits) => {
             let text = unquote(text);
@@ -804,11 +811,11 @@ fn parse_arg(text: &str, ty: &DynSolType, context: &StepContext<'_>) -> Result<A
             let number = match text {
                 "max" => max,
                 "min" => U256::ZERO,
-                _ if text.contains(char::is_whitespace) => parse_wei(text).map_err(|_| ())?,
-                _ => return ty.coerce_str(text).map(Arg::Value).map_err(|_| ()),
+                _ if text.contains(char::is_whitespace) => parse_wei(text).map_err(|_| bad())?,
+                _ => return ty.coerce_str(text).map(Arg::Value).map_err(|_| bad()),
             };
             if number > max {
-                return Err(());
+                return Err(bad());
             }
             Ok(Arg::Value(DynSolValue::Uint(number, *bits)))
         }
@@ -819,18 +826,30 @@ fn parse_arg(text: &str, ty: &DynSolType, context: &StepContext<'_>) -> Result<A
                 "max" => max,
                 "min" => -max - I256::ONE,
                 _ if text.contains(char::is_whitespace) => {
-                    I256::try_from(parse_wei(text).map_err(|_| ())?).map_err(|_| ())?
+                    I256::try_from(parse_wei(text).map_err(|_| bad())?).map_err(|_| bad())?
                 }
-                _ => return ty.coerce_str(text).map(Arg::Value).map_err(|_| ()),
+                _ => return ty.coerce_str(text).map(Arg::Value).map_err(|_| bad()),
             };
             if number > max {
-                return Err(());
+                return Err(bad());
             }
             Ok(Arg::Value(DynSolValue::Int(number, *bits)))
         }
         DynSolType::String => Ok(Arg::Value(DynSolValue::String(unquote(text).to_owned()))),
         // dyn-abi's parser messages point into the string with a caret; the hint says more.
-        _ => ty.coerce_str(unquote(text)).map(Arg::Value).map_err(|_| ()),
+        _ => ty.coerce_str(unquote(text)).map(Arg::Value).map_err(|_| bad()),
+    }
+}
+
+/// The innermost part of an argument that does not parse, and the type it should have been.
+struct Bad {
+    text: String,
+    ty: DynSolType,
+}
+
+impl Bad {
+    fn new(text: &str, ty: &DynSolType) -> Self {
+        Self { text: text.to_owned(), ty: ty.clone() }
     }
 }
 
@@ -878,14 +897,17 @@ fn with_article(name: &str) -> String {
 fn hint_for(ty: &DynSolType) -> Option<String> {
     match ty {
         DynSolType::Uint(_) | DynSolType::Int(_) => {
-            Some("integers are decimal (or 0x hex) and must fit the type".into())
+            Some("integers are decimal, 0x hex, `max`, `min` or an amount such as `1 ether`, and must fit the type".into())
         }
         DynSolType::Address => {
-            Some("use an account name, an alias from an earlier step, or a 0x address".into())
+            Some("use an account name, a name an earlier step gave with `as`, or a 0x address".into())
         }
         DynSolType::Bool => Some("booleans are `true` or `false`".into()),
         DynSolType::Bytes | DynSolType::FixedBytes(_) => Some("bytes are 0x-prefixed hex".into()),
-        DynSolType::Array(_) | DynSolType::FixedArray(..) => Some("arrays are written as `[a, b, c]`".into()),
+        DynSolType::Array(_) | DynSolType::FixedArray(..) => {
+            Some("arrays are written as `[a, b, c]`, in a string or as a TOML array".into())
+        }
+        DynSolType::Tuple(_) => Some("tuples are written as `(a, b)` in a string, or as a TOML array".into()),
         _ => None,
     }
 }
