@@ -936,6 +936,107 @@ pub fn parse_wei(text: &str) -> Result<U256, String> {
 mod tests {
     use super::*;
 
+    fn context_with<'a>(
+        accounts: &'a BTreeMap<String, Address>,
+        aliases: &'a BTreeMap<String, Named>,
+    ) -> StepContext<'a> {
+        StepContext { scenario: "s", index: 1, accounts, aliases }
+    }
+
+    fn parse(text: &str, ty: &str) -> Result<Arg, String> {
+        let accounts: BTreeMap<String, Address> =
+            PREDEFINED.iter().map(|(name, address)| ((*name).to_owned(), *address)).collect();
+        let aliases: BTreeMap<String, Named> =
+            [("jar".to_owned(), Named { contract: "TipJar".into(), abi: "TipJar".into() })].into();
+        let context = context_with(&accounts, &aliases);
+        let ty: DynSolType = ty.parse().unwrap();
+        parse_arg(text, &ty, &context).map_err(|bad| format!("{} as {}", bad.text, bad.ty.sol_type_name()))
+    }
+
+    fn value(arg: Result<Arg, String>) -> DynSolValue {
+        match arg.unwrap() {
+            Arg::Value(value) => value,
+            other => panic!("not a plain value: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn max_and_min_for_every_integer_type() {
+        assert_eq!(value(parse("max", "uint256")), DynSolValue::Uint(U256::MAX, 256));
+        assert_eq!(value(parse("\"max\"", "uint8")), DynSolValue::Uint(U256::from(255), 8));
+        assert_eq!(value(parse("min", "uint64")), DynSolValue::Uint(U256::ZERO, 64));
+        assert_eq!(value(parse("max", "int8")), DynSolValue::Int(I256::try_from(127).unwrap(), 8));
+        assert_eq!(value(parse("min", "int8")), DynSolValue::Int(I256::try_from(-128).unwrap(), 8));
+        assert_eq!(value(parse("min", "int256")), DynSolValue::Int(I256::MIN, 256));
+        assert_eq!(value(parse("max", "int256")), DynSolValue::Int(I256::MAX, 256));
+        // Amounts with a unit, and what does not fit.
+        assert_eq!(
+            value(parse("1.5 ether", "uint128")),
+            DynSolValue::Uint(U256::from(1_500_000_000_000_000_000u128), 128)
+        );
+        assert!(parse("1 ether", "uint8").is_err());
+        assert!(parse("256", "uint8").is_err());
+    }
+
+    #[test]
+    fn names_resolve_at_any_depth() {
+        let bob = PREDEFINED[1].1;
+        let arg = parse("[[alice, \"bob\"], [jar]]", "address[][]").unwrap();
+        assert_eq!(
+            arg,
+            Arg::Array(vec![
+                Arg::Array(vec![
+                    Arg::Value(DynSolValue::Address(PREDEFINED[0].1)),
+                    Arg::Value(DynSolValue::Address(bob))
+                ]),
+                Arg::Array(vec![Arg::Alias("jar".into())]),
+            ])
+        );
+        let arg = parse("[(bob, max), (jar, 1 gwei)]", "(address,uint256)[]").unwrap();
+        assert_eq!(
+            arg,
+            Arg::Array(vec![
+                Arg::Tuple(vec![
+                    Arg::Value(DynSolValue::Address(bob)),
+                    Arg::Value(DynSolValue::Uint(U256::MAX, 256))
+                ]),
+                Arg::Tuple(vec![
+                    Arg::Alias("jar".into()),
+                    Arg::Value(DynSolValue::Uint(U256::from(1_000_000_000u64), 256))
+                ]),
+            ])
+        );
+        // Fixed arrays count their elements; the failing element is the one reported.
+        assert!(parse("[alice, bob]", "address[3]").is_err());
+        assert_eq!(parse("[alice, bobb]", "address[]").unwrap_err(), "bobb as address");
+        // Strings keep their commas when quoted.
+        assert_eq!(
+            parse("[\"a, b\", c]", "string[]").unwrap(),
+            Arg::Array(vec![
+                Arg::Value(DynSolValue::String("a, b".into())),
+                Arg::Value(DynSolValue::String("c".into()))
+            ])
+        );
+        // TOML arrays nest the same way.
+        let accounts: BTreeMap<String, Address> =
+            PREDEFINED.iter().map(|(name, address)| ((*name).to_owned(), *address)).collect();
+        let aliases = BTreeMap::new();
+        let context = context_with(&accounts, &aliases);
+        let toml: toml::Value =
+            toml::from_str::<toml::Table>("v = [[\"carol\", \"max\"], [\"dave\", 7]]").unwrap()["v"].clone();
+        let ty: DynSolType = "(address,uint8)[]".parse().unwrap();
+        let Ok(Arg::Array(items)) = parse_value(&toml, &ty, &context) else {
+            panic!("a TOML array of tuples")
+        };
+        assert_eq!(
+            items[1],
+            Arg::Tuple(vec![
+                Arg::Value(DynSolValue::Address(PREDEFINED[3].1)),
+                Arg::Value(DynSolValue::Uint(U256::from(7), 8))
+            ])
+        );
+    }
+
     #[test]
     fn wei_amounts() {
         assert_eq!(parse_wei("1000").unwrap(), U256::from(1000));
