@@ -143,3 +143,50 @@ mod files {
         }
     }
 }
+
+/// Every deployment of a contract is kept as statistics, and the diff judges their mean: a
+/// regression in the cheaper of two deployments shows, though the costliest did not move.
+#[test]
+fn deployments_are_statistics_and_the_diff_judges_the_mean() {
+    let dir = tempfile::tempdir().unwrap();
+    let deploy =
+        |name: &str| format!("[[scenario.step]]\ndeploy = \"Token\"\nargs = [\"{name}\", \"T\", \"1000\"]\n");
+    let long = "a name long enough to take a second storage slot for sure";
+    let run = |short: &str, out: &str| {
+        let config = write_config(
+            dir.path(),
+            &format!("[[scenario]]\nname = \"two\"\n{}{}", deploy(short), deploy(long)),
+        );
+        let output = gasguard(dir.path(), &["-q", "run", "--config", config.to_str().unwrap(), "--out", out]);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        let report: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.path().join(out)).unwrap()).unwrap();
+        report
+    };
+    let base = run("A", "base.json");
+    let token = &base["contracts"]["contracts/Token.sol:Token"];
+    let stats = &token["deployments"];
+    assert_eq!(stats["calls"], 2);
+    let gas: Vec<u64> =
+        base["calls"].as_array().unwrap().iter().map(|c| c["gas_used"].as_u64().unwrap()).collect();
+    assert_eq!(stats["min"], *gas.iter().min().unwrap());
+    assert_eq!(stats["max"], *gas.iter().max().unwrap());
+    assert_eq!(stats["mean"], (gas[0] + gas[1]).div_ceil(2));
+    assert_eq!(token["deployment"]["gas"], stats["mean"], "the judged figure is the mean");
+
+    // Only the cheaper deployment gets costlier (a longer short name): the max stays.
+    let head = run("AB", "head.json");
+    let head_stats = &head["contracts"]["contracts/Token.sol:Token"]["deployments"];
+    assert_eq!(head_stats["max"], stats["max"]);
+    assert!(head_stats["min"].as_u64() > stats["min"].as_u64());
+    let output = gasguard(dir.path(), &["diff", "base.json", "head.json", "--format", "json"]);
+    let diff: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let entry = diff["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|entry| entry["id"] == "deploy:contracts/Token.sol:Token")
+        .unwrap_or_else(|| panic!("no deploy entry: {diff}"));
+    assert_eq!(entry["base"], stats["mean"]);
+    assert_eq!(entry["head"], head_stats["mean"]);
+}

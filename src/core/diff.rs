@@ -292,6 +292,7 @@ mod tests {
         let mut gas = ContractGas {
             deployment: Some(Deployment { gas: 1000, size: 24_000, initcode_size: 0 }),
             functions: BTreeMap::new(),
+            ..Default::default()
         };
         gas.functions.insert("f()".into(), Stats::from_samples(&[10]).unwrap());
         base.contracts.insert("src/A.sol:A".into(), gas.clone());
