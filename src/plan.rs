@@ -329,8 +329,11 @@ fn plan_step(
             ));
         }
         (Some(name), None) => {
-            if step.returns.is_some() || step.data.is_some() {
-                return Err(context.error("`returns` and `data` belong to `call` steps", None));
+            if step.returns.is_some() || step.data.is_some() || step.label.is_some() {
+                return Err(context.error(
+                    "`returns`, `data` and `label` belong to `call` steps",
+                    Some("every deployment of a contract counts in its `deployments` statistics".into()),
+                ));
             }
             if step.function.is_some() {
                 return Err(
