@@ -261,3 +261,20 @@ fn unknown_name_inside_an_array() {
     ));
     insta::assert_snapshot!(message);
 }
+
+/// The other misuses of the new keys, each refused before anything runs, naming the step.
+#[test]
+fn misused_scenario_keys() {
+    let cases = [
+        "[[scenario.step]]\ncall = \"bob\"\nfunction = \"transfer(address,uint256)\"\nargs = [\"bob\", \"1\"]\n",
+        "[[scenario.step]]\ncall = \"token\"\n",
+        "[[scenario.step]]\ncall = \"token\"\ndata = \"deadbeef\"\n",
+        "[[scenario.step]]\ncall = \"token\"\nfunction = \"totalSupply()\"\ndata = \"0x18160ddd\"\n",
+        "[[scenario.step]]\ncall = \"token\"\nfunction = \"totalSupply()\"\nlabel = \"[x]\"\n",
+        "[[scenario.step]]\ncall = \"token\"\nfunction = \"totalSupply()\"\nas = \"t\"\nabi = \"Token\"\nreturns = 2\n",
+        "[[scenario.step]]\ncall = \"token\"\nfunction = \"totalSupply()\"\nreturns = 0\n",
+        "[[scenario.step]]\ndeploy = \"Counter\"\nlabel = \"second\"\n",
+    ];
+    let messages: Vec<String> = cases.iter().map(|steps| run_bad(&with_steps(steps))).collect();
+    insta::assert_snapshot!(messages.join("\n"));
+}
