@@ -62,7 +62,7 @@ fn scenario_language_equals_anvil_receipts() {
     let node = run(&["--executor", "rpc", "--rpc-url", &anvil.url()]);
     let embedded = embedded["calls"].as_array().unwrap();
     let node = node["calls"].as_array().unwrap();
-    assert_eq!(embedded.len(), 16);
+    assert_eq!(embedded.len(), 18);
     for (index, (ours, theirs)) in paired(embedded, node).enumerate() {
         let label = format!("call {index}: {} step {} {}", ours["scenario"], ours["step"], ours["function"]);
         for field in ["gas_used", "status", "to", "from", "contract", "function", "execution_gas", "revert"] {
@@ -79,6 +79,9 @@ fn scenario_language_equals_anvil_receipts() {
     assert_ne!(first["to"], second["to"], "`returns = 1` names the second clone");
     assert_eq!(first["function"], "increment() [via clone]");
     assert_eq!(find("clones", 7)[0]["function"], "increment()");
+    let collision = find("clones", 9)[0];
+    assert_eq!(collision["revert"], "revert: CloneFactory: create2 failed");
+    assert!(collision["gas_used"].as_u64().unwrap() > 290_000, "the forwarded gas is consumed: {collision}");
     assert_eq!(find("tips", 2)[0]["function"], "receive()");
     assert_eq!(find("tips", 2)[0]["gas_used"], 21_000, "a plain transfer to an account");
     assert_eq!(find("tips", 3)[0]["function"], "receive()");

@@ -40,6 +40,24 @@ fn a_figure_that_depends_on_the_gas_limit_is_a_warning() {
     insta::assert_snapshot!(
         message.lines().filter(|line| !line.starts_with("wrote")).collect::<Vec<_>>().join("\n")
     );
+    // A node gives the same figure, and the same warning.
+    let anvil = support::Anvil::start(&["--hardfork", "prague"]);
+    let on_node = gasguard(
+        dir.path(),
+        &[
+            "run",
+            "--config",
+            config.to_str().unwrap(),
+            "--out",
+            "node.json",
+            "--executor",
+            "rpc",
+            "--rpc-url",
+            &anvil.url(),
+        ],
+    );
+    assert_eq!(on_node.status.code(), Some(0), "{}", stderr(&on_node));
+    assert!(stderr(&on_node).contains(warnings[0]), "{}", stderr(&on_node));
 
     // With the limit set on the step, the figure is the user's choice: no warning.
     let config = write_config(
@@ -99,7 +117,7 @@ mod files {
         let report: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(dir.path().join("reports/gas.json")).unwrap())
                 .unwrap();
-        assert_eq!(report["calls"].as_array().unwrap().len(), 16);
+        assert_eq!(report["calls"].as_array().unwrap().len(), 18);
         let names: Vec<_> = std::fs::read_dir(dir.path().join("reports")).unwrap().collect();
         assert_eq!(names.len(), 1, "no temporary file left in the target's folder");
     }
