@@ -102,7 +102,13 @@ pub enum Payload {
     Function { function: Function, args: Vec<Arg>, capture: Option<Capture> },
     /// Raw calldata (empty for a plain transfer), measured under `name`: `receive()`,
     /// `fallback()`, the signature of the function its selector picks, or the raw selector.
-    Raw { data: Bytes, name: String },
+    Raw {
+        data: Bytes,
+        name: String,
+        /// Whether the target is a contract by the config (a name, or an address with `abi`),
+        /// so that no code there is an error; a plain transfer to an account is not.
+        expects_code: bool,
+    },
 }
 
 /// `as = "clone"` on a call: the address among the function's return values that later steps
@@ -527,7 +533,7 @@ fn plan_call(
                 ));
             }
             let name = raw_name(abi, &data, value, &contract, step.expect == Some(Expect::Revert), context)?;
-            Payload::Raw { data, name }
+            Payload::Raw { data, name, expects_code: abi.is_some() }
         }
     };
     Ok(Action::Call { target, contract, payload })

@@ -225,6 +225,11 @@ fn function_call_to_an_address_without_code() {
         "[[scenario.step]]\ncall = \"0x000000000000000000000000000000000000dEaD\"\nabi = \"Token\"\nfunction = \"transfer(address,uint256)\"\nargs = [\"bob\", \"1\"]\n",
     ));
     insta::assert_snapshot!(message);
+    // Raw calldata to an address said to be a contract (with `abi`) is refused alike.
+    let raw = run_bad(&with_steps(
+        "[[scenario.step]]\ncall = \"0x000000000000000000000000000000000000dEaD\"\nabi = \"Token\"\ndata = \"0x18160ddd\"\n",
+    ));
+    assert!(raw.contains("has no code: calling `totalSupply()` there"), "{raw}");
 }
 
 #[test]

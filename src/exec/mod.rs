@@ -190,15 +190,19 @@ pub fn run_plan(
             let intrinsic = intrinsic_gas(settings.spec, &built.input, built.to.is_none());
             let chain_error =
                 |source| ProfileError::Chain { scenario: scenario.name.clone(), step: step.index, source };
-            if let (Action::Call { payload: Payload::Function { function, .. }, .. }, Some(to)) =
-                (&step.action, built.to)
+            let needs_code = match &step.action {
+                Action::Call { payload: Payload::Function { .. }, .. } => true,
+                Action::Call { payload: Payload::Raw { expects_code, .. }, .. } => *expects_code,
+                Action::Deploy { .. } => false,
+            };
+            if let (true, Some(to)) = (needs_code, built.to)
                 && chain.code_len(to).map_err(chain_error)? == 0
             {
                 return Err(ProfileError::NoCode {
                     scenario: scenario.name.clone(),
                     step: step.index,
                     address: to.to_checksum(None),
-                    function: function.signature(),
+                    function: built.function.clone(),
                 });
             }
             let capture = match &step.action {
@@ -403,7 +407,7 @@ fn build_tx(plan: &Plan, step: &StepPlan, state: &ScenarioState) -> Result<Built
                     })?;
                     (input.into(), function.signature())
                 }
-                Payload::Raw { data, name } => (data.clone(), name.clone()),
+                Payload::Raw { data, name, .. } => (data.clone(), name.clone()),
             };
             Ok(BuiltTx { to: Some(address), input, contract: contract.clone(), function, initcode_size: 0 })
         }
