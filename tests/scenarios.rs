@@ -208,3 +208,23 @@ fn deployments_are_statistics_and_the_diff_judges_the_mean() {
     assert_eq!(entry["base"], stats["mean"]);
     assert_eq!(entry["head"], head_stats["mean"]);
 }
+
+/// `abi` of a captured name may be a JSON ABI file: its calls are reported under the file's name.
+#[test]
+fn a_captured_name_with_an_abi_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let artifact =
+        std::fs::read_to_string(fixture("artifacts/foundry/out/Counter.sol/Counter.json")).unwrap();
+    let abi = serde_json::from_str::<serde_json::Value>(&artifact).unwrap()["abi"].clone();
+    std::fs::write(dir.path().join("counter-abi.json"), abi.to_string()).unwrap();
+    let config = write_config(
+        dir.path(),
+        "[[scenario]]\nname = \"c\"\n[[scenario.step]]\ndeploy = \"Counter\"\nas = \"counter\"\n[[scenario.step]]\ndeploy = \"CloneFactory\"\nas = \"factory\"\n[[scenario.step]]\ncall = \"factory\"\nfunction = \"clone\"\nargs = [\"counter\"]\nas = \"c\"\nabi = \"counter-abi.json\"\n[[scenario.step]]\ncall = \"c\"\nfunction = \"increment\"\n",
+    );
+    let output =
+        gasguard(dir.path(), &["-q", "run", "--config", config.to_str().unwrap(), "--out", "r.json"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("r.json")).unwrap()).unwrap();
+    assert_eq!(report["contracts"]["counter-abi.json"]["functions"]["increment()"]["calls"], 1, "{report}");
+}
