@@ -4,7 +4,7 @@
 #
 # Environment: INPUT_WORKING_DIRECTORY, INPUT_CONFIG, INPUT_BASELINE, INPUT_BASE_REF,
 # INPUT_IF_NO_BASELINE, INPUT_REPORT, INPUT_COMMENT, INPUT_COMMENT_ON, INPUT_FAIL_ON_REGRESSION,
-# and GITHUB_TOKEN for the comment.
+# INPUT_FLAMEGRAPHS, and GITHUB_TOKEN for the comment.
 set -euo pipefail
 
 step=action
@@ -26,8 +26,10 @@ case "$if_no_baseline" in
 esac
 comment_on="${INPUT_COMMENT_ON:-always}"
 fail_on_regression="${INPUT_FAIL_ON_REGRESSION:-true}"
+flamegraphs="${INPUT_FLAMEGRAPHS:-true}"
 boolean comment "$comment"
 boolean fail-on-regression "$fail_on_regression"
+boolean flamegraphs "$flamegraphs"
 case "$comment_on" in
   always | changes | failure) ;;
   *) fail "input 'comment-on' must be 'always', 'changes' or 'failure', not '$comment_on'" ;;
@@ -52,11 +54,27 @@ else
   args+=(--save-report .gasguard/report.json)
 fi
 args+=(--diff-json .gasguard/diff.json)
+if [[ "$flamegraphs" == "true" ]]; then
+  args+=(--flamegraph-dir .gasguard/flamegraphs)
+fi
 if [[ "$comment" == "true" ]]; then
   args+=(--comment --comment-on "$comment_on")
 fi
 if [[ "$fail_on_regression" == "false" ]]; then
   args+=(--no-fail-on-regression)
+fi
+
+# The checkout keeps no credentials (persist-credentials: false), yet finding the merge base
+# fetches the base branch and the stored reports: in a private repository that needs the token.
+# It reaches gasguard's git as a header for these processes only (git's GIT_CONFIG_COUNT/KEY/VALUE
+# variables, appended to any the workflow set), never written to .git/config.
+if [[ -n "${INPUT_BASE_REF:-}" && -z "${INPUT_BASELINE:-}" && -n "${GITHUB_TOKEN:-}" && -n "${GITHUB_SERVER_URL:-}" ]]; then
+  count="${GIT_CONFIG_COUNT:-0}"
+  [[ "$count" =~ ^[0-9]+$ ]] || fail "GIT_CONFIG_COUNT must be a number, not '$count'"
+  auth="$(printf 'x-access-token:%s' "$GITHUB_TOKEN" | base64 | tr -d '\n')"
+  export "GIT_CONFIG_KEY_$count=http.$GITHUB_SERVER_URL/.extraheader"
+  export "GIT_CONFIG_VALUE_$count=AUTHORIZATION: basic $auth"
+  export GIT_CONFIG_COUNT=$((count + 1))
 fi
 
 exec gasguard "${args[@]}"

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, anyhow};
 
 use super::base::{BaseRequest, choose_base, default_baseline, store_baseline};
+use super::input::load_report;
 use super::profile::{ProfileOverrides, profile, report_json, require_config};
 use super::{BaselineArgs, CheckArgs, CommentArgs, DiffArgs, ExitStatus, ImportArgs, OutputFormat};
 use crate::config::Config;
@@ -25,7 +26,6 @@ use crate::github::workflow::{
     select_annotations, write_outputs,
 };
 use crate::github::{ClientOptions, GithubClient};
-use crate::import;
 use crate::printer::Printer;
 
 pub(super) fn check(args: CheckArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
@@ -59,7 +59,8 @@ pub(super) fn check(args: CheckArgs, printer: &Printer) -> anyhow::Result<ExitSt
         Some(path) => load_report(path, None, printer)?,
         None => {
             require_config(&config_path, "check")?;
-            profile(&config_path, &ProfileOverrides::default(), printer)?
+            let overrides = ProfileOverrides { no_attribution: args.no_attribution, ..Default::default() };
+            profile(&config_path, &overrides, printer)?
         }
     };
     let head_name = match &args.report {
@@ -81,10 +82,15 @@ pub(super) fn check(args: CheckArgs, printer: &Printer) -> anyhow::Result<ExitSt
     let baseline_hint = chosen.hint.clone();
     let mut result = diff(&chosen.report, &head, &policy, labels);
     result.base = chosen.info.clone();
+    if let Some(dir) = &args.flamegraph_dir {
+        super::profile::write_flamegraphs(dir, &head, Some((&chosen.report, &result)), printer)?;
+    }
 
     let markdown_options = MarkdownOptions {
         baseline_hint: baseline_hint.clone(),
         job_summary_url: github.report_run_url(),
+        // The action uploads the folder as an artifact of this run.
+        flamegraphs_url: args.flamegraph_dir.as_ref().and_then(|_| github.report_run_url()),
         ..MarkdownOptions::default()
     };
     let markdown = render::markdown(&result, &markdown_options);
@@ -152,7 +158,11 @@ pub(super) fn diff_command(args: DiffArgs, printer: &Printer) -> anyhow::Result<
 
 pub(super) fn baseline(args: BaselineArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
     require_config(&args.config, "baseline")?;
-    let report = profile(&args.config, &ProfileOverrides::default(), printer)?;
+    let overrides = ProfileOverrides { no_attribution: args.no_attribution, ..Default::default() };
+    let report = profile(&args.config, &overrides, printer)?;
+    if let Some(dir) = &args.flamegraph_dir {
+        super::profile::write_flamegraphs(dir, &report, None, printer)?;
+    }
     let out = match (&args.out, args.store) {
         (Some(out), _) => Some(out.clone()),
         (None, false) => Some(default_baseline(&args.config)),
@@ -193,19 +203,6 @@ pub(super) fn import_command(args: ImportArgs, printer: &Printer) -> anyhow::Res
         None => printer.data(&json),
     }
     Ok(ExitStatus::Success)
-}
-
-/// Imports `path` (in `format`, or detected), printing what the importer skipped as warnings.
-pub(super) fn load_report(
-    path: &Path,
-    format: Option<import::Format>,
-    printer: &Printer,
-) -> anyhow::Result<GasReport> {
-    let imported = import::load_as(path, format)?;
-    for warning in &imported.warnings {
-        printer.warn(&warning.to_string());
-    }
-    Ok(imported.report)
 }
 
 /// `gasguard comment`: posts a diff made by an unprivileged run (the fork-safe pattern).

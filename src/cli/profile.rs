@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use revm::primitives::hardfork::SpecId;
@@ -13,6 +14,7 @@ use crate::artifacts::{self, ArtifactFormat};
 use crate::config::Config;
 use crate::core::build::{BuildInfo, GAS_SCHEDULE, RunFingerprint};
 use crate::core::report::{EvmInfo, GasReport};
+use crate::exec::attribution::CodeIndex;
 use crate::exec::fork::{DryRun, Fork, ForkError, ForkOptions};
 use crate::exec::revm::{BlockSettings, RevmChain};
 use crate::exec::rpc::{NodeOptions, RpcChain};
@@ -62,6 +64,7 @@ pub(super) fn run(args: RunArgs, printer: &Printer) -> anyhow::Result<ExitStatus
         executor: args.executor.clone(),
         rpc_url: args.rpc_url.clone(),
         send_key_env: args.send.then(|| args.private_key_env.clone()),
+        no_attribution: args.no_attribution,
     };
     require_config(&args.config, "run")?;
     let report = profile(&args.config, &overrides, printer)?;
@@ -76,12 +79,43 @@ pub(super) fn run(args: RunArgs, printer: &Printer) -> anyhow::Result<ExitStatus
         }
         printer.status(&format!("wrote `{}`", args.out.display()));
     }
+    if let Some(dir) = &args.flamegraph_dir {
+        write_flamegraphs(dir, &report, None, printer)?;
+    }
     Ok(ExitStatus::Success)
+}
+
+/// Writes the flamegraphs (see [`crate::flamegraph`]) and says what it wrote.
+pub fn write_flamegraphs(
+    dir: &Path,
+    head: &GasReport,
+    base_and_diff: Option<(&GasReport, &crate::core::diff::GasDiff)>,
+    printer: &Printer,
+) -> anyhow::Result<()> {
+    let written = crate::flamegraph::write(dir, head, base_and_diff)?;
+    if written.flamegraphs == 0 {
+        printer.warn(&format!(
+            "no flamegraphs written to `{}`: the report has no attribution (run without `--no-attribution`, with the embedded EVM)",
+            dir.display()
+        ));
+    } else {
+        printer.status(&format!(
+            "wrote {} flamegraphs and {} differential flamegraphs to `{}`",
+            written.flamegraphs,
+            written.differentials,
+            dir.display()
+        ));
+    }
+    Ok(())
 }
 
 /// The report as written to disk: pretty JSON with a trailing newline.
 pub fn report_json(report: &GasReport) -> String {
-    let mut json = serde_json::to_string_pretty(report).unwrap_or_default();
+    let mut bytes = Vec::new();
+    let mut serializer = serde_json::Serializer::with_formatter(&mut bytes, ReportFormatter::default());
+    // Serialising plain data with string keys cannot fail.
+    let _ = serde::Serialize::serialize(report, &mut serializer);
+    let mut json = String::from_utf8(bytes).unwrap_or_default();
     json.push('\n');
     json
 }
@@ -98,6 +132,91 @@ pub fn require_config(path: &Path, command: &str) -> anyhow::Result<()> {
     )
 }
 
+/// Pretty JSON whose innermost records (nesting level 5 and deeper: a function's statistics, an
+/// attribution's line, frame and storage records) stay on one line each, so that a report with
+/// attribution stays readable in a diff and about a third of the size fully indented would be.
+#[derive(Debug, Default)]
+struct ReportFormatter {
+    depth: usize,
+    has_value: bool,
+}
+
+impl ReportFormatter {
+    /// Containers at this nesting level or deeper are written on one line.
+    const INLINE_FROM: usize = 5;
+
+    fn inline(&self) -> bool {
+        self.depth >= Self::INLINE_FROM
+    }
+
+    fn open<W: ?Sized + std::io::Write>(&mut self, writer: &mut W, bracket: &[u8]) -> std::io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        writer.write_all(bracket)
+    }
+
+    fn close<W: ?Sized + std::io::Write>(&mut self, writer: &mut W, bracket: &[u8]) -> std::io::Result<()> {
+        let inline = self.inline();
+        self.depth -= 1;
+        if !inline && self.has_value {
+            writer.write_all(b"\n")?;
+            writer.write_all(&b"  ".repeat(self.depth))?;
+        }
+        writer.write_all(bracket)
+    }
+
+    fn item<W: ?Sized + std::io::Write>(&mut self, writer: &mut W, first: bool) -> std::io::Result<()> {
+        match (self.inline(), first) {
+            (true, true) => Ok(()),
+            (true, false) => writer.write_all(b", "),
+            (false, first) => {
+                writer.write_all(if first { b"\n" } else { b",\n" })?;
+                writer.write_all(&b"  ".repeat(self.depth))
+            }
+        }
+    }
+}
+
+impl serde_json::ser::Formatter for ReportFormatter {
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.open(writer, b"[")
+    }
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.close(writer, b"]")
+    }
+    fn begin_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.item(writer, first)
+    }
+    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, _writer: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.open(writer, b"{")
+    }
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.close(writer, b"}")
+    }
+    fn begin_object_key<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.item(writer, first)
+    }
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        writer.write_all(b": ")
+    }
+    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, _writer: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+}
+
 /// Command-line choices that override the config.
 #[derive(Debug, Clone, Default)]
 pub struct ProfileOverrides {
@@ -106,6 +225,8 @@ pub struct ProfileOverrides {
     pub rpc_url: Option<String>,
     /// `--send`: the environment variable holding the key to sign with.
     pub send_key_env: Option<String>,
+    /// `--no-attribution`: profile without the attribution inspector.
+    pub no_attribution: bool,
 }
 
 /// Loads the config and artifacts, runs every scenario and returns the report.
@@ -114,6 +235,23 @@ pub fn profile(
     overrides: &ProfileOverrides,
     printer: &Printer,
 ) -> anyhow::Result<GasReport> {
+    profile_with_calls(config_path, overrides, printer).map(|profiled| profiled.report)
+}
+
+/// A report, with each call's own attribution (which the report does not keep).
+#[derive(Debug, Clone)]
+pub struct Profiled {
+    pub report: GasReport,
+    /// The attribution of `report.calls[i]`, when it was attributed.
+    pub attributions: Vec<Option<crate::core::attribution::Attribution>>,
+}
+
+/// [`profile`], keeping each call's attribution.
+pub fn profile_with_calls(
+    config_path: &Path,
+    overrides: &ProfileOverrides,
+    printer: &Printer,
+) -> anyhow::Result<Profiled> {
     let config = Config::load(config_path)?;
     if config.scenarios.is_empty() {
         bail!(
@@ -159,10 +297,16 @@ pub fn profile(
         rpc_url: None,
     };
     let mut fork = None;
+    let index = (!overrides.no_attribution && executor == "revm")
+        .then(|| Arc::new(CodeIndex::new(&artifacts, &source_roots(config_path, artifacts_path))));
     let mut chain: Box<dyn Chain> = match (executor.as_str(), &config.evm.fork_url) {
         ("revm", None) => {
             let block = block_settings(&config, BlockSettings::default())?;
-            Box::new(RevmChain::empty(spec, evm.chain_id, block))
+            let chain = RevmChain::empty(spec, evm.chain_id, block);
+            Box::new(match &index {
+                Some(index) => chain.with_attribution(index.clone()),
+                None => chain,
+            })
         }
         ("revm", Some(raw)) => {
             let url = expand_url(raw, "fork_url", config_path);
@@ -193,6 +337,10 @@ pub fn profile(
                 return Err(error.into());
             }
             let chain = RevmChain::over(opened.db(), spec, evm.chain_id, block);
+            let chain = match &index {
+                Some(index) => chain.with_attribution(index.clone()),
+                None => chain,
+            };
             fork = Some(opened);
             Box::new(chain)
         }
@@ -258,12 +406,43 @@ pub fn profile(
     for warning in &output.warnings {
         printer.warn(warning);
     }
+    for error in output.attribution_errors.iter().take(5) {
+        printer.warn(&format!("no gas attribution for {error}"));
+    }
+    if output.attribution_errors.len() > 5 {
+        printer.warn(&format!(
+            "… and {} more transactions without attribution",
+            output.attribution_errors.len() - 5
+        ));
+    }
     let mut report = GasReport::new("gasguard run");
     report.evm = Some(evm);
     report.contracts = GasReport::aggregate(&output.calls, &output.sizes);
+    report.attribution = GasReport::attribute(&output.calls, &output.attributions, &report.contracts);
     report.calls = output.calls;
     report.build = Some(build_info(report.evm.as_ref(), &report, &artifacts));
-    Ok(report)
+    Ok(Profiled { report, attributions: output.attributions })
+}
+
+/// Where source files named by the build (`contracts/Token.sol`) are looked for: the config's
+/// folder, then the artifacts' (Foundry and Hardhat name sources from the project root, the
+/// parent of `out/` or `artifacts/`), each followed by its parents up to the repository root
+/// (the first folder with a `.git`).
+fn source_roots(config_path: &Path, artifacts: &Path) -> Vec<std::path::PathBuf> {
+    let mut roots: Vec<std::path::PathBuf> = Vec::new();
+    for start in [config_path, artifacts] {
+        let folder = start.parent().filter(|folder| !folder.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let folder = std::fs::canonicalize(folder).unwrap_or_else(|_| folder.to_owned());
+        for ancestor in folder.ancestors() {
+            if !roots.iter().any(|root| root == ancestor) {
+                roots.push(ancestor.to_owned());
+            }
+            if ancestor.join(".git").exists() {
+                break;
+            }
+        }
+    }
+    roots
 }
 
 /// The report's build fingerprint: how it was run, and how each profiled contract was compiled.

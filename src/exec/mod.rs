@@ -4,6 +4,7 @@
 //! (over an empty state, or over a [`fork`] of a real chain), [`rpc`] drives a node; both talk
 //! to nodes through [`jsonrpc`].
 
+pub mod attribution;
 pub mod fork;
 pub mod jsonrpc;
 pub mod revm;
@@ -17,6 +18,7 @@ use alloy::json_abi::Error as AbiError;
 use alloy::primitives::{Address, Bytes, U256};
 
 use crate::config::Expect;
+use crate::core::attribution::Attribution;
 use crate::core::render::registry::format_ether;
 use crate::core::report::{CallRecord, CallStatus, GasMethod};
 use crate::plan::{Action, Arg, Capture, Payload, Plan, StepPlan, Target};
@@ -51,6 +53,9 @@ pub struct TxOutcome {
     /// Runtime code size of the created contract.
     pub code_size: Option<u64>,
     pub method: GasMethod,
+    /// Where the gas went, when the chain attributes it (the embedded EVM); an error says why
+    /// a transaction could not be attributed.
+    pub attribution: Option<Result<Attribution, String>>,
 }
 
 /// Something that executes transactions against a state: the embedded EVM or a node.
@@ -150,6 +155,10 @@ pub struct RunOutput {
     pub sizes: BTreeMap<String, (u64, u64)>,
     /// Figures that are not what they seem, located by scenario and step, for stderr.
     pub warnings: Vec<String>,
+    /// The attribution of each call, in the order of `calls` (`None`: not attributed).
+    pub attributions: Vec<Option<Attribution>>,
+    /// Transactions that could not be attributed, located, with the reason.
+    pub attribution_errors: Vec<String>,
 }
 
 /// Runs every scenario of `plan` on `chain`. `progress` is called after each transaction.
@@ -285,6 +294,17 @@ pub fn run_plan(
                     output
                         .sizes
                         .insert(contract.clone(), (outcome.code_size.unwrap_or(0), built.initcode_size));
+                }
+                match outcome.attribution {
+                    Some(Ok(attribution)) => output.attributions.push(Some(attribution)),
+                    Some(Err(reason)) => {
+                        output.attributions.push(None);
+                        output.attribution_errors.push(format!(
+                            "scenario `{}`, step {}, iteration {iteration}: {reason}",
+                            scenario.name, step.index
+                        ));
+                    }
+                    None => output.attributions.push(None),
                 }
                 output.calls.push(CallRecord {
                     scenario: scenario.name.clone(),

@@ -231,6 +231,7 @@ impl RpcChain {
             created: created.filter(|_| success),
             code_size,
             method: GasMethod::Execution,
+            attribution: None,
         })
     }
 
@@ -330,6 +331,7 @@ impl RpcChain {
             created,
             code_size,
             method: GasMethod::Trace,
+            attribution: None,
         })
     }
 
@@ -386,6 +388,7 @@ impl RpcChain {
             created: created_address,
             code_size,
             method: GasMethod::Estimate,
+            attribution: None,
         })
     }
 }
