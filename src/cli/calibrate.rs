@@ -97,6 +97,7 @@ fn difference(chain: &mut dyn Chain, probe: &Probe) -> anyhow::Result<i128> {
             value: U256::ZERO,
             input: code.to_vec().into(),
             gas_limit: GAS_LIMIT,
+            wants_output: false,
         })?;
         anyhow::ensure!(outcome.success, "a probe of `{}` failed: {:?}", probe.rule, outcome.halt);
         Ok(i128::from(outcome.gas_used))

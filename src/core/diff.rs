@@ -356,6 +356,7 @@ mod tests {
         let mut base = GasReport::new("test");
         let contract = |gas: u64| ContractGas {
             deployment: None,
+            deployments: None,
             functions: [("f()".to_owned(), Stats::from_samples(&[gas]).unwrap())].into(),
         };
         base.contracts.insert("a.sol:A".into(), contract(90));
@@ -390,6 +391,7 @@ mod tests {
         let mut gas = ContractGas {
             deployment: Some(Deployment { gas: 1000, size: 24_000, initcode_size: 0 }),
             functions: BTreeMap::new(),
+            ..Default::default()
         };
         gas.functions.insert("f()".into(), Stats::from_samples(&[10]).unwrap());
         base.contracts.insert("src/A.sol:A".into(), gas.clone());
@@ -433,7 +435,7 @@ mod somnia_bound_tests {
         let mut report = GasReport::new("gasguard run");
         report.contracts.insert(
             "a.sol:A".into(),
-            ContractGas { deployment: None, functions: [("f()".to_owned(), stats)].into() },
+            ContractGas { functions: [("f()".to_owned(), stats)].into(), ..Default::default() },
         );
         report
     }

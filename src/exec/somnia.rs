@@ -229,7 +229,14 @@ mod tests {
         input: Vec<u8>,
     ) -> (u64, Option<Address>) {
         let outcome = chain
-            .execute(&TxRequest { from: SENDER, to, value: U256::ZERO, input: input.into(), gas_limit: GAS })
+            .execute(&TxRequest {
+                from: SENDER,
+                to,
+                value: U256::ZERO,
+                input: input.into(),
+                gas_limit: GAS,
+                wants_output: false,
+            })
             .unwrap();
         assert!(outcome.success, "the probe failed: {outcome:?}");
         (outcome.gas_used, outcome.created)
@@ -359,6 +366,7 @@ mod tests {
                 value: U256::ZERO,
                 input: Default::default(),
                 gas_limit: GAS,
+                wants_output: false,
             })
             .unwrap();
         assert_eq!(outcome.output.as_ref(), U256::ZERO.to_be_bytes::<32>());
@@ -411,6 +419,7 @@ mod tests {
                 value: U256::ZERO,
                 input: Default::default(),
                 gas_limit,
+                wants_output: false,
             })
             .unwrap();
         assert!(outcome.success);
@@ -443,6 +452,7 @@ mod tests {
                 value: U256::ZERO,
                 input: deployer(&[0x00]).into(),
                 gas_limit: GAS,
+                wants_output: false,
             })
             .unwrap();
         assert_eq!(outcome.bounds, None);
