@@ -197,3 +197,21 @@ fn calibrate_against_anvil_finds_ethereum_pricing_everywhere() {
         assert_eq!(number(cells[0]) - number(cells[1]), difference, "{rule}: {table}");
     }
 }
+
+/// An unknown schedule is an error naming the file and the key, exit 2, nothing written.
+#[test]
+fn an_unknown_gas_schedule_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = config("http://127.0.0.1:9", 1, Address::ZERO, "solana");
+    std::fs::write(dir.path().join("gasguard.toml"), config).unwrap();
+    let output = gasguard(dir.path(), &["run", "--config", "gasguard.toml", "--out", "report.json"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains(
+            "invalid config `gasguard.toml`: [evm] gas_schedule `solana` is not known (expected `ethereum` or `somnia`)"
+        ),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!dir.path().join("report.json").exists());
+}
