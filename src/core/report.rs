@@ -312,7 +312,7 @@ impl GasReport {
         sizes: &BTreeMap<String, (u64, u64)>,
     ) -> BTreeMap<String, ContractGas> {
         // Per function: the lower bounds (`gas_used`) and the upper ones (the same where none).
-        let mut samples: BTreeMap<(&str, String), (Vec<u64>, Vec<u64>)> = BTreeMap::new();
+        let mut samples: BTreeMap<(&str, String), Bounds> = BTreeMap::new();
         let mut deployments: BTreeMap<&str, Vec<u64>> = BTreeMap::new();
         let mut contracts: BTreeMap<String, ContractGas> = BTreeMap::new();
         for call in calls {
@@ -355,6 +355,9 @@ impl GasReport {
         contracts
     }
 }
+
+/// A function's samples: the lower bounds (`gas_used`), and the upper ones.
+type Bounds = (Vec<u64>, Vec<u64>);
 
 #[cfg(test)]
 mod tests {
