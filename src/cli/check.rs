@@ -92,7 +92,6 @@ pub(super) fn check(args: CheckArgs, printer: &Printer) -> anyhow::Result<ExitSt
         job_summary_url: github.report_run_url(),
         // The action uploads the folder as an artifact of this run.
         flamegraphs_url: args.flamegraph_dir.as_ref().and_then(|_| github.report_run_url()),
-        ..MarkdownOptions::default()
     };
     let markdown = render::markdown(&result, &markdown_options);
     emit(&result, args.format, args.out.as_deref(), &markdown, printer, baseline_hint.as_deref())?;
@@ -316,10 +315,7 @@ fn emit(
         OutputFormat::Markdown => markdown.to_owned(),
         OutputFormat::Json => render::json(result),
         OutputFormat::Terminal => {
-            let mut text = render::terminal(
-                result,
-                &TerminalOptions { color, snapshot_diff: true, ..TerminalOptions::default() },
-            );
+            let mut text = render::terminal(result, &TerminalOptions { color, snapshot_diff: true });
             if let Some(hint) = baseline_hint {
                 // The backticks stay: they delimit the command to copy.
                 text.push_str(&format!("\nhint: {hint}\n"));
