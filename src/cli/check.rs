@@ -59,7 +59,11 @@ pub(super) fn check(args: CheckArgs, printer: &Printer) -> anyhow::Result<ExitSt
         Some(path) => load_report(path, None, printer)?,
         None => {
             require_config(&config_path, "check")?;
-            profile(&config_path, &ProfileOverrides::default(), printer)?
+            profile(
+                &config_path,
+                &ProfileOverrides { jobs: args.jobs, ..ProfileOverrides::default() },
+                printer,
+            )?
         }
     };
     let head_name = match &args.report {
@@ -152,7 +156,8 @@ pub(super) fn diff_command(args: DiffArgs, printer: &Printer) -> anyhow::Result<
 
 pub(super) fn baseline(args: BaselineArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
     require_config(&args.config, "baseline")?;
-    let report = profile(&args.config, &ProfileOverrides::default(), printer)?;
+    let report =
+        profile(&args.config, &ProfileOverrides { jobs: args.jobs, ..ProfileOverrides::default() }, printer)?;
     let out = match (&args.out, args.store) {
         (Some(out), _) => Some(out.clone()),
         (None, false) => Some(default_baseline(&args.config)),

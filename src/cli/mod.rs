@@ -137,6 +137,10 @@ pub struct CheckArgs {
     /// Exit 0 even when the policy fails.
     #[arg(long)]
     pub no_fail_on_regression: bool,
+    /// How many scenarios run at once, each on its own thread [default: the available cores];
+    /// the report is the same whatever the number.
+    #[arg(long, short = 'j', value_name = "N")]
+    pub jobs: Option<std::num::NonZeroUsize>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -176,6 +180,10 @@ pub struct BaselineArgs {
     /// fetch, re-apply and retry a few times.
     #[arg(long, value_name = "REMOTE", num_args = 0..=1, default_missing_value = "origin", requires = "store")]
     pub push: Option<String>,
+    /// How many scenarios run at once, each on its own thread [default: the available cores];
+    /// the report is the same whatever the number.
+    #[arg(long, short = 'j', value_name = "N")]
+    pub jobs: Option<std::num::NonZeroUsize>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -250,6 +258,10 @@ pub struct RunArgs {
     /// The environment variable holding the private key for `--send` (never printed).
     #[arg(long, value_name = "NAME", default_value = registry::DEFAULT_KEY_ENV)]
     pub private_key_env: String,
+    /// How many scenarios run at once, each on its own thread [default: the available cores];
+    /// the report is the same whatever the number.
+    #[arg(long, short = 'j', value_name = "N")]
+    pub jobs: Option<std::num::NonZeroUsize>,
 }
 
 /// Parses the arguments and runs the command. Clap's own errors exit 2 through `Cli::parse`.

@@ -3,6 +3,7 @@
 //! (`executor = "rpc"`); this module picks and sets it up, and says what it did.
 
 use std::collections::BTreeMap;
+use std::num::NonZeroUsize;
 use std::path::Path;
 
 use anyhow::{Context, bail};
@@ -13,10 +14,10 @@ use crate::artifacts::{self, ArtifactFormat};
 use crate::config::Config;
 use crate::core::build::{BuildInfo, GAS_SCHEDULE, RunFingerprint};
 use crate::core::report::{EvmInfo, GasReport};
-use crate::exec::fork::{DryRun, Fork, ForkError, ForkOptions};
+use crate::exec::fork::{DryRun, Fork, ForkDb, ForkError, ForkOptions};
 use crate::exec::revm::{BlockSettings, RevmChain};
 use crate::exec::rpc::{NodeOptions, RpcChain};
-use crate::exec::{Chain, RunSettings, run_plan};
+use crate::exec::{RunSettings, run_plan, run_plan_parallel};
 use crate::plan::{self, AbiFiles};
 use crate::printer::Printer;
 use crate::redact::{expand_env, redact_template};
@@ -62,6 +63,7 @@ pub(super) fn run(args: RunArgs, printer: &Printer) -> anyhow::Result<ExitStatus
         executor: args.executor.clone(),
         rpc_url: args.rpc_url.clone(),
         send_key_env: args.send.then(|| args.private_key_env.clone()),
+        jobs: args.jobs,
     };
     require_config(&args.config, "run")?;
     let report = profile(&args.config, &overrides, printer)?;
@@ -103,6 +105,23 @@ pub struct ProfileOverrides {
     pub rpc_url: Option<String>,
     /// `--send`: the environment variable holding the key to sign with.
     pub send_key_env: Option<String>,
+    /// `--jobs`: how many scenarios run at once (default: the available cores).
+    pub jobs: Option<NonZeroUsize>,
+}
+
+/// Where the scenarios run: fresh chains made on each worker thread, or one node.
+enum Executor {
+    /// The embedded EVM over an empty state.
+    Empty(BlockSettings),
+    /// The embedded EVM over a fork; every chain shares what was fetched.
+    Fork(ForkDb, BlockSettings),
+    /// A node: its state is one, so scenarios run one after another.
+    Rpc(Box<RpcChain>),
+}
+
+/// How many scenarios run at once when `--jobs` is not given: one per available core.
+pub fn default_jobs() -> usize {
+    std::thread::available_parallelism().map_or(1, NonZeroUsize::get)
 }
 
 /// Loads the config and artifacts, runs every scenario and returns the report.
@@ -156,11 +175,8 @@ pub fn profile(
         rpc_url: None,
     };
     let mut fork = None;
-    let mut chain: Box<dyn Chain> = match (executor.as_str(), &config.evm.fork_url) {
-        ("revm", None) => {
-            let block = block_settings(&config, BlockSettings::default())?;
-            Box::new(RevmChain::empty(spec, evm.chain_id, block))
-        }
+    let executor = match (executor.as_str(), &config.evm.fork_url) {
+        ("revm", None) => Executor::Empty(block_settings(&config, BlockSettings::default())?),
         ("revm", Some(raw)) => {
             let url = expand_url(raw, "fork_url", config_path);
             if let Ok(url) = &url {
@@ -189,9 +205,9 @@ pub fn profile(
                 finish_fork(&opened, printer);
                 return Err(error.into());
             }
-            let chain = RevmChain::over(opened.db(), spec, evm.chain_id, block);
+            let db = opened.db();
             fork = Some(opened);
-            Box::new(chain)
+            Executor::Fork(db, block)
         }
         ("rpc", fork_url) => {
             if fork_url.is_some() {
@@ -220,7 +236,7 @@ pub fn profile(
                 evm.chain_id = chain.chain_id()?;
             }
             evm.rpc_url = Some(shown);
-            Box::new(chain)
+            Executor::Rpc(Box::new(chain))
         }
         (other, _) => bail!(
             "invalid config `{}`: [evm] executor `{other}` is not known (expected `revm` or `rpc`)",
@@ -238,11 +254,33 @@ pub fn profile(
         );
         bar
     });
-    let output = run_plan(&plan, chain.as_mut(), RunSettings { spec, tx_gas_limit }, &errors, || {
+    let progress = || {
         if let Some(bar) = &bar {
             bar.inc(1);
         }
-    });
+    };
+    let settings = RunSettings { spec, tx_gas_limit };
+    let jobs = overrides.jobs.map_or_else(default_jobs, NonZeroUsize::get);
+    let chain_id = evm.chain_id;
+    let output = match executor {
+        Executor::Empty(block) => run_plan_parallel(
+            &plan,
+            jobs,
+            &|| RevmChain::empty(spec, chain_id, block.clone()),
+            settings,
+            &errors,
+            &progress,
+        ),
+        Executor::Fork(db, block) => run_plan_parallel(
+            &plan,
+            jobs,
+            &|| RevmChain::over(db.clone(), spec, chain_id, block.clone()),
+            settings,
+            &errors,
+            &progress,
+        ),
+        Executor::Rpc(mut chain) => run_plan(&plan, chain.as_mut(), settings, &errors, progress),
+    };
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
