@@ -187,3 +187,99 @@ fn jobs_must_be_a_positive_number() {
     assert!(stderr(&output).contains("--jobs"), "{}", stderr(&output));
     assert!(stdout(&output).is_empty());
 }
+
+/// Runs the four shards of `gasguard.toml` in `dir` as `shard-K.json`.
+fn run_shards(dir: &Path, count: u32) {
+    for index in 1..=count {
+        let shard = format!("{index}/{count}");
+        run_ok(dir, &["run", "--shard", &shard, "--jobs", "2", "--out", &format!("shard-{index}.json")]);
+    }
+}
+
+/// Merging the shards, in any order, writes the full run's report byte for byte; each scenario
+/// ran in exactly one shard.
+#[test]
+fn merged_shards_equal_the_full_run() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("gasguard.toml"), many_scenarios(24)).unwrap();
+    run_ok(dir.path(), &["run", "--out", "full.json"]);
+    run_shards(dir.path(), 4);
+    let full = read(dir.path().join("full.json"));
+    let mut held = 0;
+    for index in 1..=4 {
+        let shard: serde_json::Value =
+            serde_json::from_slice(&read(dir.path().join(format!("shard-{index}.json")))).unwrap();
+        assert_eq!(shard["shard"]["index"], index);
+        assert_eq!(shard["shard"]["count"], 4);
+        assert_eq!(shard["shard"]["total_scenarios"], 24);
+        let scenarios = shard["shard"]["scenarios"].as_object().unwrap();
+        assert!(!scenarios.is_empty(), "shard {index} is empty");
+        held += scenarios.len();
+    }
+    assert_eq!(held, 24);
+    for order in [[1, 2, 3, 4], [4, 3, 2, 1], [2, 4, 1, 3]] {
+        let mut args = vec!["merge".to_owned()];
+        args.extend(order.iter().map(|index| format!("shard-{index}.json")));
+        args.extend(["--out".to_owned(), "merged.json".to_owned()]);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        run_ok(dir.path(), &args);
+        assert!(
+            read(dir.path().join("merged.json")) == full,
+            "shards merged as {order:?} differ from the full run"
+        );
+        std::fs::remove_file(dir.path().join("merged.json")).unwrap();
+    }
+}
+
+/// A shard given twice, a missing shard, shards of another config and a report that is not a
+/// shard are refused: exit 2, a message naming the files, nothing written.
+#[test]
+fn merge_refuses_sets_that_are_not_one_run() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("gasguard.toml"), many_scenarios(12)).unwrap();
+    run_shards(dir.path(), 3);
+    run_ok(dir.path(), &["run", "--out", "full.json"]);
+    // The same scenarios under a config that differs by one comment: another config.
+    let other = dir.path().join("other");
+    std::fs::create_dir(&other).unwrap();
+    std::fs::write(other.join("gasguard.toml"), format!("# changed\n{}", many_scenarios(12))).unwrap();
+    run_ok(&other, &["run", "--shard", "3/3", "--out", "../other-3.json"]);
+
+    let refused = |files: &[&str], expected: &str| {
+        let mut args = vec!["merge"];
+        args.extend_from_slice(files);
+        args.extend(["--out", "merged.json"]);
+        let output = gasguard(dir.path(), &args);
+        assert_eq!(output.status.code(), Some(2), "{files:?} was merged: {}", stderr(&output));
+        assert!(stderr(&output).contains(expected), "{files:?}: {}", stderr(&output));
+        assert!(!dir.path().join("merged.json").exists(), "{files:?}: a file was written");
+    };
+    refused(
+        &["shard-1.json", "shard-2.json", "shard-2.json", "shard-3.json"],
+        "`shard-2.json` and `shard-2.json` are both shard 2/3: a shard was given twice",
+    );
+    refused(&["shard-1.json", "shard-3.json"], "the set is incomplete: shard 2/3 is missing");
+    refused(&["shard-1.json", "shard-2.json", "other-3.json"], "come from different configs");
+    refused(&["shard-1.json", "full.json"], "`full.json` is not a shard report");
+    let output = gasguard(dir.path(), &["run", "--shard", "4/3"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("`4/3` is not a shard"), "{}", stderr(&output));
+}
+
+/// `check --report` takes the merged report as any report, and refuses a lone shard, which
+/// would pass by missing the other shards' entries.
+#[test]
+fn check_takes_the_merged_report_and_refuses_a_shard() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("gasguard.toml"), many_scenarios(8)).unwrap();
+    run_ok(dir.path(), &["run", "--out", "full.json"]);
+    run_shards(dir.path(), 2);
+    run_ok(dir.path(), &["merge", "shard-2.json", "shard-1.json", "--out", "merged.json"]);
+    let check =
+        |report: &str| gasguard(dir.path(), &["check", "--report", report, "--baseline", "full.json"]);
+    let output = check("merged.json");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let output = check("shard-1.json");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("`shard-1.json` is shard 1/2 of a run"), "{}", stderr(&output));
+}

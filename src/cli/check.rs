@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, anyhow};
+use anyhow::{Context, anyhow, bail};
 
 use super::base::{BaseRequest, choose_base, default_baseline, store_baseline};
 use super::profile::{ProfileOverrides, profile, report_json, require_config};
@@ -66,6 +66,14 @@ pub(super) fn check(args: CheckArgs, printer: &Printer) -> anyhow::Result<ExitSt
             )?
         }
     };
+    if let (Some(shard), Some(path)) = (&head.shard, &args.report) {
+        bail!(
+            "`{}` is shard {}/{} of a run, not the whole run: a check of it would miss the other shards' entries\n\nhint: merge the shards first: `gasguard merge SHARD… --out gas-report.json`, then check that",
+            path.display(),
+            shard.index,
+            shard.count
+        );
+    }
     let head_name = match &args.report {
         Some(path) => format!("the report `{}`", path.display()),
         None => "this run".to_owned(),

@@ -60,6 +60,8 @@ pub enum Command {
     Check(Box<CheckArgs>),
     /// Diff two reports or importable gas outputs: BASE (old) against HEAD (new).
     Diff(DiffArgs),
+    /// Merge the shard reports of `run --shard K/N` into the report one full run writes.
+    Merge(MergeArgs),
     /// Profile and write the baseline atomically (what a nightly job runs).
     Baseline(BaselineArgs),
     /// Convert Foundry and Hardhat gas outputs into a gasguard report.
@@ -187,6 +189,16 @@ pub struct BaselineArgs {
 }
 
 #[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    /// The shard reports, in any order: every shard of one run, each once.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Where to write the merged report.
+    #[arg(long, short)]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, clap::Args)]
 pub struct ImportArgs {
     /// Files or directories: `.gas-snapshot`, `forge test --gas-report --json` output,
     /// `snapshots/`, `.forge-snapshots/`, hardhat-gas-reporter JSON.
@@ -236,9 +248,10 @@ pub struct GithubFlags {
 
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
-    /// The config file.
+    /// The config file; repeat it to profile several projects into one report, their ids
+    /// prefixed by each project's name.
     #[arg(long, short, default_value = "gasguard.toml")]
-    pub config: PathBuf,
+    pub config: Vec<PathBuf>,
     /// Where to write the report (`-` for stdout).
     #[arg(long, short, default_value = "gas-report.json")]
     pub out: PathBuf,
@@ -258,6 +271,10 @@ pub struct RunArgs {
     /// The environment variable holding the private key for `--send` (never printed).
     #[arg(long, value_name = "NAME", default_value = registry::DEFAULT_KEY_ENV)]
     pub private_key_env: String,
+    /// Run only shard K of N (e.g. `2/4`): the scenarios whose name hashes to it. Merge the N
+    /// shard reports with `gasguard merge`.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<crate::core::shard::Shard>,
     /// How many scenarios run at once, each on its own thread [default: the available cores];
     /// the report is the same whatever the number.
     #[arg(long, short = 'j', value_name = "N")]
@@ -278,6 +295,7 @@ pub fn main(args: impl IntoIterator<Item = std::ffi::OsString>) -> ExitStatus {
         Command::Run(args) => profile::run(args, &printer),
         Command::Check(args) => check::check(*args, &printer),
         Command::Diff(args) => check::diff_command(args, &printer),
+        Command::Merge(args) => profile::merge_command(args, &printer),
         Command::Baseline(args) => check::baseline(args, &printer),
         Command::Import(args) => check::import_command(args, &printer),
         Command::Comment(args) => check::comment(args, &printer),

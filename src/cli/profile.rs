@@ -4,16 +4,18 @@
 
 use std::collections::BTreeMap;
 use std::num::NonZeroUsize;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
+use alloy::primitives::{B256, keccak256};
 use anyhow::{Context, bail};
 use revm::primitives::hardfork::SpecId;
 
-use super::{ExitStatus, RunArgs};
+use super::{ExitStatus, MergeArgs, RunArgs};
 use crate::artifacts::{self, ArtifactFormat};
 use crate::config::Config;
 use crate::core::build::{BuildInfo, GAS_SCHEDULE, RunFingerprint};
 use crate::core::report::{EvmInfo, GasReport};
+use crate::core::shard::{Shard, ShardInfo};
 use crate::exec::fork::{DryRun, Fork, ForkDb, ForkError, ForkOptions};
 use crate::exec::revm::{BlockSettings, RevmChain};
 use crate::exec::rpc::{NodeOptions, RpcChain};
@@ -64,9 +66,12 @@ pub(super) fn run(args: RunArgs, printer: &Printer) -> anyhow::Result<ExitStatus
         rpc_url: args.rpc_url.clone(),
         send_key_env: args.send.then(|| args.private_key_env.clone()),
         jobs: args.jobs,
+        shard: args.shard,
     };
-    require_config(&args.config, "run")?;
-    let report = profile(&args.config, &overrides, printer)?;
+    for config in &args.config {
+        require_config(config, "run")?;
+    }
+    let report = profile_projects(&args.config, &overrides, printer)?;
     let json = report_json(&report);
     if args.out == Path::new("-") {
         printer.data(&json);
@@ -75,6 +80,21 @@ pub(super) fn run(args: RunArgs, printer: &Printer) -> anyhow::Result<ExitStatus
         printer.data(&crate::core::summary::report_table(&report, printer.color_stdout));
         printer.status(&format!("wrote `{}`", args.out.display()));
     }
+    Ok(ExitStatus::Success)
+}
+
+/// `gasguard merge`: shard reports in, the full run's report out, or nothing written.
+pub(super) fn merge_command(args: MergeArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
+    let mut shards = Vec::with_capacity(args.files.len());
+    for path in &args.files {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("failed to read `{}`", path.display()))?;
+        let report = crate::import::parse_gasguard_report(&text, &path.display().to_string())?;
+        shards.push((path.display().to_string(), report));
+    }
+    let merged = crate::core::shard::merge(&shards).context("cannot merge the shard reports")?;
+    crate::fsutil::write_atomic(&args.out, report_json(&merged).as_bytes())?;
+    printer.status(&format!("merged {} shards into `{}`", shards.len(), args.out.display()));
     Ok(ExitStatus::Success)
 }
 
@@ -107,6 +127,8 @@ pub struct ProfileOverrides {
     pub send_key_env: Option<String>,
     /// `--jobs`: how many scenarios run at once (default: the available cores).
     pub jobs: Option<NonZeroUsize>,
+    /// `--shard K/N`: run only that shard's scenarios, and say so in the report.
+    pub shard: Option<Shard>,
 }
 
 /// Where the scenarios run: fresh chains made on each worker thread, or one node.
@@ -130,6 +152,133 @@ pub fn profile(
     overrides: &ProfileOverrides,
     printer: &Printer,
 ) -> anyhow::Result<GasReport> {
+    profile_projects(&[config_path.to_owned()], overrides, printer)
+}
+
+/// Profiles one or several projects (one config each) into one report, or the shard of it that
+/// `overrides.shard` asks for.
+///
+/// With several configs, every scenario and contract id starts with its project's name
+/// (`core/token`, `core/src/Token.sol:Token`): the config's `project`, else its folder's name.
+/// The projects must run in the same EVM (`[evm]`), since a report has one.
+pub fn profile_projects(
+    config_paths: &[PathBuf],
+    overrides: &ProfileOverrides,
+    printer: &Printer,
+) -> anyhow::Result<GasReport> {
+    let projects = project_names(config_paths)?;
+    // Every scenario's name in the run, in order: what shards are cut from.
+    let mut names = Vec::new();
+    let mut config_hashes = Vec::new();
+    for (path, project) in config_paths.iter().zip(&projects) {
+        let bytes = std::fs::read(path).with_context(|| format!("failed to read `{}`", path.display()))?;
+        config_hashes.extend_from_slice(keccak256(&bytes).as_slice());
+        let config = Config::load(path)?;
+        names.extend(config.scenarios.iter().map(|scenario| scoped(project.as_deref(), &scenario.name)));
+    }
+    let mut combined: Option<GasReport> = None;
+    let mut builds = Vec::new();
+    for (path, project) in config_paths.iter().zip(&projects) {
+        let scope = Scope { project: project.as_deref(), shard: overrides.shard };
+        let (report, build) = profile_one(path, overrides, &scope, printer)?;
+        builds.extend_from_slice(build.as_slice());
+        combined = Some(match combined {
+            None => report,
+            Some(mut into) => {
+                if into.evm != report.evm
+                    || into.build.as_ref().map(|b| &b.run) != report.build.as_ref().map(|b| &b.run)
+                {
+                    bail!(
+                        "`{}` runs in another EVM than the projects before it: one check profiles every project with the same `[evm]` settings\n\nhint: give the configs the same `[evm]` section, or check the projects separately",
+                        path.display()
+                    );
+                }
+                into.calls.extend(report.calls);
+                into.contracts.extend(report.contracts);
+                if let (Some(build), Some(more)) = (&mut into.build, report.build) {
+                    build.contracts.extend(more.contracts);
+                }
+                into
+            }
+        });
+    }
+    let mut report = combined.context("no config to profile")?;
+    if let Some(shard) = overrides.shard {
+        report.shard = Some(ShardInfo {
+            index: shard.index,
+            count: shard.count,
+            config: keccak256(&config_hashes).to_string(),
+            build: keccak256(&builds).to_string(),
+            total_scenarios: names.len(),
+            scenarios: names
+                .iter()
+                .enumerate()
+                .filter(|(_, name)| shard.holds(name))
+                .map(|(position, name)| (name.clone(), position))
+                .collect(),
+        });
+    }
+    Ok(report)
+}
+
+/// Which part of a project a run profiles.
+struct Scope<'a> {
+    /// The project's name, prefixed to its ids when several are profiled together.
+    project: Option<&'a str>,
+    shard: Option<Shard>,
+}
+
+/// `project/name`, or `name` alone.
+fn scoped(project: Option<&str>, name: &str) -> String {
+    match project {
+        Some(project) => format!("{project}/{name}"),
+        None => name.to_owned(),
+    }
+}
+
+/// The projects' names when there are several (`None` for a single config): each config's
+/// `project`, else its folder's name. Two projects with one name are an error.
+fn project_names(config_paths: &[PathBuf]) -> anyhow::Result<Vec<Option<String>>> {
+    if config_paths.len() < 2 {
+        return Ok(vec![None; config_paths.len()]);
+    }
+    let mut names: Vec<Option<String>> = Vec::new();
+    for path in config_paths {
+        require_config(path, "check")?;
+        let config = Config::load(path)?;
+        let folder = || {
+            let absolute = std::path::absolute(path).unwrap_or_else(|_| path.clone());
+            absolute.parent().and_then(Path::file_name).map(|name| name.to_string_lossy().into_owned())
+        };
+        let name = config.project.clone().or_else(folder).with_context(|| {
+            format!("`{}` needs a project name: set `project = \"…\"` in it", path.display())
+        })?;
+        if name.is_empty() || name.contains('/') || name.contains(':') {
+            bail!(
+                "invalid config `{}`: project `{name}` must be a non-empty name without `/` or `:`",
+                path.display()
+            );
+        }
+        if let Some(index) = names.iter().position(|known| known.as_deref() == Some(name.as_str())) {
+            bail!(
+                "`{}` and `{}` are both project `{name}`: ids would mix\n\nhint: set a distinct `project = \"…\"` in one of the configs",
+                config_paths[index].display(),
+                path.display()
+            );
+        }
+        names.push(Some(name));
+    }
+    Ok(names)
+}
+
+/// Profiles one project: its report (ids scoped to the project) and the fingerprint of the code
+/// its full plan deploys (for shard reports).
+fn profile_one(
+    config_path: &Path,
+    overrides: &ProfileOverrides,
+    scope: &Scope<'_>,
+    printer: &Printer,
+) -> anyhow::Result<(GasReport, B256)> {
     let config = Config::load(config_path)?;
     if config.scenarios.is_empty() {
         bail!(
@@ -147,8 +296,12 @@ pub fn profile(
     let artifacts = artifacts::load(artifacts_path, format)
         .with_context(|| format!("failed to load the artifacts of `{}`", config_path.display()))?;
     let abi_files = load_abi_files(&config, config_path)?;
-    let plan = plan::build(&config, &artifacts, &abi_files)
+    let mut plan = plan::build(&config, &artifacts, &abi_files)
         .map_err(|error| anyhow::anyhow!("invalid config `{}`: {error}", config_path.display()))?;
+    let build_hash = plan_fingerprint(&plan);
+    if let Some(shard) = scope.shard {
+        plan.scenarios.retain(|scenario| shard.holds(&scoped(scope.project, &scenario.name)));
+    }
 
     let (spec_name, spec) = match &config.evm.spec {
         None => parse_spec(DEFAULT_SPEC).unwrap_or(("osaka", SpecId::OSAKA)),
@@ -295,7 +448,46 @@ pub fn profile(
     report.contracts = GasReport::aggregate(&output.calls, &output.sizes);
     report.calls = output.calls;
     report.build = Some(build_info(report.evm.as_ref(), &report, &artifacts));
-    Ok(report)
+    if let Some(project) = scope.project {
+        scope_report(&mut report, project);
+    }
+    Ok((report, build_hash))
+}
+
+/// Prefixes a project's scenario and contract ids with its name.
+fn scope_report(report: &mut GasReport, project: &str) {
+    let scope = |id: &str| format!("{project}/{id}");
+    for call in &mut report.calls {
+        call.scenario = scope(&call.scenario);
+        call.contract = scope(&call.contract);
+    }
+    report.contracts =
+        std::mem::take(&mut report.contracts).into_iter().map(|(id, gas)| (scope(&id), gas)).collect();
+    if let Some(build) = &mut report.build {
+        build.contracts = std::mem::take(&mut build.contracts)
+            .into_iter()
+            .map(|(id, settings)| (scope(&id), settings))
+            .collect();
+    }
+}
+
+/// Keccak-256 of what every scenario of `plan` deploys (contract ids and init code): two runs
+/// with the same fingerprint ran the same code.
+fn plan_fingerprint(plan: &plan::Plan) -> B256 {
+    let mut codes = BTreeMap::new();
+    for step in plan.scenarios.iter().flat_map(|scenario| &scenario.steps) {
+        if let crate::plan::Action::Deploy { contract, code, .. } = &step.action {
+            codes.insert(contract.as_str(), code.hex.as_str());
+        }
+    }
+    let mut bytes = Vec::new();
+    for (contract, code) in codes {
+        bytes.extend_from_slice(contract.as_bytes());
+        bytes.push(0);
+        bytes.extend_from_slice(code.as_bytes());
+        bytes.push(0);
+    }
+    keccak256(&bytes)
 }
 
 /// The report's build fingerprint: how it was run, and how each profiled contract was compiled.

@@ -43,6 +43,10 @@ pub struct GasReport {
     /// How the contracts were built and run (v2); absent from imported reports.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub build: Option<crate::core::build::BuildInfo>,
+    /// Which shard of a run this report holds (`gasguard run --shard K/N`); `gasguard merge`
+    /// removes it. Absent from full runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<crate::core::shard::ShardInfo>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -195,6 +199,7 @@ impl GasReport {
             tests: BTreeMap::new(),
             sections: BTreeMap::new(),
             build: None,
+            shard: None,
         }
     }
 
