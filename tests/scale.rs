@@ -283,3 +283,110 @@ fn check_takes_the_merged_report_and_refuses_a_shard() {
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("`shard-1.json` is shard 1/2 of a run"), "{}", stderr(&output));
 }
+
+/// Lowers the base value of every function entry of `contract` in a report by a tenth, so that
+/// the head shows a 10% increase there.
+fn cheapen(report: &mut serde_json::Value, contract: &str) {
+    let functions = report["contracts"][contract]["functions"].as_object_mut().unwrap();
+    assert!(!functions.is_empty(), "{contract} has functions");
+    for stats in functions.values_mut() {
+        for key in ["min", "mean", "median", "max"] {
+            let value = stats[key].as_u64().unwrap();
+            stats[key] = serde_json::json!(value * 10 / 11);
+        }
+    }
+}
+
+/// Two projects of one repository in one check: ids name their project, each project's
+/// `[policy]` judges its own entries, one diff and one verdict.
+#[test]
+fn two_projects_in_one_check() {
+    let repo = tempfile::tempdir().unwrap();
+    let root = fixture("monorepo");
+    let core = root.join("packages/core/gasguard.toml");
+    let periphery = root.join("packages/periphery/gasguard.toml");
+    let (core, periphery) = (core.to_str().unwrap(), periphery.to_str().unwrap());
+    let base = repo.path().join("base.json");
+    run_ok(
+        repo.path(),
+        &["baseline", "--config", core, "--config", periphery, "--out", base.to_str().unwrap()],
+    );
+    let mut report: serde_json::Value = serde_json::from_slice(&read(base.clone())).unwrap();
+    let contracts: Vec<&String> = report["contracts"].as_object().unwrap().keys().collect();
+    assert_eq!(
+        contracts,
+        [
+            "core/contracts/Token.sol:Token",
+            "periphery/contracts/Caller.sol:Router",
+            "periphery/contracts/Counter.sol:Counter"
+        ]
+    );
+    let scenarios: Vec<&str> =
+        report["calls"].as_array().unwrap().iter().map(|c| c["scenario"].as_str().unwrap()).collect();
+    assert_eq!(
+        scenarios,
+        ["core/token", "core/token", "periphery/router", "periphery/router", "periphery/router"]
+    );
+
+    // Both projects get 10% more expensive: core's exact policy fails it, periphery's allows it.
+    cheapen(&mut report, "core/contracts/Token.sol:Token");
+    cheapen(&mut report, "periphery/contracts/Caller.sol:Router");
+    std::fs::write(&base, serde_json::to_vec_pretty(&report).unwrap()).unwrap();
+    let output = gasguard(
+        repo.path(),
+        &[
+            "check",
+            "--config",
+            core,
+            "--config",
+            periphery,
+            "--baseline",
+            "base.json",
+            "--format",
+            "markdown",
+            "--out",
+            "comment.md",
+            "--diff-json",
+            "diff.json",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(1), "core's regression fails the check: {}", stderr(&output));
+    let diff: serde_json::Value = serde_json::from_slice(&read(repo.path().join("diff.json"))).unwrap();
+    let failed: Vec<(&str, &str)> = diff["failures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|failure| (failure["id"].as_str().unwrap(), failure["rule"].as_str().unwrap()))
+        .collect();
+    assert_eq!(failed, [("fn:core/contracts/Token.sol:Token.transfer(address,uint256)", "core: default")]);
+    let router = diff["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|entry| entry["id"] == "fn:periphery/contracts/Caller.sol:Router.bump(uint256)")
+        .expect("periphery's entry is in the one diff");
+    assert_eq!(router["status"], "regression");
+    assert_eq!(router["failed"], false);
+    assert_eq!(router["rule"], "periphery: default");
+    // One comment holds both projects.
+    let comment = std::fs::read_to_string(repo.path().join("comment.md")).unwrap();
+    assert_eq!(comment.matches("<!-- gasguard:comment -->").count(), 1, "{comment}");
+    assert!(comment.contains("core/") && comment.contains("periphery/"), "{comment}");
+}
+
+/// Two configs with one project name would mix their ids: refused before any work.
+#[test]
+fn two_projects_with_one_name_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    for folder in ["a", "b"] {
+        std::fs::create_dir(dir.path().join(folder)).unwrap();
+        std::fs::write(
+            dir.path().join(folder).join("gasguard.toml"),
+            format!("project = \"same\"\n{}", many_scenarios(1)),
+        )
+        .unwrap();
+    }
+    let output = gasguard(dir.path(), &["run", "--config", "a/gasguard.toml", "--config", "b/gasguard.toml"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("are both project `same`"), "{}", stderr(&output));
+}

@@ -88,9 +88,12 @@ pub enum OutputFormat {
 
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
-    /// The config file (default `gasguard.toml`; optional with `--report`).
+    /// The config file (default `gasguard.toml`; optional with `--report`). Repeat it to check
+    /// several projects in one run: ids are prefixed by each project's name, each project's
+    /// `[policy]` judges its own entries, and the baseline is the combined report (by default
+    /// in the first config's folder).
     #[arg(long, short)]
-    pub config: Option<PathBuf>,
+    pub config: Vec<PathBuf>,
     /// The baseline report (or importable gas output) [default: .gasguard/baseline.json in the
     /// config's folder].
     #[arg(long)]
@@ -165,9 +168,10 @@ pub struct DiffArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct BaselineArgs {
+    /// The config file; repeat it to profile several projects into one combined baseline.
     #[arg(long, short, default_value = "gasguard.toml")]
-    pub config: PathBuf,
-    /// Where to write the report [default: .gasguard/baseline.json in the config's folder; with
+    pub config: Vec<PathBuf>,
+    /// Where to write the report [default: .gasguard/baseline.json in the (first) config's folder; with
     /// `--store`, no file unless given].
     #[arg(long, short)]
     pub out: Option<PathBuf>,

@@ -238,7 +238,7 @@ fn scoped(project: Option<&str>, name: &str) -> String {
 
 /// The projects' names when there are several (`None` for a single config): each config's
 /// `project`, else its folder's name. Two projects with one name are an error.
-fn project_names(config_paths: &[PathBuf]) -> anyhow::Result<Vec<Option<String>>> {
+pub(super) fn project_names(config_paths: &[PathBuf]) -> anyhow::Result<Vec<Option<String>>> {
     if config_paths.len() < 2 {
         return Ok(vec![None; config_paths.len()]);
     }
