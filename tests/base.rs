@@ -442,6 +442,39 @@ fn racing_pushes_both_land() {
     }
 }
 
+/// A workflow hands git its credentials for one process only (`GIT_CONFIG_COUNT`,
+/// `GIT_CONFIG_KEY_0`, `GIT_CONFIG_VALUE_0`), since the checkout keeps none: gasguard passes that
+/// configuration through to git. Here it maps the remote's made-up URL to the real bare
+/// repository, so the push only lands when the configuration reached git.
+#[test]
+fn process_git_config_reaches_the_push() {
+    let repo = Repo::new();
+    let commit = repo.head();
+    let parent = repo.path.parent().unwrap().to_owned();
+    git(&parent, &["init", "--quiet", "--bare", "remote.git"]);
+    let real = format!("file://{}", parent.join("remote.git").display());
+    repo.git(&["remote", "add", "origin", "gasguard-test-remote:"]);
+    let push = |with_config: bool| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_gasguard"));
+        command.args(["baseline", "--store", "--push"]).current_dir(&repo.path);
+        if with_config {
+            command
+                .env("GIT_CONFIG_COUNT", "2")
+                .env("GIT_CONFIG_KEY_0", format!("url.{real}.insteadOf"))
+                .env("GIT_CONFIG_VALUE_0", "gasguard-test-remote:")
+                .env("GIT_CONFIG_KEY_1", "protocol.file.allow")
+                .env("GIT_CONFIG_VALUE_1", "always");
+        }
+        command.output().unwrap()
+    };
+    let output = push(false);
+    assert_eq!(output.status.code(), Some(2), "without the configuration there is no such remote");
+    let output = push(true);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let files = git(&parent.join("remote.git"), &["ls-tree", "-r", "--name-only", "gasguard-baseline"]);
+    assert_eq!(files, format!("reports/{commit}.json"));
+}
+
 /// Compiles `contracts/Token.sol` with the pinned solcjs (`node_modules/solc`, as
 /// `scripts/compile-contracts.mjs` does) and `runs` optimizer runs, and writes a Foundry-shaped
 /// artifact (ABI, codes, metadata) to `out`.

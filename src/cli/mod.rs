@@ -3,6 +3,7 @@
 
 mod base;
 mod check;
+mod init;
 pub mod ipfs;
 pub mod profile;
 pub mod registry;
@@ -76,6 +77,8 @@ pub enum Command {
     Cid(ipfs::CidArgs),
     /// Upload a file to a kubo node (`--ipfs-api`) or write it as a CAR (`--car`); print its CID.
     Publish(ipfs::PublishArgs),
+    /// Write a starter `gasguard.toml` and the GitHub workflows for this Foundry or Hardhat project.
+    Init(init::InitArgs),
 }
 
 /// How to render a diff.
@@ -307,6 +310,7 @@ pub fn main(args: impl IntoIterator<Item = std::ffi::OsString>) -> ExitStatus {
         Command::Registry(args) => registry::run(args, &printer),
         Command::Cid(args) => ipfs::cid(args, &printer),
         Command::Publish(args) => ipfs::publish_command(args, &printer),
+        Command::Init(args) => init::init(args, &printer),
     };
     match result {
         Ok(status) => status,

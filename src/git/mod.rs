@@ -35,6 +35,14 @@ const KEPT_ENV: &[&str] = &[
     "TMPDIR",
 ];
 
+/// Whether `name` is one of git's per-process configuration variables.
+fn is_process_config(name: &str) -> bool {
+    name == "GIT_CONFIG_COUNT"
+        || ["GIT_CONFIG_KEY_", "GIT_CONFIG_VALUE_"].iter().any(|prefix| {
+            name.strip_prefix(prefix).is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        })
+}
+
 /// Who commits stored baselines when the environment does not say (`GIT_AUTHOR_NAME`, …).
 const DEFAULT_IDENTITY: (&str, &str) = ("gasguard", "gasguard@users.noreply.github.com");
 
@@ -115,6 +123,14 @@ impl Git {
         command.env_clear();
         for name in KEPT_ENV {
             if let Some(value) = std::env::var_os(name) {
+                command.env(name, value);
+            }
+        }
+        // Configuration given for this process only (`GIT_CONFIG_COUNT`, `GIT_CONFIG_KEY_<n>`,
+        // `GIT_CONFIG_VALUE_<n>`) is how a workflow hands git a credential header without
+        // writing it to `.git/config` (`persist-credentials: false`); it is passed through.
+        for (name, value) in std::env::vars_os() {
+            if name.to_str().is_some_and(is_process_config) {
                 command.env(name, value);
             }
         }
@@ -236,4 +252,19 @@ fn failed<S: AsRef<OsStr>>(args: &[S], output: &Output) -> GitError {
 /// Whether `name` is usable as a branch name (checked by git's own rules).
 pub fn check_branch_name(git: &Git, name: &str) -> Result<(), GitError> {
     git.run(["check-ref-format", "--branch", name]).map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_process_config;
+
+    #[test]
+    fn only_gits_per_process_configuration_passes() {
+        for name in ["GIT_CONFIG_COUNT", "GIT_CONFIG_KEY_0", "GIT_CONFIG_VALUE_12"] {
+            assert!(is_process_config(name), "{name}");
+        }
+        for name in ["GIT_CONFIG", "GIT_CONFIG_KEY_", "GIT_CONFIG_KEY_x", "GIT_CONFIG_GLOBAL", "GIT_DIR"] {
+            assert!(!is_process_config(name), "{name}");
+        }
+    }
 }
