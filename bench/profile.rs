@@ -13,13 +13,24 @@
 //! calls them by address, run cold (empty cache), warm (from the cache), and as the same steps
 //! replayed on `anvil --fork-url` over JSON-RPC, counting the requests that reach the forked node.
 //!
-//! Run with `cargo bench --bench profile` after `scripts/test.sh` installed anvil (`-- fork` or
-//! `-- embedded` runs one part); figures go in `bench/README.md`. The suites and their
-//! correctness checks live in `bench/suites.rs`, which `tests/bench_checks.rs` runs in a quick
-//! size on every `cargo test`; this file only times them and prints the tables.
+//! A third part (`-- attribution`) prices gas attribution: the embedded suite with and without
+//! the attribution inspector, time and report size.
+//!
+//! Run with `cargo bench --bench profile` after `scripts/test.sh` installed anvil (`-- fork`,
+//! `-- embedded` or `-- attribution` runs one part); figures go in `bench/README.md`. The suites
+//! and their correctness checks live in `bench/suites.rs`, which `tests/bench_checks.rs` runs in a
+//! quick size on every `cargo test`; this file only times them and prints the tables.
 
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+use gasguard::artifacts;
+use gasguard::config::Config;
+use gasguard::core::report::GasReport;
+use gasguard::exec::revm::{BlockSettings, RevmChain};
+use gasguard::exec::run_plan;
+use gasguard::plan;
+use revm::primitives::hardfork::SpecId;
 
 #[path = "suites.rs"]
 mod suites;
@@ -44,6 +55,54 @@ fn main() {
     if wanted("fork") {
         fork_mode();
     }
+    if wanted("attribution") {
+        attribution_cost();
+    }
+}
+
+/// The embedded suite with and without attribution: best of 7 runs each, from the config text
+/// to the serialised report, and the report's size.
+fn attribution_cost() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = suites::suite(&root.join("fixtures/artifacts/foundry/out"), FULL);
+    let settings = suites::SETTINGS;
+    let run = |attribute: bool| -> (Duration, usize, usize) {
+        let mut best: Option<(Duration, usize, usize)> = None;
+        for _ in 0..7 {
+            let started = Instant::now();
+            let config = Config::parse(&text, Path::new("suite.toml")).unwrap();
+            let artifacts = artifacts::load(config.artifacts.as_deref().unwrap(), None).unwrap();
+            let plan = plan::build(&config, &artifacts, &Default::default()).unwrap();
+            let errors: Vec<_> = artifacts.errors().cloned().collect();
+            let mut chain = RevmChain::empty(SpecId::PRAGUE, 31337, BlockSettings::default());
+            if attribute {
+                let index = gasguard::exec::attribution::CodeIndex::new(&artifacts, &[root.to_owned()]);
+                chain = chain.with_attribution(std::sync::Arc::new(index));
+            }
+            let output = run_plan(&plan, &mut chain, settings, &errors, || {}).unwrap();
+            assert!(output.attribution_errors.is_empty(), "{:?}", output.attribution_errors);
+            let mut report = GasReport::new("bench");
+            report.contracts = GasReport::aggregate(&output.calls, &output.sizes);
+            report.attribution = GasReport::attribute(&output.calls, &output.attributions, &report.contracts);
+            report.calls = output.calls;
+            let json = gasguard::cli::profile::report_json(&report);
+            let sample = (started.elapsed(), json.len(), report.attribution.len());
+            if best.is_none_or(|b| sample.0 < b.0) {
+                best = Some(sample);
+            }
+        }
+        best.unwrap()
+    };
+    let (without, without_bytes, _) = run(false);
+    let (with, with_bytes, entries) = run(true);
+    println!("\n| attribution | wall time | report size | attributed entries |\n| --- | --- | --- | --- |");
+    println!("| off (`--no-attribution`) | {:.1} ms | {without_bytes} B | 0 |", without.as_secs_f64() * 1e3);
+    println!("| on (default) | {:.1} ms | {with_bytes} B | {entries} |", with.as_secs_f64() * 1e3);
+    println!(
+        "\ntime {:.2}× (target ≤ 1.5×), report {:.2}× (target ≤ 3×)",
+        with.as_secs_f64() / without.as_secs_f64(),
+        with_bytes as f64 / without_bytes as f64
+    );
 }
 
 fn embedded_and_anvil() {

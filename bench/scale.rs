@@ -49,7 +49,8 @@ fn moves(repeat: u32) -> Vec<(usize, usize, u64, u32)> {
 
 /// A config with `scenarios` Ledger scenarios, each pair of accounts moving tokens `repeat` times.
 fn ledger_config(artifacts: &Path, scenarios: usize, repeat: u32) -> String {
-    let mut config = format!("artifacts = {:?}\n\n[evm]\nspec = \"prague\"\n\n[accounts]\n", artifacts.to_str().unwrap());
+    let mut config =
+        format!("artifacts = {:?}\n\n[evm]\nspec = \"prague\"\n\n[accounts]\n", artifacts.to_str().unwrap());
     for index in 0..ACCOUNTS {
         config.push_str(&format!("a{index} = \"{}\"\n", account(index)));
     }
@@ -88,7 +89,10 @@ fn raw_revm(artifacts: &Path, repeat: u32) -> (Duration, Vec<u64>) {
     let start = Instant::now();
     let mut db = CacheDB::new(EmptyDB::new());
     for index in 0..ACCOUNTS {
-        db.insert_account_info(account(index), AccountInfo { balance: U256::from(10u128.pow(18)), ..Default::default() });
+        db.insert_account_info(
+            account(index),
+            AccountInfo { balance: U256::from(10u128.pow(18)), ..Default::default() },
+        );
     }
     let mut evm = Context::<BlockEnv, TxEnv, CfgEnv, CacheDB<EmptyDB>>::new(db, SpecId::PRAGUE)
         .modify_cfg_chained(|cfg: &mut CfgEnv| cfg.chain_id = 31337)
@@ -100,7 +104,12 @@ fn raw_revm(artifacts: &Path, repeat: u32) -> (Duration, Vec<u64>) {
         .build_mainnet();
     let mut nonces = [0u64; ACCOUNTS];
     let mut gas = Vec::new();
-    let mut execute = |evm: &mut _, from: usize, to: Option<Address>, input: Bytes, gas: &mut Vec<u64>| -> Option<Address> {
+    let mut execute = |evm: &mut _,
+                       from: usize,
+                       to: Option<Address>,
+                       input: Bytes,
+                       gas: &mut Vec<u64>|
+     -> Option<Address> {
         let evm: &mut revm::MainnetEvm<_> = evm;
         let mut tx = TxEnv::builder()
             .caller(account(from))
@@ -124,7 +133,10 @@ fn raw_revm(artifacts: &Path, repeat: u32) -> (Duration, Vec<u64>) {
     let token = execute(&mut evm, 0, None, init.into(), &mut gas).unwrap();
     for (from, to, amount, repeat) in moves(repeat) {
         let input: Bytes = transfer
-            .abi_encode_input(&[DynSolValue::Address(account(to)), DynSolValue::Uint(U256::from(amount), 256)])
+            .abi_encode_input(&[
+                DynSolValue::Address(account(to)),
+                DynSolValue::Uint(U256::from(amount), 256),
+            ])
             .unwrap()
             .into();
         for _ in 0..repeat {
@@ -173,16 +185,25 @@ fn ms(duration: Duration) -> String {
 
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let status = Command::new(env!("CARGO")).args(["build", "--release", "--bin", "gasguard"]).current_dir(root).status();
+    let status = Command::new(env!("CARGO"))
+        .args(["build", "--release", "--bin", "gasguard"])
+        .current_dir(root)
+        .status();
     assert!(status.is_ok_and(|status| status.success()), "the release build failed");
     let artifacts = root.join("fixtures/artifacts/foundry/out");
     let dir = tempfile::tempdir().unwrap();
     let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
-    println!("machine: {} cores, load average {}", std::thread::available_parallelism().map_or(1, |n| n.get()), load.trim());
+    println!(
+        "machine: {} cores, load average {}",
+        std::thread::available_parallelism().map_or(1, |n| n.get()),
+        load.trim()
+    );
 
     // 1. Per core.
     std::fs::write(dir.path().join("ledger.toml"), ledger_config(&artifacts, 1, 111)).unwrap();
-    let whole = best(3, || gasguard(dir.path(), &["run", "--jobs", "1", "--config", "ledger.toml", "--out", "ledger.json"]));
+    let whole = best(3, || {
+        gasguard(dir.path(), &["run", "--jobs", "1", "--config", "ledger.toml", "--out", "ledger.json"])
+    });
     let startup = best(3, || gasguard(dir.path(), &["--version"]));
     let (mut raw, mut raw_gas) = raw_revm(&artifacts, 111);
     for _ in 0..2 {
@@ -192,12 +213,24 @@ fn main() {
     }
     let report: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.path().join("ledger.json")).unwrap()).unwrap();
-    let gas: Vec<u64> = report["calls"].as_array().unwrap().iter().map(|call| call["gas_used"].as_u64().unwrap()).collect();
+    let gas: Vec<u64> =
+        report["calls"].as_array().unwrap().iter().map(|call| call["gas_used"].as_u64().unwrap()).collect();
     assert_eq!(gas, raw_gas, "gasguard and raw revm executed different transactions");
     let size = std::fs::metadata(dir.path().join("ledger.json")).unwrap().len();
     println!("\n| run | transactions | CPU | wall | peak RSS |\n| --- | --- | --- | --- | --- |");
-    println!("| gasguard run --jobs 1 (whole process) | {} | {} | {} | {:.1} MB |", gas.len(), ms(whole.cpu), ms(whole.wall), whole.rss_kib as f64 / 1024.0);
-    println!("| gasguard --version (process start-up) | 0 | {} | {} | {:.1} MB |", ms(startup.cpu), ms(startup.wall), startup.rss_kib as f64 / 1024.0);
+    println!(
+        "| gasguard run --jobs 1 (whole process) | {} | {} | {} | {:.1} MB |",
+        gas.len(),
+        ms(whole.cpu),
+        ms(whole.wall),
+        whole.rss_kib as f64 / 1024.0
+    );
+    println!(
+        "| gasguard --version (process start-up) | 0 | {} | {} | {:.1} MB |",
+        ms(startup.cpu),
+        ms(startup.wall),
+        startup.rss_kib as f64 / 1024.0
+    );
     println!("| raw revm 43, in process | {} | {} | {} | |", raw_gas.len(), ms(raw), ms(raw));
     println!(
         "\nper core: raw revm / gasguard = {:.2}× (report: {:.1} MB of JSON)",
@@ -211,11 +244,15 @@ fn main() {
     let two = best(2, || gasguard(dir.path(), &["run", "--jobs", "2", "--out", "jobs-2.json"]));
     let full = std::fs::read(dir.path().join("jobs-1.json")).unwrap();
     assert!(std::fs::read(dir.path().join("jobs-2.json")).unwrap() == full, "--jobs 2 wrote another report");
-    let transactions = serde_json::from_slice::<serde_json::Value>(&full).unwrap()["calls"].as_array().unwrap().len();
+    let transactions =
+        serde_json::from_slice::<serde_json::Value>(&full).unwrap()["calls"].as_array().unwrap().len();
     let mut shards = Vec::new();
     for index in 1..=4 {
         let out = format!("shard-{index}.json");
-        shards.push(gasguard(dir.path(), &["run", "--jobs", "2", "--shard", &format!("{index}/4"), "--out", &out]));
+        shards.push(gasguard(
+            dir.path(),
+            &["run", "--jobs", "2", "--shard", &format!("{index}/4"), "--out", &out],
+        ));
     }
     let files: Vec<String> = (1..=4).map(|index| format!("shard-{index}.json")).collect();
     let mut args = vec!["merge"];
@@ -223,13 +260,26 @@ fn main() {
     args.extend(["--out", "merged.json"]);
     let merge = best(3, || gasguard(dir.path(), &args));
     assert!(std::fs::read(dir.path().join("merged.json")).unwrap() == full, "the merged report differs");
-    println!("\n| run ({transactions} transactions, 40 scenarios, {:.1} MB report) | wall | CPU | peak RSS |\n| --- | --- | --- | --- |", full.len() as f64 / 1e6);
+    println!(
+        "\n| run ({transactions} transactions, 40 scenarios, {:.1} MB report) | wall | CPU | peak RSS |\n| --- | --- | --- | --- |",
+        full.len() as f64 / 1e6
+    );
     for (name, measured) in [("gasguard run --jobs 1", one), ("gasguard run --jobs 2", two)]
         .into_iter()
-        .chain(shards.iter().enumerate().map(|(index, shard)| (["shard 1/4", "shard 2/4", "shard 3/4", "shard 4/4"][index], *shard)))
+        .chain(
+            shards
+                .iter()
+                .enumerate()
+                .map(|(index, shard)| (["shard 1/4", "shard 2/4", "shard 3/4", "shard 4/4"][index], *shard)),
+        )
         .chain([("gasguard merge (4 shards)", merge)])
     {
-        println!("| {name} | {} | {} | {:.1} MB |", ms(measured.wall), ms(measured.cpu), measured.rss_kib as f64 / 1024.0);
+        println!(
+            "| {name} | {} | {} | {:.1} MB |",
+            ms(measured.wall),
+            ms(measured.cpu),
+            measured.rss_kib as f64 / 1024.0
+        );
     }
     println!("\n--jobs 2 / --jobs 1: {:.2}× faster", one.wall.as_secs_f64() / two.wall.as_secs_f64());
     let _: PathBuf = dir.path().to_owned();

@@ -6,6 +6,10 @@
 //   node scripts/compile-contracts.mjs           regenerate the artifacts
 //   node scripts/compile-contracts.mjs --check   compare a fresh build with the committed files;
 //                                                exit 1 and list the files that differ
+//   node scripts/compile-contracts.mjs --project DIR
+//                                                compile `DIR/contracts/*.sol` into
+//                                                `DIR/artifacts/` instead (tests compile modified
+//                                                copies of the contracts this way)
 //
 // Plain Node, no dependencies beyond `solc`. solc is loaded as a module: the `solcjs` command
 // prints a stray line before its JSON.
@@ -19,7 +23,9 @@ import { fileURLToPath } from "node:url";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const CONTRACTS_DIR = "contracts";
-const ARTIFACTS_DIR = path.join("fixtures", "artifacts");
+let ARTIFACTS_DIR = path.join("fixtures", "artifacts");
+/** Where `contracts/` is read and the artifacts written: the repository, or `--project DIR`. */
+let PROJECT = ROOT;
 /** The subdirectories of `ARTIFACTS_DIR` this script owns; everything in them is regenerated. */
 const LAYOUTS = ["solc", "foundry", "hardhat"];
 
@@ -38,9 +44,18 @@ const OUTPUT_SELECTION = [
 
 function main() {
   const args = process.argv.slice(2);
+  const projectAt = args.indexOf("--project");
+  if (projectAt >= 0) {
+    if (args[projectAt + 1] === undefined) {
+      fail("`--project` needs a directory", 2);
+    }
+    PROJECT = path.resolve(args[projectAt + 1]);
+    ARTIFACTS_DIR = "artifacts";
+    args.splice(projectAt, 2);
+  }
   const unknown = args.filter((arg) => arg !== "--check");
   if (unknown.length > 0) {
-    fail(`unknown argument \`${unknown[0]}\`\n\nusage: node scripts/compile-contracts.mjs [--check]`, 2);
+    fail(`unknown argument \`${unknown[0]}\`\n\nusage: node scripts/compile-contracts.mjs [--check] [--project DIR]`, 2);
   }
   const check = args.includes("--check");
 
@@ -53,9 +68,9 @@ function main() {
     process.exit(checkCommitted(files) ? 0 : 1);
   }
   for (const layout of LAYOUTS) {
-    fs.rmSync(path.join(ROOT, ARTIFACTS_DIR, layout), { recursive: true, force: true });
+    fs.rmSync(path.join(PROJECT, ARTIFACTS_DIR, layout), { recursive: true, force: true });
   }
-  writeTree(path.join(ROOT, ARTIFACTS_DIR), files);
+  writeTree(path.join(PROJECT, ARTIFACTS_DIR), files);
   console.log(`wrote ${files.size} files under ${ARTIFACTS_DIR}/`);
 }
 
@@ -87,7 +102,7 @@ function loadPinnedSolc() {
 
 /** The standard JSON input: every `contracts/*.sol`, by source name `contracts/<File>.sol`. */
 function buildInput() {
-  const directory = path.join(ROOT, CONTRACTS_DIR);
+  const directory = path.join(PROJECT, CONTRACTS_DIR);
   const sources = {};
   for (const file of fs.readdirSync(directory).filter((name) => name.endsWith(".sol")).sort()) {
     sources[`${CONTRACTS_DIR}/${file}`] = { content: fs.readFileSync(path.join(directory, file), "utf8") };
@@ -143,6 +158,22 @@ function renderArtifacts(input, output, solc) {
         ["output", output],
       ]),
       2,
+    ),
+  );
+
+  // Foundry's default build info: the source ids its artifacts' source maps refer to.
+  const sourceIdToPath = {};
+  for (const [sourceName, source] of Object.entries(output.sources)) {
+    sourceIdToPath[String(source.id)] = sourceName;
+  }
+  files.set(
+    `foundry/out/build-info/${buildInfoId}.json`,
+    toJson(
+      new Map([
+        ["id", buildInfoId],
+        ["source_id_to_path", sourceIdToPath],
+        ["language", "Solidity"],
+      ]),
     ),
   );
 
@@ -467,7 +498,7 @@ function checkCommitted(files) {
   const temporary = fs.mkdtempSync(path.join(os.tmpdir(), "gasguard-artifacts-"));
   try {
     writeTree(temporary, files);
-    const committedRoot = path.join(ROOT, ARTIFACTS_DIR);
+    const committedRoot = path.join(PROJECT, ARTIFACTS_DIR);
     const fresh = new Set(LAYOUTS.flatMap((layout) => listTree(temporary, path.join(temporary, layout))));
     const committed = new Set(LAYOUTS.flatMap((layout) => listTree(committedRoot, path.join(committedRoot, layout))));
     const problems = [];

@@ -61,7 +61,7 @@ pub enum ArtifactError {
 }
 
 /// Bytecode that may still hold library placeholders.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LinkableCode {
     /// Lower-case hex without `0x`; placeholder bytes are left as they were written.
     pub hex: String,
@@ -131,6 +131,31 @@ pub struct Artifact {
     /// How it was compiled, from its metadata (Foundry and solc standard JSON carry it; Hardhat
     /// keeps it in build info, which is not read).
     pub settings: Option<CompilerSettings>,
+    /// What gas attribution needs to recognise the code and map it to source lines.
+    pub debug: CodeDebug,
+}
+
+/// The parts of an artifact that let executed code be recognised and mapped back to source
+/// lines. Every field may be empty: artifacts written without them still run, unattributed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CodeDebug {
+    /// Runtime code as compiled: placeholders and immutables not yet filled in.
+    pub deployed_bytecode: LinkableCode,
+    /// Byte ranges `(start, length)` of the runtime code that the constructor fills in.
+    pub immutable_ranges: Vec<(usize, usize)>,
+    /// The compressed solc source maps (`s:l:f:j:m;…`) of the init and runtime code.
+    pub source_map: Option<String>,
+    pub deployed_source_map: Option<String>,
+}
+
+/// The source files of a build: solc's source ids, and each file's text when the build keeps it
+/// (Hardhat build info, the standard-json input beside its output).
+#[derive(Debug, Clone, Default)]
+pub struct SourceFiles {
+    /// Source id → source unit name (`contracts/Token.sol`).
+    pub by_id: BTreeMap<u32, String>,
+    /// Source unit name → its text.
+    pub content: BTreeMap<String, String>,
 }
 
 /// All contracts of a build, keyed by fully qualified id.
@@ -139,6 +164,8 @@ pub struct ArtifactSet {
     pub format: Option<ArtifactFormat>,
     pub root: PathBuf,
     pub contracts: BTreeMap<String, Artifact>,
+    /// Source ids and texts, for mapping executed code to lines.
+    pub sources: SourceFiles,
 }
 
 /// Why a contract name did not resolve.
@@ -194,7 +221,12 @@ pub fn load(path: &Path, format: Option<ArtifactFormat>) -> Result<ArtifactSet, 
         Some(format) => format,
         None => detect(path)?,
     };
-    let mut set = ArtifactSet { format: Some(format), root: path.to_owned(), contracts: BTreeMap::new() };
+    let mut set = ArtifactSet {
+        format: Some(format),
+        root: path.to_owned(),
+        contracts: BTreeMap::new(),
+        sources: read_sources(path, format),
+    };
     let artifacts = match format {
         ArtifactFormat::Solc => read_standard_json(path)?,
         ArtifactFormat::Foundry | ArtifactFormat::Hardhat => {
@@ -212,7 +244,13 @@ pub fn load(path: &Path, format: Option<ArtifactFormat>) -> Result<ArtifactSet, 
             artifacts
         }
     };
-    for artifact in artifacts {
+    let hardhat_debug = if format == ArtifactFormat::Hardhat { hardhat_debug(path) } else { BTreeMap::new() };
+    for mut artifact in artifacts {
+        if let Some((source_map, deployed_source_map, immutable_ranges)) = hardhat_debug.get(&artifact.id) {
+            artifact.debug.source_map.clone_from(source_map);
+            artifact.debug.deployed_source_map.clone_from(deployed_source_map);
+            artifact.debug.immutable_ranges.clone_from(immutable_ranges);
+        }
         if let Some(previous) = set.contracts.get(&artifact.id) {
             // Foundry writes one file per compiler version of the same contract; keep the
             // first, but never silently mix two different contracts under one id.
@@ -258,6 +296,97 @@ fn hardhat_build_settings(root: &Path) -> BTreeMap<String, CompilerSettings> {
         }
     }
     by_source
+}
+
+/// Build info files (`build-info/*.json` below a Foundry `out/` or Hardhat `artifacts/`), parsed;
+/// unreadable ones are skipped: they only serve attribution.
+fn build_infos(root: &Path) -> Vec<Value> {
+    let Ok(entries) = std::fs::read_dir(root.join("build-info")) else { return Vec::new() };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
+        .collect();
+    files.sort();
+    files.into_iter().filter_map(|file| read_json(&file).ok()).collect()
+}
+
+/// Source ids and texts from solc's `output.sources` and `input.sources` (standard JSON).
+fn add_standard_sources(sources: &mut SourceFiles, input: Option<&Value>, output: Option<&Value>) {
+    if let Some(Value::Object(files)) = output.and_then(|output| output.get("sources")) {
+        for (name, source) in files {
+            if let Some(id) = source.get("id").and_then(Value::as_u64) {
+                sources.by_id.insert(id as u32, name.clone());
+            }
+        }
+    }
+    if let Some(Value::Object(files)) = input.and_then(|input| input.get("sources")) {
+        for (name, source) in files {
+            if let Some(content) = source.get("content").and_then(Value::as_str) {
+                sources.content.insert(name.clone(), content.to_owned());
+            }
+        }
+    }
+}
+
+/// The build's source ids and, where the build keeps them, the source texts. Best effort: a build
+/// without them is profiled the same, with fewer source lines in its attribution.
+fn read_sources(path: &Path, format: ArtifactFormat) -> SourceFiles {
+    let mut sources = SourceFiles::default();
+    match format {
+        ArtifactFormat::Foundry | ArtifactFormat::Hardhat => {
+            for info in build_infos(path) {
+                // Foundry's default build info: `{ "id", "source_id_to_path": { "0": "src/A.sol" } }`.
+                if let Some(Value::Object(ids)) = info.get("source_id_to_path") {
+                    for (id, name) in ids {
+                        if let (Ok(id), Some(name)) = (id.parse::<u32>(), name.as_str()) {
+                            sources.by_id.insert(id, name.to_owned());
+                        }
+                    }
+                }
+                add_standard_sources(&mut sources, info.get("input"), info.get("output"));
+            }
+        }
+        ArtifactFormat::Solc => {
+            let output = read_json(path).ok();
+            let input = read_json(&path.with_file_name("input.json")).ok();
+            add_standard_sources(&mut sources, input.as_ref(), output.as_ref());
+        }
+    }
+    sources
+}
+
+/// Source maps and immutable references of every contract of a Hardhat build, by contract id.
+type HardhatDebug = BTreeMap<String, (Option<String>, Option<String>, Vec<(usize, usize)>)>;
+
+fn hardhat_debug(root: &Path) -> HardhatDebug {
+    let mut debug = HardhatDebug::new();
+    for info in build_infos(root) {
+        let Some(Value::Object(files)) = info.pointer("/output/contracts") else { continue };
+        for (file, contracts) in files {
+            let Value::Object(contracts) = contracts else { continue };
+            for (name, contract) in contracts {
+                let text =
+                    |pointer: &str| contract.pointer(pointer).and_then(Value::as_str).map(str::to_owned);
+                let mut ranges = Vec::new();
+                if let Some(Value::Object(references)) =
+                    contract.pointer("/evm/deployedBytecode/immutableReferences")
+                {
+                    for offset in references.values().filter_map(Value::as_array).flatten() {
+                        let field = |name: &str| offset.get(name).and_then(Value::as_u64).map(|n| n as usize);
+                        if let (Some(start), Some(length)) = (field("start"), field("length")) {
+                            ranges.push((start, length));
+                        }
+                    }
+                }
+                debug.insert(
+                    format!("{file}:{name}"),
+                    (text("/evm/bytecode/sourceMap"), text("/evm/deployedBytecode/sourceMap"), ranges),
+                );
+            }
+        }
+    }
+    debug
 }
 
 fn detect(path: &Path) -> Result<ArtifactFormat, ArtifactError> {
@@ -390,6 +519,9 @@ struct Parts<'a> {
     deployed: (Option<&'a Value>, Option<&'a Value>),
     /// The compiler metadata: an object, or the JSON text of one.
     metadata: Option<&'a Value>,
+    /// Source maps of the init and runtime code, and the runtime code's immutable references.
+    source_maps: (Option<&'a Value>, Option<&'a Value>),
+    immutables: Option<&'a Value>,
 }
 
 /// `{ "object": …, "linkReferences": … }`, as Foundry and solc nest a code.
@@ -405,6 +537,20 @@ fn artifact(path: &Path, file: &str, name: &str, parts: Parts<'_>) -> Result<Art
     let abi = parse_abi(path, parts.abi, &what)?;
     let code = parse_code(path, parts.code.0, parts.code.1, &what)?;
     let deployed = parse_code(path, parts.deployed.0, parts.deployed.1, &what)?;
+    let source_map = |value: Option<&Value>| value.and_then(Value::as_str).map(str::to_owned);
+    // `{ "astId": [{ "start", "length" }] }`; anything else is ignored (recognition then fails
+    // for code with immutables, which only costs the attribution of that contract's lines).
+    let mut immutable_ranges = Vec::new();
+    if let Some(Value::Object(references)) = parts.immutables {
+        for offsets in references.values().filter_map(Value::as_array) {
+            for offset in offsets {
+                let field = |name: &str| offset.get(name).and_then(Value::as_u64).map(|n| n as usize);
+                if let (Some(start), Some(length)) = (field("start"), field("length")) {
+                    immutable_ranges.push((start, length));
+                }
+            }
+        }
+    }
     Ok(Artifact {
         id: format!("{file}:{name}"),
         name: name.to_owned(),
@@ -414,6 +560,12 @@ fn artifact(path: &Path, file: &str, name: &str, parts: Parts<'_>) -> Result<Art
         is_library: deployed.hex.starts_with(LIBRARY_GUARD),
         path: path.to_owned(),
         settings: parts.metadata.and_then(compiler_settings),
+        debug: CodeDebug {
+            deployed_bytecode: deployed,
+            immutable_ranges,
+            source_map: source_map(parts.source_maps.0),
+            deployed_source_map: source_map(parts.source_maps.1),
+        },
     })
 }
 
@@ -475,6 +627,8 @@ fn parse_foundry(path: &Path, value: &Value) -> Result<Vec<Artifact>, ArtifactEr
         code: nested(Some(bytecode)),
         deployed: nested(value.get("deployedBytecode")),
         metadata: value.get("metadata").or(value.get("rawMetadata")),
+        source_maps: (bytecode.get("sourceMap"), value.pointer("/deployedBytecode/sourceMap")),
+        immutables: value.pointer("/deployedBytecode/immutableReferences"),
     };
     Ok(vec![artifact(path, &file, &name, parts)?])
 }
@@ -487,11 +641,15 @@ fn parse_hardhat(path: &Path, value: &Value) -> Result<Vec<Artifact>, ArtifactEr
         value.get(key).and_then(Value::as_str).ok_or_else(|| malformed(path, format!("missing `{key}`")))
     };
     let (file, name) = (field("sourceName")?, field("contractName")?);
+    // Hardhat keeps source maps and immutables in the build info, read by `read_sources`'s
+    // sibling `hardhat_debug`.
     let parts = Parts {
         abi: value.get("abi"),
         code: (value.get("bytecode"), value.get("linkReferences")),
         deployed: (value.get("deployedBytecode"), value.get("deployedLinkReferences")),
         metadata: None,
+        source_maps: (None, None),
+        immutables: None,
     };
     Ok(vec![artifact(path, file, name, parts)?])
 }
@@ -512,6 +670,11 @@ fn read_standard_json(path: &Path) -> Result<Vec<Artifact>, ArtifactError> {
                 code: nested(contract.pointer("/evm/bytecode")),
                 deployed: nested(contract.pointer("/evm/deployedBytecode")),
                 metadata: contract.get("metadata"),
+                source_maps: (
+                    contract.pointer("/evm/bytecode/sourceMap"),
+                    contract.pointer("/evm/deployedBytecode/sourceMap"),
+                ),
+                immutables: contract.pointer("/evm/deployedBytecode/immutableReferences"),
             };
             artifacts.push(artifact(path, file, name, parts)?);
         }

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod core;
 pub mod exec;
+pub mod flamegraph;
 pub mod fsutil;
 pub mod git;
 pub mod github;

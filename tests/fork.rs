@@ -287,6 +287,22 @@ fn fork_gas_equals_anvil_fork_receipts() {
     let config = testnet.config(&testnet.node.url(), Some(testnet.block), "cache");
     let (forked, messages) = run(dir.path(), &config, &[]);
     assert!(messages.contains(&format!("at block {}", testnet.block)), "{messages}");
+    // Every forked transaction's gas is attributed exactly, by kind, frame and line.
+    let quiet = gasguard::printer::Printer::new(gasguard::printer::ColorChoice::Never, true, |_| None);
+    let profiled = gasguard::cli::profile::profile_with_calls(
+        &dir.path().join("gasguard.toml"),
+        &Default::default(),
+        &quiet,
+    )
+    .expect("the fork profiles in-process");
+    support::assert_every_call_attributed(&profiled);
+    // A call into a deployed contract runs its code: recognised from the artifacts.
+    let bump = profiled.report.calls.iter().position(|call| call.function == "bump(uint256)").unwrap();
+    let frames = &profiled.attributions[bump].as_ref().unwrap().by_frame;
+    assert!(
+        frames.iter().any(|frame| frame.frame == "Router.bump(uint256);Counter.increment()"),
+        "{frames:?}"
+    );
 
     let reference = Anvil::start(&[
         "--hardfork",

@@ -141,6 +141,7 @@ fn jobs_give_byte_identical_reports() {
     assert!(read(dir.path().join("jobs-2.json")) == one, "--jobs 2 wrote another report than --jobs 1");
     assert!(read(dir.path().join("jobs-8.json")) == one, "--jobs 8 wrote another report than --jobs 1");
     let report: serde_json::Value = serde_json::from_slice(&one).unwrap();
+    assert!(report["attribution"].as_object().is_some_and(|entries| !entries.is_empty()), "attributed");
     let calls = report["calls"].as_array().unwrap();
     let scenarios: Vec<&str> = calls.iter().map(|call| call["scenario"].as_str().unwrap()).collect();
     let mut order = scenarios.clone();
@@ -205,6 +206,12 @@ fn merged_shards_equal_the_full_run() {
     run_ok(dir.path(), &["run", "--out", "full.json"]);
     run_shards(dir.path(), 4);
     let full = read(dir.path().join("full.json"));
+    // Attribution is a mean over calls that sit in several shards: the merge must redo it.
+    let report: serde_json::Value = serde_json::from_slice(&full).unwrap();
+    assert!(
+        report["attribution"].as_object().is_some_and(|entries| entries.len() > 5),
+        "the run attributes gas"
+    );
     let mut held = 0;
     for index in 1..=4 {
         let shard: serde_json::Value =

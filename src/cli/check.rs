@@ -64,7 +64,11 @@ pub(super) fn check(args: CheckArgs, printer: &Printer) -> anyhow::Result<ExitSt
             for path in &config_paths {
                 require_config(path, "check")?;
             }
-            let overrides = ProfileOverrides { jobs: args.jobs, ..ProfileOverrides::default() };
+            let overrides = ProfileOverrides {
+                jobs: args.jobs,
+                no_attribution: args.no_attribution,
+                ..ProfileOverrides::default()
+            };
             profile_projects(&config_paths, &overrides, printer)?
         }
     };
@@ -95,10 +99,15 @@ pub(super) fn check(args: CheckArgs, printer: &Printer) -> anyhow::Result<ExitSt
     let baseline_hint = chosen.hint.clone();
     let mut result = diff(&chosen.report, &head, &policy, labels);
     result.base = chosen.info.clone();
+    if let Some(dir) = &args.flamegraph_dir {
+        super::profile::write_flamegraphs(dir, &head, Some((&chosen.report, &result)), printer)?;
+    }
 
     let markdown_options = MarkdownOptions {
         baseline_hint: baseline_hint.clone(),
         job_summary_url: github.report_run_url(),
+        // The action uploads the folder as an artifact of this run.
+        flamegraphs_url: args.flamegraph_dir.as_ref().and_then(|_| github.report_run_url()),
         ..MarkdownOptions::default()
     };
     let markdown = render::markdown(&result, &markdown_options);
@@ -169,11 +178,15 @@ pub(super) fn baseline(args: BaselineArgs, printer: &Printer) -> anyhow::Result<
         require_config(path, "baseline")?;
     }
     let config = args.config.first().cloned().unwrap_or_else(|| PathBuf::from("gasguard.toml"));
-    let report = profile_projects(
-        &args.config,
-        &ProfileOverrides { jobs: args.jobs, ..ProfileOverrides::default() },
-        printer,
-    )?;
+    let overrides = ProfileOverrides {
+        jobs: args.jobs,
+        no_attribution: args.no_attribution,
+        ..ProfileOverrides::default()
+    };
+    let report = profile_projects(&args.config, &overrides, printer)?;
+    if let Some(dir) = &args.flamegraph_dir {
+        super::profile::write_flamegraphs(dir, &report, None, printer)?;
+    }
     let out = match (&args.out, args.store) {
         (Some(out), _) => Some(out.clone()),
         (None, false) => Some(default_baseline(&config)),

@@ -3,6 +3,7 @@
 
 mod base;
 mod check;
+mod explain;
 mod init;
 pub mod ipfs;
 pub mod profile;
@@ -79,6 +80,24 @@ pub enum Command {
     Publish(ipfs::PublishArgs),
     /// Write a starter `gasguard.toml` and the GitHub workflows for this Foundry or Hardhat project.
     Init(init::InitArgs),
+    /// Show where one entry's gas goes, base and head side by side (by kind, frame, line).
+    Explain(ExplainArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ExplainArgs {
+    /// The entry id (`fn:contracts/Token.sol:Token.transfer(address,uint256)`), or the end of a
+    /// unique one (`Token.transfer(address,uint256)`).
+    pub id: String,
+    /// The base report [default: .gasguard/baseline.json].
+    #[arg(long)]
+    pub baseline: Option<PathBuf>,
+    /// The config to profile for the head side (default `gasguard.toml`).
+    #[arg(long, short)]
+    pub config: Option<PathBuf>,
+    /// Take the head side from this report instead of profiling.
+    #[arg(long)]
+    pub report: Option<PathBuf>,
 }
 
 /// How to render a diff.
@@ -145,6 +164,13 @@ pub struct CheckArgs {
     /// Exit 0 even when the policy fails.
     #[arg(long)]
     pub no_fail_on_regression: bool,
+    /// Profile without attributing gas to kinds, frames and lines (faster, smaller report).
+    #[arg(long)]
+    pub no_attribution: bool,
+    /// Write each attributed entry's folded stacks and SVG flamegraph into this folder, and a
+    /// differential flamegraph (base → head) of each changed entry.
+    #[arg(long, value_name = "DIR")]
+    pub flamegraph_dir: Option<PathBuf>,
     /// How many scenarios run at once, each on its own thread [default: the available cores];
     /// the report is the same whatever the number.
     #[arg(long, short = 'j', value_name = "N")]
@@ -189,6 +215,12 @@ pub struct BaselineArgs {
     /// fetch, re-apply and retry a few times.
     #[arg(long, value_name = "REMOTE", num_args = 0..=1, default_missing_value = "origin", requires = "store")]
     pub push: Option<String>,
+    /// Profile without attributing gas to kinds, frames and lines (faster, smaller report).
+    #[arg(long)]
+    pub no_attribution: bool,
+    /// Write each attributed entry's folded stacks and SVG flamegraph into this folder.
+    #[arg(long, value_name = "DIR")]
+    pub flamegraph_dir: Option<PathBuf>,
     /// How many scenarios run at once, each on its own thread [default: the available cores];
     /// the report is the same whatever the number.
     #[arg(long, short = 'j', value_name = "N")]
@@ -278,6 +310,12 @@ pub struct RunArgs {
     /// The environment variable holding the private key for `--send` (never printed).
     #[arg(long, value_name = "NAME", default_value = registry::DEFAULT_KEY_ENV)]
     pub private_key_env: String,
+    /// Profile without attributing gas to kinds, frames and lines (faster, smaller report).
+    #[arg(long)]
+    pub no_attribution: bool,
+    /// Write each attributed entry's folded stacks and SVG flamegraph into this folder.
+    #[arg(long, value_name = "DIR")]
+    pub flamegraph_dir: Option<PathBuf>,
     /// Run only shard K of N (e.g. `2/4`): the scenarios whose name hashes to it. Merge the N
     /// shard reports with `gasguard merge`.
     #[arg(long, value_name = "K/N")]
@@ -311,6 +349,7 @@ pub fn main(args: impl IntoIterator<Item = std::ffi::OsString>) -> ExitStatus {
         Command::Cid(args) => ipfs::cid(args, &printer),
         Command::Publish(args) => ipfs::publish_command(args, &printer),
         Command::Init(args) => init::init(args, &printer),
+        Command::Explain(args) => explain::explain(args, &printer),
     };
     match result {
         Ok(status) => status,

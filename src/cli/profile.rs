@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use alloy::primitives::{B256, keccak256};
 use anyhow::{Context, bail};
@@ -16,6 +17,7 @@ use crate::config::Config;
 use crate::core::build::{BuildInfo, GAS_SCHEDULE, RunFingerprint};
 use crate::core::report::{EvmInfo, GasReport};
 use crate::core::shard::{Shard, ShardInfo};
+use crate::exec::attribution::CodeIndex;
 use crate::exec::fork::{DryRun, Fork, ForkDb, ForkError, ForkOptions};
 use crate::exec::revm::{BlockSettings, RevmChain};
 use crate::exec::rpc::{NodeOptions, RpcChain};
@@ -67,6 +69,7 @@ pub(super) fn run(args: RunArgs, printer: &Printer) -> anyhow::Result<ExitStatus
         send_key_env: args.send.then(|| args.private_key_env.clone()),
         jobs: args.jobs,
         shard: args.shard,
+        no_attribution: args.no_attribution,
     };
     for config in &args.config {
         require_config(config, "run")?;
@@ -79,6 +82,9 @@ pub(super) fn run(args: RunArgs, printer: &Printer) -> anyhow::Result<ExitStatus
         crate::fsutil::write_atomic(&args.out, json.as_bytes())?;
         printer.data(&crate::core::summary::report_table(&report, printer.color_stdout));
         printer.status(&format!("wrote `{}`", args.out.display()));
+    }
+    if let Some(dir) = &args.flamegraph_dir {
+        write_flamegraphs(dir, &report, None, printer)?;
     }
     Ok(ExitStatus::Success)
 }
@@ -98,9 +104,37 @@ pub(super) fn merge_command(args: MergeArgs, printer: &Printer) -> anyhow::Resul
     Ok(ExitStatus::Success)
 }
 
+/// Writes the flamegraphs (see [`crate::flamegraph`]) and says what it wrote.
+pub fn write_flamegraphs(
+    dir: &Path,
+    head: &GasReport,
+    base_and_diff: Option<(&GasReport, &crate::core::diff::GasDiff)>,
+    printer: &Printer,
+) -> anyhow::Result<()> {
+    let written = crate::flamegraph::write(dir, head, base_and_diff)?;
+    if written.flamegraphs == 0 {
+        printer.warn(&format!(
+            "no flamegraphs written to `{}`: the report has no attribution (run without `--no-attribution`, with the embedded EVM)",
+            dir.display()
+        ));
+    } else {
+        printer.status(&format!(
+            "wrote {} flamegraphs and {} differential flamegraphs to `{}`",
+            written.flamegraphs,
+            written.differentials,
+            dir.display()
+        ));
+    }
+    Ok(())
+}
+
 /// The report as written to disk: pretty JSON with a trailing newline.
 pub fn report_json(report: &GasReport) -> String {
-    let mut json = serde_json::to_string_pretty(report).unwrap_or_default();
+    let mut bytes = Vec::new();
+    let mut serializer = serde_json::Serializer::with_formatter(&mut bytes, ReportFormatter::default());
+    // Serialising plain data with string keys cannot fail.
+    let _ = serde::Serialize::serialize(report, &mut serializer);
+    let mut json = String::from_utf8(bytes).unwrap_or_default();
     json.push('\n');
     json
 }
@@ -117,6 +151,91 @@ pub fn require_config(path: &Path, command: &str) -> anyhow::Result<()> {
     )
 }
 
+/// Pretty JSON whose innermost records (nesting level 5 and deeper: a function's statistics, an
+/// attribution's line, frame and storage records) stay on one line each, so that a report with
+/// attribution stays readable in a diff and about a third of the size fully indented would be.
+#[derive(Debug, Default)]
+struct ReportFormatter {
+    depth: usize,
+    has_value: bool,
+}
+
+impl ReportFormatter {
+    /// Containers at this nesting level or deeper are written on one line.
+    const INLINE_FROM: usize = 5;
+
+    fn inline(&self) -> bool {
+        self.depth >= Self::INLINE_FROM
+    }
+
+    fn open<W: ?Sized + std::io::Write>(&mut self, writer: &mut W, bracket: &[u8]) -> std::io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        writer.write_all(bracket)
+    }
+
+    fn close<W: ?Sized + std::io::Write>(&mut self, writer: &mut W, bracket: &[u8]) -> std::io::Result<()> {
+        let inline = self.inline();
+        self.depth -= 1;
+        if !inline && self.has_value {
+            writer.write_all(b"\n")?;
+            writer.write_all(&b"  ".repeat(self.depth))?;
+        }
+        writer.write_all(bracket)
+    }
+
+    fn item<W: ?Sized + std::io::Write>(&mut self, writer: &mut W, first: bool) -> std::io::Result<()> {
+        match (self.inline(), first) {
+            (true, true) => Ok(()),
+            (true, false) => writer.write_all(b", "),
+            (false, first) => {
+                writer.write_all(if first { b"\n" } else { b",\n" })?;
+                writer.write_all(&b"  ".repeat(self.depth))
+            }
+        }
+    }
+}
+
+impl serde_json::ser::Formatter for ReportFormatter {
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.open(writer, b"[")
+    }
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.close(writer, b"]")
+    }
+    fn begin_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.item(writer, first)
+    }
+    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, _writer: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.open(writer, b"{")
+    }
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.close(writer, b"}")
+    }
+    fn begin_object_key<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.item(writer, first)
+    }
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        writer.write_all(b": ")
+    }
+    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, _writer: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+}
+
 /// Command-line choices that override the config.
 #[derive(Debug, Clone, Default)]
 pub struct ProfileOverrides {
@@ -125,6 +244,8 @@ pub struct ProfileOverrides {
     pub rpc_url: Option<String>,
     /// `--send`: the environment variable holding the key to sign with.
     pub send_key_env: Option<String>,
+    /// `--no-attribution`: profile without the attribution inspector.
+    pub no_attribution: bool,
     /// `--jobs`: how many scenarios run at once (default: the available cores).
     pub jobs: Option<NonZeroUsize>,
     /// `--shard K/N`: run only that shard's scenarios, and say so in the report.
@@ -152,7 +273,24 @@ pub fn profile(
     overrides: &ProfileOverrides,
     printer: &Printer,
 ) -> anyhow::Result<GasReport> {
-    profile_projects(&[config_path.to_owned()], overrides, printer)
+    profile_with_calls(config_path, overrides, printer).map(|profiled| profiled.report)
+}
+
+/// A report, with each call's own attribution (which the report does not keep).
+#[derive(Debug, Clone)]
+pub struct Profiled {
+    pub report: GasReport,
+    /// The attribution of `report.calls[i]`, when it was attributed.
+    pub attributions: Vec<Option<crate::core::attribution::Attribution>>,
+}
+
+/// [`profile`], keeping each call's attribution.
+pub fn profile_with_calls(
+    config_path: &Path,
+    overrides: &ProfileOverrides,
+    printer: &Printer,
+) -> anyhow::Result<Profiled> {
+    profile_projects_with_calls(&[config_path.to_owned()], overrides, printer)
 }
 
 /// Profiles one or several projects (one config each) into one report, or the shard of it that
@@ -166,6 +304,15 @@ pub fn profile_projects(
     overrides: &ProfileOverrides,
     printer: &Printer,
 ) -> anyhow::Result<GasReport> {
+    profile_projects_with_calls(config_paths, overrides, printer).map(|profiled| profiled.report)
+}
+
+/// [`profile_projects`], keeping each call's attribution.
+pub fn profile_projects_with_calls(
+    config_paths: &[PathBuf],
+    overrides: &ProfileOverrides,
+    printer: &Printer,
+) -> anyhow::Result<Profiled> {
     let projects = project_names(config_paths)?;
     // Every scenario's name in the run, in order: what shards are cut from.
     let mut names = Vec::new();
@@ -176,15 +323,15 @@ pub fn profile_projects(
         let config = Config::load(path)?;
         names.extend(config.scenarios.iter().map(|scenario| scoped(project.as_deref(), &scenario.name)));
     }
-    let mut combined: Option<GasReport> = None;
+    let mut combined: Option<Profiled> = None;
     let mut builds = Vec::new();
     for (path, project) in config_paths.iter().zip(&projects) {
         let scope = Scope { project: project.as_deref(), shard: overrides.shard };
-        let (report, build) = profile_one(path, overrides, &scope, printer)?;
+        let (Profiled { report, attributions }, build) = profile_one(path, overrides, &scope, printer)?;
         builds.extend_from_slice(build.as_slice());
         combined = Some(match combined {
-            None => report,
-            Some(mut into) => {
+            None => Profiled { report, attributions },
+            Some(Profiled { report: mut into, attributions: mut all }) => {
                 if into.evm != report.evm
                     || into.build.as_ref().map(|b| &b.run) != report.build.as_ref().map(|b| &b.run)
                 {
@@ -195,16 +342,24 @@ pub fn profile_projects(
                 }
                 into.calls.extend(report.calls);
                 into.contracts.extend(report.contracts);
+                into.attribution.extend(report.attribution);
+                all.extend(attributions);
                 if let (Some(build), Some(more)) = (&mut into.build, report.build) {
                     build.contracts.extend(more.contracts);
                 }
-                into
+                Profiled { report: into, attributions: all }
             }
         });
     }
-    let mut report = combined.context("no config to profile")?;
+    let Profiled { mut report, attributions } = combined.context("no config to profile")?;
     if let Some(shard) = overrides.shard {
         report.shard = Some(ShardInfo {
+            // `merge` recomputes each entry's attribution from its calls', in the full run's order.
+            attributions: if attributions.iter().any(Option::is_some) {
+                attributions.clone()
+            } else {
+                Vec::new()
+            },
             index: shard.index,
             count: shard.count,
             config: keccak256(&config_hashes).to_string(),
@@ -218,7 +373,7 @@ pub fn profile_projects(
                 .collect(),
         });
     }
-    Ok(report)
+    Ok(Profiled { report, attributions })
 }
 
 /// Which part of a project a run profiles.
@@ -278,7 +433,7 @@ fn profile_one(
     overrides: &ProfileOverrides,
     scope: &Scope<'_>,
     printer: &Printer,
-) -> anyhow::Result<(GasReport, B256)> {
+) -> anyhow::Result<(Profiled, B256)> {
     let config = Config::load(config_path)?;
     if config.scenarios.is_empty() {
         bail!(
@@ -328,6 +483,8 @@ fn profile_one(
         rpc_url: None,
     };
     let mut fork = None;
+    let index = (!overrides.no_attribution && executor == "revm")
+        .then(|| Arc::new(CodeIndex::new(&artifacts, &source_roots(config_path, artifacts_path))));
     let executor = match (executor.as_str(), &config.evm.fork_url) {
         ("revm", None) => Executor::Empty(block_settings(&config, BlockSettings::default())?),
         ("revm", Some(raw)) => {
@@ -419,7 +576,7 @@ fn profile_one(
         Executor::Empty(block) => run_plan_parallel(
             &plan,
             jobs,
-            &|| RevmChain::empty(spec, chain_id, block.clone()),
+            &|| attributed(RevmChain::empty(spec, chain_id, block.clone()), index.as_ref()),
             settings,
             &errors,
             &progress,
@@ -427,7 +584,7 @@ fn profile_one(
         Executor::Fork(db, block) => run_plan_parallel(
             &plan,
             jobs,
-            &|| RevmChain::over(db.clone(), spec, chain_id, block.clone()),
+            &|| attributed(RevmChain::over(db.clone(), spec, chain_id, block.clone()), index.as_ref()),
             settings,
             &errors,
             &progress,
@@ -443,15 +600,37 @@ fn profile_one(
         finish_fork(fork, printer);
     }
     let output = output.with_context(|| format!("profiling `{}` failed", config_path.display()))?;
+    for error in output.attribution_errors.iter().take(5) {
+        printer.warn(&format!("no gas attribution for {error}"));
+    }
+    if output.attribution_errors.len() > 5 {
+        printer.warn(&format!(
+            "… and {} more transactions without attribution",
+            output.attribution_errors.len() - 5
+        ));
+    }
     let mut report = GasReport::new("gasguard run");
     report.evm = Some(evm);
     report.contracts = GasReport::aggregate(&output.calls, &output.sizes);
+    report.attribution = GasReport::attribute(&output.calls, &output.attributions, &report.contracts);
     report.calls = output.calls;
     report.build = Some(build_info(report.evm.as_ref(), &report, &artifacts));
     if let Some(project) = scope.project {
         scope_report(&mut report, project);
     }
-    Ok((report, build_hash))
+    Ok((Profiled { report, attributions: output.attributions }, build_hash))
+}
+
+/// The chain, attributing each transaction's gas when there is a code index.
+fn attributed<D>(chain: RevmChain<D>, index: Option<&Arc<CodeIndex>>) -> RevmChain<D>
+where
+    D: revm::database_interface::DatabaseRef + Clone,
+    D::Error: std::error::Error + Send + Sync + 'static,
+{
+    match index {
+        Some(index) => chain.with_attribution(index.clone()),
+        None => chain,
+    }
 }
 
 /// Prefixes a project's scenario and contract ids with its name.
@@ -463,6 +642,13 @@ fn scope_report(report: &mut GasReport, project: &str) {
     }
     report.contracts =
         std::mem::take(&mut report.contracts).into_iter().map(|(id, gas)| (scope(&id), gas)).collect();
+    report.attribution = std::mem::take(&mut report.attribution)
+        .into_iter()
+        .map(|(id, attribution)| match id.split_once(':') {
+            Some((kind, rest)) => (format!("{kind}:{}", scope(rest)), attribution),
+            None => (id, attribution),
+        })
+        .collect();
     if let Some(build) = &mut report.build {
         build.contracts = std::mem::take(&mut build.contracts)
             .into_iter()
@@ -488,6 +674,27 @@ fn plan_fingerprint(plan: &plan::Plan) -> B256 {
         bytes.push(0);
     }
     keccak256(&bytes)
+}
+
+/// Where source files named by the build (`contracts/Token.sol`) are looked for: the config's
+/// folder, then the artifacts' (Foundry and Hardhat name sources from the project root, the
+/// parent of `out/` or `artifacts/`), each followed by its parents up to the repository root
+/// (the first folder with a `.git`).
+fn source_roots(config_path: &Path, artifacts: &Path) -> Vec<std::path::PathBuf> {
+    let mut roots: Vec<std::path::PathBuf> = Vec::new();
+    for start in [config_path, artifacts] {
+        let folder = start.parent().filter(|folder| !folder.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let folder = std::fs::canonicalize(folder).unwrap_or_else(|_| folder.to_owned());
+        for ancestor in folder.ancestors() {
+            if !roots.iter().any(|root| root == ancestor) {
+                roots.push(ancestor.to_owned());
+            }
+            if ancestor.join(".git").exists() {
+                break;
+            }
+        }
+    }
+    roots
 }
 
 /// The report's build fingerprint: how it was run, and how each profiled contract was compiled.

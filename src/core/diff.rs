@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::core::base::BaseInfo;
 use crate::core::build::{BuildChange, build_changes};
 use crate::core::entries::{EntryKind, Measure};
+use crate::core::explain::{Why, explain};
 use crate::core::policy::CompiledPolicy;
 use crate::core::report::GasReport;
 
@@ -37,6 +38,8 @@ pub struct GasDiff {
     pub base: Option<BaseInfo>,
     /// How the base's build differs from the head's (compiler settings, how it was run).
     pub build_changes: Vec<BuildChange>,
+    /// Said once when changed entries cannot be explained because a side has no attribution.
+    pub why_note: Option<String>,
 }
 
 /// One entry of the diff.
@@ -56,6 +59,9 @@ pub struct DiffEntry {
     /// The policy rule that decided about this entry (see [`crate::core::policy::Judgement`]).
     pub rule: Option<String>,
     pub failed: bool,
+    /// Where the change came from, when both sides carry attribution and the value changed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub why: Option<Why>,
 }
 
 /// What happened to an entry between base and head.
@@ -175,6 +181,27 @@ pub fn diff(base: &GasReport, head: &GasReport, policy: &CompiledPolicy, labels:
             rule: violation.rule,
         }));
     }
+    let mut unexplained = (0, 0);
+    for entry in &mut entries {
+        if !matches!(entry.status, Status::Regression | Status::Improvement) {
+            continue;
+        }
+        // An attribution explains its side only when it sums to that side's value: a report
+        // whose numbers were edited (or merged) after profiling keeps stale parts.
+        let number = |measure: &Option<Measure>| measure.as_ref().and_then(Measure::number).map(i128::from);
+        let explains = |attribution: &&crate::core::attribution::Attribution, value: Option<i128>| {
+            value.is_some_and(|value| attribution.sums() == [value; 3])
+        };
+        let old = base.attribution.get(&entry.id).filter(|old| explains(old, number(&entry.base)));
+        let new = head.attribution.get(&entry.id).filter(|new| explains(new, number(&entry.head)));
+        match (old, new) {
+            (Some(old), Some(new)) => entry.why = Some(explain(old, new)),
+            (None, Some(_)) => unexplained.0 += 1,
+            (Some(_), None) => unexplained.1 += 1,
+            (None, None) => {}
+        }
+    }
+    let why_note = why_note(base, unexplained);
     let summary = Summary::count(&entries);
     let verdict = if failures.is_empty() { Verdict::Pass } else { Verdict::Fail };
     GasDiff {
@@ -186,6 +213,32 @@ pub fn diff(base: &GasReport, head: &GasReport, policy: &CompiledPolicy, labels:
         failures,
         base: None,
         build_changes: build_changes(base.build.as_ref(), head.build.as_ref()),
+        why_note,
+    }
+}
+
+/// The one line saying why changed entries come without an explanation, and how to get one.
+/// Nothing when neither side was attributed at all (imported data on both sides, or
+/// `--no-attribution` on both): there is nothing to refresh then.
+fn why_note(base: &GasReport, (base_missing, head_missing): (usize, usize)) -> Option<String> {
+    let plural = |count: usize| if count == 1 { "entry is" } else { "entries are" };
+    if base_missing > 0 {
+        let what = if base.attribution.is_empty() {
+            "the base report has no gas attribution (imported data, or a report older than `gasguard/report/v2`)"
+        } else {
+            "the base report has no gas attribution matching their numbers (an edited or merged report)"
+        };
+        Some(format!(
+            "{base_missing} changed {} not explained: {what}; refresh the baseline with `gasguard baseline` to see why gas moved",
+            plural(base_missing)
+        ))
+    } else if head_missing > 0 {
+        Some(format!(
+            "{head_missing} changed {} not explained: this report has no gas attribution; profile without `--no-attribution` to see why gas moved",
+            plural(head_missing)
+        ))
+    } else {
+        None
     }
 }
 
@@ -211,7 +264,7 @@ pub(crate) fn compare(
         }
         (Some(old), Some(new)) => (if old == new { Status::Unchanged } else { Status::Changed }, None, None),
     };
-    DiffEntry { id, kind, base, head, delta, delta_pct, status, rule: None, failed: false }
+    DiffEntry { id, kind, base, head, delta, delta_pct, status, rule: None, failed: false, why: None }
 }
 
 #[cfg(test)]
@@ -276,6 +329,43 @@ mod tests {
         assert_eq!(diff.failures.len(), 2);
         assert_eq!(diff.failures[0].id, "test:A:up()");
         assert_eq!((diff.base_label.as_str(), diff.head_label.as_str()), ("main", "pr"));
+    }
+
+    /// A baseline whose numbers were edited after profiling keeps stale parts: the change is not
+    /// explained with parts that do not add up, and the diff says why once.
+    #[test]
+    fn stale_attribution_explains_nothing() {
+        use crate::core::attribution::{Attribution, GasKind, LineKey};
+        let attribution = |gas: i64| {
+            Attribution::from_parts(
+                1,
+                [(GasKind::Compute, gas)],
+                [("A.f()".to_owned(), gas)],
+                [(LineKey::pseudo("<compiler>"), gas)],
+                Vec::new(),
+            )
+        };
+        let mut base = GasReport::new("test");
+        let contract = |gas: u64| ContractGas {
+            deployment: None,
+            functions: [("f()".to_owned(), Stats::from_samples(&[gas]).unwrap())].into(),
+        };
+        base.contracts.insert("a.sol:A".into(), contract(90));
+        base.attribution.insert("fn:a.sol:A.f()".into(), attribution(100));
+        let mut head = GasReport::new("test");
+        head.contracts.insert("a.sol:A".into(), contract(120));
+        head.attribution.insert("fn:a.sol:A.f()".into(), attribution(120));
+        let stale = diff(&base, &head, &exact(), DiffLabels::default());
+        assert_eq!(stale.entries[0].why, None);
+        assert!(
+            stale.why_note.as_deref().is_some_and(|note| note.contains("matching their numbers")),
+            "{:?}",
+            stale.why_note
+        );
+        base.attribution.insert("fn:a.sol:A.f()".into(), attribution(90));
+        let fresh = diff(&base, &head, &exact(), DiffLabels::default());
+        assert_eq!(fresh.entries[0].why.as_ref().map(|why| why.sums()), Some([30; 3]));
+        assert_eq!(fresh.why_note, None);
     }
 
     #[test]

@@ -3,12 +3,14 @@
 //! Values in, values out. Nothing in here reads a file, touches the network, runs the EVM,
 //! looks at the clock or at a global flag; adapters and commands do that at the edges.
 
+pub mod attribution;
 pub mod base;
 pub mod build;
 pub mod car;
 pub mod cid;
 pub mod diff;
 pub mod entries;
+pub mod explain;
 pub mod names;
 pub mod number;
 pub mod policy;

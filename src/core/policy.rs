@@ -382,15 +382,23 @@ mod tests {
     #[test]
     fn projects_judge_their_own_entries() {
         let by_project = CompiledPolicy::by_project(vec![
-            ("core".into(), policy("[policy]\n[[policy.rule]]\nmatch = \"fn:src/*\"\nmax_increase_pct = 1.0\n")),
+            (
+                "core".into(),
+                policy("[policy]\n[[policy.rule]]\nmatch = \"fn:src/*\"\nmax_increase_pct = 1.0\n"),
+            ),
             ("periphery".into(), policy("[policy]\nmax_increase_pct = 50.0\n")),
         ]);
-        let core = by_project.judge("fn:core/src/Token.sol:Token.f()", EntryKind::Function, Some(100), Some(102));
+        let core =
+            by_project.judge("fn:core/src/Token.sol:Token.f()", EntryKind::Function, Some(100), Some(102));
         assert_eq!(core.rule.as_deref(), Some("core: rule[0] fn:src/*"));
         assert_eq!(core.failures.len(), 1);
         assert_eq!(core.failures[0].rule, "core: rule[0] fn:src/*");
-        let periphery =
-            by_project.judge("fn:periphery/src/Router.sol:Router.f()", EntryKind::Function, Some(100), Some(140));
+        let periphery = by_project.judge(
+            "fn:periphery/src/Router.sol:Router.f()",
+            EntryKind::Function,
+            Some(100),
+            Some(140),
+        );
         assert_eq!(periphery.rule.as_deref(), Some("periphery: default"));
         assert!(!failed(&periphery));
         // `core2/…` is not `core/…`; an entry of no project is judged exactly.

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::core::attribution::Attribution;
 use crate::core::stats::Stats;
 
 /// The schema identifier of reports this version writes.
@@ -43,6 +44,10 @@ pub struct GasReport {
     /// How the contracts were built and run (v2); absent from imported reports.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub build: Option<crate::core::build::BuildInfo>,
+    /// Where the gas of each `deploy:` and `fn:` entry went, keyed by entry id (v2; absent in
+    /// imported reports and with `--no-attribution`). Each part sums to the entry's value.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub attribution: BTreeMap<String, Attribution>,
     /// Which shard of a run this report holds (`gasguard run --shard K/N`); `gasguard merge`
     /// removes it. Absent from full runs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -199,8 +204,63 @@ impl GasReport {
             tests: BTreeMap::new(),
             sections: BTreeMap::new(),
             build: None,
+            attribution: BTreeMap::new(),
             shard: None,
         }
+    }
+
+    /// The attribution of each `deploy:` and `fn:` entry that [`GasReport::aggregate`] makes of
+    /// `calls`, from each call's attribution (`attributions[i]` belongs to `calls[i]`). An entry
+    /// gets one only when every call it summarises has one; its parts sum to the entry's value:
+    /// the mean for a function (largest-remainder rounding), the costliest deployment's gas.
+    pub fn attribute(
+        calls: &[CallRecord],
+        attributions: &[Option<Attribution>],
+        contracts: &BTreeMap<String, ContractGas>,
+    ) -> BTreeMap<String, Attribution> {
+        let mut groups: BTreeMap<String, Vec<Option<&Attribution>>> = BTreeMap::new();
+        let mut deployments: BTreeMap<&str, (u64, Option<&Attribution>)> = BTreeMap::new();
+        for (call, attribution) in
+            calls.iter().zip(attributions.iter().map(Option::as_ref).chain(std::iter::repeat(None)))
+        {
+            match (call.function == "constructor", call.status) {
+                (true, CallStatus::Success) => {
+                    let costliest = deployments.entry(&call.contract).or_insert((call.gas_used, attribution));
+                    // The first of the costliest, as `aggregate` keeps the highest gas.
+                    if call.gas_used > costliest.0 {
+                        *costliest = (call.gas_used, attribution);
+                    }
+                }
+                (true, CallStatus::Revert) => {}
+                (false, status) => {
+                    let function = match status {
+                        CallStatus::Success => call.function.clone(),
+                        CallStatus::Revert => format!("{} [revert]", call.function),
+                    };
+                    groups.entry(format!("fn:{}.{function}", call.contract)).or_default().push(attribution);
+                }
+            }
+        }
+        let mut out = BTreeMap::new();
+        for (contract, gas) in contracts {
+            if let (Some(deployment), Some((_, Some(attribution)))) =
+                (&gas.deployment, deployments.get(contract.as_str()))
+                && let Ok(mean) = Attribution::mean(&[attribution], deployment.gas)
+            {
+                out.insert(format!("deploy:{contract}"), mean);
+            }
+            for (function, stats) in &gas.functions {
+                let id = format!("fn:{contract}.{function}");
+                let Some(group) = groups.get(&id) else { continue };
+                let Some(all) = group.iter().copied().collect::<Option<Vec<&Attribution>>>() else {
+                    continue;
+                };
+                if let Ok(mean) = Attribution::mean(&all, stats.mean) {
+                    out.insert(id, mean);
+                }
+            }
+        }
+        out
     }
 
     /// Rebuilds `contracts` from `calls`: deployments and per-function statistics.

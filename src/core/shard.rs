@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use alloy::primitives::keccak256;
 use serde::{Deserialize, Serialize};
 
+use crate::core::attribution::Attribution;
 use crate::core::build::BuildInfo;
 use crate::core::report::{CallStatus, GasReport};
 
@@ -72,6 +73,11 @@ pub struct ShardInfo {
     pub total_scenarios: usize,
     /// This shard's scenarios, with their position (0-based) in the full run.
     pub scenarios: BTreeMap<String, usize>,
+    /// The attribution of each of this shard's calls, in the order of `calls` (`null`: not
+    /// attributed); empty without attribution. An entry's attribution is the mean over all its
+    /// calls, which may sit in several shards, so `merge` needs the calls' own.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attributions: Vec<Option<Attribution>>,
 }
 
 /// Why shard reports cannot be merged. `label` names the file.
@@ -153,6 +159,12 @@ pub fn merge(shards: &[(String, GasReport)]) -> Result<GasReport, MergeError> {
         if report.tool != first.tool || report.source != first.source || report.schema != first.schema {
             return Err(build("the gasguard version"));
         }
+        if !shard.attributions.is_empty() && shard.attributions.len() != report.calls.len() {
+            return Err(MergeError::Inconsistent {
+                label: label.clone(),
+                reason: format!("{} attributions for {} calls", shard.attributions.len(), report.calls.len()),
+            });
+        }
         let names = report.shard.iter().flat_map(|shard| &shard.scenarios);
         for (scenario, position) in names {
             if let Some(owner) = owners.insert(scenario.as_str(), label) {
@@ -193,6 +205,7 @@ pub fn merge(shards: &[(String, GasReport)]) -> Result<GasReport, MergeError> {
         }
     }
     let mut calls = Vec::new();
+    let mut attributions = Vec::new();
     // The runtime and init code sizes of a contract come from its last deployment in the run,
     // as they do in a full run: the shard of the last scenario that deployed it knows them.
     let mut sizes: BTreeMap<String, (u64, u64)> = BTreeMap::new();
@@ -211,6 +224,8 @@ pub fn merge(shards: &[(String, GasReport)]) -> Result<GasReport, MergeError> {
                 sizes.insert(call.contract.clone(), (deployment.size, deployment.initcode_size));
             }
             calls.push(call.clone());
+            let own = report.shard.as_ref().and_then(|shard| shard.attributions.get(*index));
+            attributions.push(own.cloned().flatten());
         }
     }
     let mut merged = GasReport::new(first.source.clone());
@@ -218,6 +233,7 @@ pub fn merge(shards: &[(String, GasReport)]) -> Result<GasReport, MergeError> {
     merged.tool = first.tool.clone();
     merged.evm = first.evm.clone();
     merged.contracts = GasReport::aggregate(&calls, &sizes);
+    merged.attribution = GasReport::attribute(&calls, &attributions, &merged.contracts);
     merged.calls = calls;
     merged.build = match &first.build {
         None => None,

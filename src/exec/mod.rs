@@ -4,6 +4,7 @@
 //! (over an empty state, or over a [`fork`] of a real chain), [`rpc`] drives a node; both talk
 //! to nodes through [`jsonrpc`].
 
+pub mod attribution;
 pub mod fork;
 pub mod jsonrpc;
 pub mod revm;
@@ -19,6 +20,7 @@ use alloy::json_abi::Error as AbiError;
 use alloy::primitives::{Address, Bytes, U256};
 
 use crate::config::Expect;
+use crate::core::attribution::Attribution;
 use crate::core::render::registry::format_ether;
 use crate::core::report::{CallRecord, CallStatus, GasMethod};
 use crate::plan::{Action, Arg, Plan, ScenarioPlan, StepPlan, Target};
@@ -50,6 +52,9 @@ pub struct TxOutcome {
     /// Runtime code size of the created contract.
     pub code_size: Option<u64>,
     pub method: GasMethod,
+    /// Where the gas went, when the chain attributes it (the embedded EVM); an error says why
+    /// a transaction could not be attributed.
+    pub attribution: Option<Result<Attribution, String>>,
 }
 
 /// Something that executes transactions against a state: the embedded EVM or a node.
@@ -137,6 +142,10 @@ pub struct RunOutput {
     pub calls: Vec<CallRecord>,
     /// Runtime size and init code size of each deployed contract, by id.
     pub sizes: BTreeMap<String, (u64, u64)>,
+    /// The attribution of each call, in the order of `calls` (`None`: not attributed).
+    pub attributions: Vec<Option<Attribution>>,
+    /// Transactions that could not be attributed, located, with the reason.
+    pub attribution_errors: Vec<String>,
 }
 
 /// Runs every scenario of `plan` on `chain`, one after another. `progress` is called after each
@@ -222,6 +231,8 @@ impl RunOutput {
     /// Adds the results of the scenarios that ran after those already here.
     fn append(&mut self, later: RunOutput) {
         self.calls.extend(later.calls);
+        self.attributions.extend(later.attributions);
+        self.attribution_errors.extend(later.attribution_errors);
         // A contract deployed in several scenarios keeps the sizes of its last deployment.
         self.sizes.extend(later.sizes);
     }
@@ -304,6 +315,17 @@ fn run_scenario(
                 }
                 state.deployed.insert(contract.clone(), created);
                 output.sizes.insert(contract.clone(), (outcome.code_size.unwrap_or(0), built.initcode_size));
+            }
+            match outcome.attribution {
+                Some(Ok(attribution)) => output.attributions.push(Some(attribution)),
+                Some(Err(reason)) => {
+                    output.attributions.push(None);
+                    output.attribution_errors.push(format!(
+                        "scenario `{}`, step {}, iteration {iteration}: {reason}",
+                        scenario.name, step.index
+                    ));
+                }
+                None => output.attributions.push(None),
             }
             output.calls.push(CallRecord {
                 scenario: scenario.name.clone(),

@@ -11,8 +11,9 @@ use revm::context_interface::result::{
 use revm::database::{CacheDB, EmptyDB};
 use revm::database_interface::DatabaseRef;
 use revm::primitives::hardfork::SpecId;
-use revm::{Database, ExecuteCommitEvm, MainBuilder, MainnetEvm};
+use revm::{Database, ExecuteCommitEvm, InspectCommitEvm, MainBuilder, MainnetEvm};
 
+use super::attribution::{AttributionInspector, CodeIndex, TxSettlement};
 use super::{Chain, InsufficientFunds, TxOutcome, TxRequest};
 use crate::core::report::GasMethod;
 
@@ -40,7 +41,7 @@ impl Default for BlockSettings {
     }
 }
 
-type Evm<D> = MainnetEvm<revm::context::Context<BlockEnv, TxEnv, CfgEnv, CacheDB<D>>>;
+type Evm<D> = MainnetEvm<revm::context::Context<BlockEnv, TxEnv, CfgEnv, CacheDB<D>>, AttributionInspector>;
 
 /// revm over `base` (an empty state, or a fork).
 pub struct RevmChain<D: DatabaseRef + Clone> {
@@ -49,6 +50,10 @@ pub struct RevmChain<D: DatabaseRef + Clone> {
     chain_id: u64,
     block: BlockSettings,
     evm: Option<Evm<D>>,
+    /// Whether to attribute each transaction's gas (see [`super::attribution`]).
+    attribute: bool,
+    /// Kept between scenarios, with what it learnt about the codes it saw.
+    inspector: Option<AttributionInspector>,
 }
 
 impl RevmChain<EmptyDB> {
@@ -65,10 +70,24 @@ where
 {
     /// A chain whose scenarios start from `base`.
     pub fn over(base: D, spec: SpecId, chain_id: u64, block: BlockSettings) -> Self {
-        Self { base, spec, chain_id, block, evm: None }
+        let inspector = AttributionInspector::new(Default::default(), spec.is_enabled_in(SpecId::BERLIN));
+        Self { base, spec, chain_id, block, evm: None, attribute: false, inspector: Some(inspector) }
     }
 
-    fn build(&self, db: CacheDB<D>) -> Evm<D> {
+    /// Attributes every transaction's gas, recognising code and lines from `index`.
+    pub fn with_attribution(mut self, index: std::sync::Arc<CodeIndex>) -> Self {
+        self.attribute = true;
+        self.inspector = Some(AttributionInspector::new(index, self.spec.is_enabled_in(SpecId::BERLIN)));
+        self
+    }
+
+    fn build(&mut self, db: CacheDB<D>) -> Evm<D> {
+        let inspector = match self.evm.take() {
+            Some(evm) => evm.inspector,
+            None => {
+                self.inspector.take().unwrap_or_else(|| AttributionInspector::new(Default::default(), true))
+            }
+        };
         let block = &self.block;
         Context::<BlockEnv, TxEnv, CfgEnv, CacheDB<D>>::new(db, self.spec)
             .modify_cfg_chained(|cfg: &mut CfgEnv| {
@@ -88,7 +107,7 @@ where
                 env.prevrandao = Some(block.prevrandao);
                 env.difficulty = U256::ZERO;
             })
-            .build_mainnet()
+            .build_mainnet_with_inspector(inspector)
     }
 }
 
@@ -124,7 +143,13 @@ where
             None => tx.create(),
         };
         let tx = tx.build().map_err(|error| anyhow!("invalid transaction: {error:?}"))?;
-        let result = evm.transact_commit(tx).map_err(|error| match error {
+        let result = if self.attribute {
+            evm.inspector.begin();
+            evm.inspect_tx_commit(tx)
+        } else {
+            evm.transact_commit(tx)
+        };
+        let result = result.map_err(|error| match error {
             // State that could not be loaded (a forked node that went away) keeps its own message.
             EVMError::Database(error) => anyhow::Error::new(error),
             EVMError::Transaction(InvalidTransaction::LackOfFundForMaxFee { fee, balance }) => {
@@ -137,7 +162,21 @@ where
             }
             other => anyhow!("the EVM rejected the transaction: {other}"),
         })?;
-        Ok(match result {
+        let attribution = self.attribute.then(|| {
+            let gas = result.gas();
+            let is_create = request.to.is_none();
+            let intrinsic = super::intrinsic_gas(self.spec, &request.input, is_create);
+            let as_call = super::intrinsic_gas(self.spec, &request.input, false);
+            evm.inspector.finish(TxSettlement {
+                intrinsic,
+                create_part: intrinsic.saturating_sub(as_call),
+                spent: gas.total_gas_spent(),
+                refunded: gas.inner_refunded(),
+                floor: gas.floor_gas(),
+                gas_used: gas.tx_gas_used(),
+            })
+        });
+        let mut outcome = match result {
             ExecutionResult::Success { gas, output, .. } => {
                 let (output, created, code_size) = match output {
                     Output::Call(bytes) => (bytes, None, None),
@@ -154,6 +193,7 @@ where
                     created,
                     code_size,
                     method: GasMethod::Execution,
+                    attribution: None,
                 }
             }
             ExecutionResult::Revert { gas, output, .. } => TxOutcome {
@@ -164,6 +204,7 @@ where
                 created: None,
                 code_size: None,
                 method: GasMethod::Execution,
+                attribution: None,
             },
             ExecutionResult::Halt { gas, reason, .. } => TxOutcome {
                 gas_used: gas.tx_gas_used(),
@@ -173,8 +214,11 @@ where
                 created: None,
                 code_size: None,
                 method: GasMethod::Execution,
+                attribution: None,
             },
-        })
+        };
+        outcome.attribution = attribution;
+        Ok(outcome)
     }
 }
 

@@ -223,6 +223,7 @@ impl RpcChain {
             created: created.filter(|_| success),
             code_size,
             method: GasMethod::Execution,
+            attribution: None,
         })
     }
 
@@ -322,6 +323,7 @@ impl RpcChain {
             created,
             code_size,
             method: GasMethod::Trace,
+            attribution: None,
         })
     }
 
@@ -378,6 +380,7 @@ impl RpcChain {
             created: created_address,
             code_size,
             method: GasMethod::Estimate,
+            attribution: None,
         })
     }
 }

@@ -192,3 +192,19 @@ pub fn paired<'a, A, B>(
     assert_eq!(ours.len(), theirs.len(), "the two runs recorded different numbers of transactions");
     ours.iter().zip(theirs)
 }
+
+/// Every call of `profiled` has an attribution, and each of its three parts (by kind, by frame,
+/// by line) sums exactly to the call's receipt `gas_used`.
+pub fn assert_every_call_attributed(profiled: &gasguard::cli::profile::Profiled) {
+    let calls = &profiled.report.calls;
+    assert!(!calls.is_empty());
+    assert_eq!(calls.len(), profiled.attributions.len());
+    for (index, (call, attribution)) in calls.iter().zip(&profiled.attributions).enumerate() {
+        let label = format!("call {index}: {} step {} {}", call.scenario, call.step, call.function);
+        let attribution = attribution.as_ref().unwrap_or_else(|| panic!("{label}: no attribution"));
+        let gas_used = i128::from(call.gas_used);
+        assert_eq!(attribution.sums(), [gas_used; 3], "{label}: kinds, frames, lines vs gas_used");
+        assert_eq!(attribution.calls, 1, "{label}");
+        assert!(!attribution.by_frame.is_empty(), "{label}");
+    }
+}

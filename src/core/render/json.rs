@@ -8,12 +8,17 @@
 //!   "summary": { "regressions": 1, "improvements": 0, "added": 0, "removed": 0, "unchanged": 3, "changed": 0 },
 //!   "failures": [ { "id": "…", "reason": "…", "rule": "default" } ],
 //!   "entries": [ { "id": "…", "kind": "function", "base": 100, "head": 120, "delta": 20,
-//!                  "delta_pct": 20.0, "status": "regression", "rule": "default", "failed": true } ],
+//!                  "delta_pct": 20.0, "status": "regression", "rule": "default", "failed": true,
+//!                  "why": { "by_kind": { "storage": 20 }, "by_frame": […], "by_line": […], "storage": […] } } ],
+//!   "why_note": "…",
 //!   "base": { "commit": "<sha>", "source": "stored", "behind": 0, "ref": "main" },
 //!   "build_changes": [ { "what": "solc optimizer runs", "base": "200", "head": "1",
 //!                        "contracts": ["src/A.sol:A"] } ]
 //! }
 //! ```
+//!
+//! `why` (see [`crate::core::explain`]) is present on changed entries whose two sides carry
+//! attribution; `why_note` when some changed entries could not be explained.
 //!
 //! `base` is present when `check` chose the base (`--base-ref`, or a baseline file), and
 //! `build_changes` when the two builds differ; both are optional, so v1 readers of a diff
@@ -32,7 +37,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::core::base::BaseInfo;
 use crate::core::build::BuildChange;
-use crate::core::diff::{DiffEntry, Failure, GasDiff, Summary, Verdict};
+use crate::core::diff::{DiffEntry, Failure, GasDiff, Status, Summary, Verdict};
 
 /// The schema identifier of diffs this version writes and reads.
 pub const DIFF_SCHEMA: &str = "gasguard/diff/v1";
@@ -52,6 +57,9 @@ struct Document {
     base: Option<BaseInfo>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     build_changes: Vec<BuildChange>,
+    /// Why changed entries are not explained (a side without attribution).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    why_note: Option<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -87,6 +95,7 @@ pub fn json(diff: &GasDiff) -> String {
         entries: diff.entries.clone(),
         base: diff.base.clone(),
         build_changes: diff.build_changes.clone(),
+        why_note: diff.why_note.clone(),
     };
     // Serialising plain data with string keys cannot fail.
     let mut text = serde_json::to_string_pretty(&document).unwrap_or_default();
@@ -120,6 +129,7 @@ pub fn from_json(text: &str) -> Result<GasDiff, DiffJsonError> {
         failures: document.failures,
         base: document.base,
         build_changes: document.build_changes,
+        why_note: document.why_note,
     };
     check_consistency(&diff)?;
     Ok(diff)
@@ -148,6 +158,16 @@ fn check_consistency(diff: &GasDiff) -> Result<(), DiffJsonError> {
                 "entry `{}` has status, delta or percentage that its values do not give",
                 short(&entry.id)
             ));
+        }
+        if let Some(why) = &entry.why {
+            let delta =
+                entry.delta.filter(|_| matches!(entry.status, Status::Regression | Status::Improvement));
+            if delta.is_none_or(|delta| why.sums() != [delta; 3]) {
+                return inconsistent(format!(
+                    "entry `{}` has a `why` whose parts do not sum to its delta",
+                    short(&entry.id)
+                ));
+            }
         }
         let has_failure = diff.failures.iter().any(|failure| failure.id == entry.id);
         if entry.failed != has_failure {

@@ -61,9 +61,8 @@ pub struct MarkdownOptions {
     /// A link to the full report (the job summary). Only `https://` URLs without spaces,
     /// quotes or angle brackets are used.
     pub job_summary_url: Option<String>,
-    /// One line per entry id explaining a change (a cause), shown under that entry's row in
-    /// the regressions and improvements tables. Plain text, escaped.
-    pub causes: BTreeMap<String, String>,
+    /// A link to the workflow run whose artifacts hold the flamegraphs; same rules.
+    pub flamegraphs_url: Option<String>,
 }
 
 /// Renders the comment body.
@@ -99,12 +98,16 @@ pub fn markdown(diff: &GasDiff, options: &MarkdownOptions) -> String {
             let _ = writeln!(body, "> {line}");
         }
     }
+    if let Some(note) = &diff.why_note {
+        // From the diff document, which an unprivileged job may have written: escaped.
+        let _ = writeln!(body, "\n> {}", escape(note));
+    }
     body.push('\n');
 
     let mut budget = COMMENT_LIMIT.saturating_sub(body.len() + TAIL_RESERVE);
     let mut omitted = 0usize;
     let mut dropping = false;
-    for block in blocks(diff, &names, &options.causes) {
+    for block in blocks(diff, &names) {
         if dropping && !block.always {
             omitted += block.rows.len();
             continue;
@@ -127,6 +130,9 @@ pub fn markdown(diff: &GasDiff, options: &MarkdownOptions) -> String {
     }
     if let Some(url) = options.job_summary_url.as_deref().filter(|url| is_safe_url(url)) {
         let _ = writeln!(body, "[Full report in the job summary]({url})");
+    }
+    if let Some(url) = options.flamegraphs_url.as_deref().filter(|url| is_safe_url(url)) {
+        let _ = writeln!(body, "\n[Flamegraphs of where the gas goes]({url}) (workflow run artifact)");
     }
     debug_assert!(body.len() <= COMMENT_LIMIT, "comment of {} bytes", body.len());
     if body.len() > COMMENT_LIMIT {
@@ -230,7 +236,7 @@ impl Block {
 }
 
 /// The tables, most important first.
-fn blocks(diff: &GasDiff, names: &Names, causes: &BTreeMap<String, String>) -> Vec<Block> {
+fn blocks(diff: &GasDiff, names: &Names) -> Vec<Block> {
     let mut blocks = Vec::new();
     let mut failed_rules: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for failure in &diff.failures {
@@ -244,15 +250,7 @@ fn blocks(diff: &GasDiff, names: &Names, causes: &BTreeMap<String, String>) -> V
             .into_iter()
             .map(|line| match line {
                 Line::Group(group) => Row { text: group_row(&group, columns), entries: 0 },
-                Line::Entry(entry) => {
-                    let mut text = row(&cells(entry));
-                    if let Some(cause) = causes.get(&entry.id) {
-                        let mut cells = vec![format!("↳ {}", escape(cause))];
-                        cells.resize(columns, String::new());
-                        text.push_str(&row(&cells));
-                    }
-                    Row { text, entries: 1 }
-                }
+                Line::Entry(entry) => Row { text: row(&cells(entry)), entries: 1 },
             })
             .collect::<Vec<Row>>()
     };
@@ -327,6 +325,23 @@ fn blocks(diff: &GasDiff, names: &Names, causes: &BTreeMap<String, String>) -> V
         ]),
         rows: improvements,
         noun: "improvements",
+        collapsed: false,
+        always: false,
+    });
+    // Why gas moved: one line per regression and per large improvement, after the tables it
+    // explains so that it gives way to their rows when the comment runs out of room.
+    let causes: Vec<Row> = super::why::explained(diff)
+        .into_iter()
+        .map(|(entry, why)| Row {
+            text: format!("- {}: {}\n", name_cell(&entry.id), cause_markdown(&super::why::cause(why))),
+            entries: 1,
+        })
+        .collect();
+    blocks.push(Block {
+        heading: format!("Why gas moved ({})", group_digits(causes.len() as u64)),
+        table_head: String::new(),
+        rows: causes,
+        noun: "explanations",
         collapsed: false,
         always: false,
     });
@@ -437,6 +452,20 @@ fn rule_cell(failed_rules: &BTreeMap<&str, Vec<&str>>, entry: &DiffEntry) -> Str
     }
 }
 
+/// A cause line for the comment: each part escaped, locations and source text as code.
+fn cause_markdown(cause: &super::why::Cause) -> String {
+    let mut parts = vec![escape(&cause.kinds.join(", "))];
+    parts.extend(cause.frame.as_deref().map(escape));
+    for (location, text, delta) in &cause.lines {
+        let place =
+            if location.is_empty() { code(text) } else { format!("{} {}", code(location), code(text)) };
+        parts.push(format!("{place} {}", escape(delta)));
+    }
+    parts.extend(cause.storage.as_deref().map(escape));
+    parts.retain(|part| !part.is_empty());
+    parts.join(" · ")
+}
+
 fn row(cells: &[String]) -> String {
     format!("| {} |\n", cells.join(" | "))
 }
@@ -533,10 +562,9 @@ mod tests {
         assert_snapshot!(body);
     }
 
-    /// The places other parts fill: a build-changes line, a base description and one cause
-    /// line per entry, all escaped like names.
+    /// The build-changes line and the base description, escaped like names.
     #[test]
-    fn build_changes_base_description_and_causes() {
+    fn build_changes_and_base_description() {
         let mut diff = fixtures::mixed();
         diff.base = Some(crate::core::base::BaseInfo {
             commit: Some("1a2b3c4d5e6f".into()),
@@ -551,16 +579,7 @@ mod tests {
             head: "1".into(),
             contracts: vec!["a".into(), "b".into(), "c".into()],
         }];
-        let options = MarkdownOptions {
-            causes: BTreeMap::from([
-                (
-                    "fn:src/Token.sol:Token.transfer(address,uint256)".to_owned(),
-                    "SSTORE to a fresh slot <b>+20,000</b> | x".to_owned(),
-                ),
-                ("section:Pool/swap".to_owned(), "one SLOAD less".to_owned()),
-            ]),
-            ..MarkdownOptions::default()
-        };
+        let options = MarkdownOptions::default();
         let body = markdown(&diff, &options);
         let lines: Vec<&str> = body.lines().collect();
         assert!(lines[1].starts_with("### ❌ "), "{body}");
@@ -570,14 +589,6 @@ mod tests {
             lines[3]
         );
         assert!(lines[5].contains("<code>main &#40;1a2b3c4&#41;</code>. Compared with 1a2b3c4, the merge base with &#96;main&#96;. 2 entries are unchanged."), "{}", lines[5]);
-        let transfer =
-            lines.iter().position(|line| line.starts_with("| <code>Token&#46;transfer&#40;")).unwrap();
-        assert_eq!(
-            lines[transfer + 1],
-            "| ↳ SSTORE to a fresh slot &lt;b&gt;+20,000&lt;/b&gt; &#124; x |  |  |  |  |  |"
-        );
-        let swap = lines.iter().position(|line| line.starts_with("| <code>Pool / swap</code>")).unwrap();
-        assert_eq!(lines[swap + 1], "| ↳ one SLOAD less |  |  |  |  |");
     }
 
     #[test]

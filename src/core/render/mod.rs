@@ -14,10 +14,12 @@
 //! renderer escapes everything GitHub would interpret.
 
 pub mod base;
+pub mod explain;
 pub mod json;
 pub mod markdown;
 pub mod registry;
 pub mod terminal;
+pub mod why;
 
 pub use base::{describe_base, describe_build_changes};
 pub use json::{DIFF_SCHEMA, DiffJsonError, from_json, json};

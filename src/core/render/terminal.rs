@@ -6,7 +6,6 @@
 //! For snapshot-style entries (tests and sections), [`TerminalOptions::snapshot_diff`] adds a
 //! unified diff of the old and new snapshot lines, the view `git diff .gas-snapshot` gives.
 
-use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use similar::{ChangeTag, TextDiff};
@@ -28,8 +27,6 @@ pub struct TerminalOptions {
     pub color: bool,
     /// Append a unified diff of the test and section snapshot lines.
     pub snapshot_diff: bool,
-    /// One line per entry id explaining a change, shown under that entry.
-    pub causes: BTreeMap<String, String>,
 }
 
 const RED: &str = "31";
@@ -86,7 +83,7 @@ pub fn terminal(diff: &GasDiff, options: &TerminalOptions) -> String {
             painter.paint(&format!("{title} ({})", group_digits(entries.len() as u64)), BOLD)
         );
         let section_style = Section { status, arrow, style };
-        section(&mut out, &painter, &section_style, &grouped(&entries, &names), &names, &options.causes);
+        section(&mut out, &painter, &section_style, &grouped(&entries, &names), &names);
     }
 
     if !diff.failures.is_empty() {
@@ -102,6 +99,10 @@ pub fn terminal(diff: &GasDiff, options: &TerminalOptions) -> String {
                 painter.paint(&format!("[{}]", sanitize(&failure.rule, MAX_NAME_CHARS)), DIM),
             );
         }
+    }
+
+    if let Some(note) = &diff.why_note {
+        let _ = writeln!(out, "\n{}", painter.paint(&format!("note: {}", sanitize(note, 400)), DIM));
     }
 
     if options.snapshot_diff {
@@ -139,14 +140,7 @@ struct Section<'a> {
 }
 
 /// One aligned block of entries, under their contracts' names and paths when grouped.
-fn section(
-    out: &mut String,
-    painter: &Painter,
-    look: &Section<'_>,
-    lines: &[Line<'_>],
-    names: &Names,
-    causes: &BTreeMap<String, String>,
-) {
+fn section(out: &mut String, painter: &Painter, look: &Section<'_>, lines: &[Line<'_>], names: &Names) {
     let entries: Vec<&DiffEntry> = lines
         .iter()
         .filter_map(|line| match line {
@@ -220,12 +214,9 @@ fn section(
             let _ = write!(line, "  {}", painter.paint(rule, rule_style));
         }
         let _ = writeln!(out, "{}", line.trim_end());
-        if let Some(cause) = causes.get(&entry.id) {
-            let _ = writeln!(
-                out,
-                "    {}",
-                painter.paint(&format!("↳ {}", sanitize(cause, MAX_NAME_CHARS)), DIM)
-            );
+        if let Some(why) = &entry.why {
+            let cause = super::why::cause(why).plain();
+            let _ = writeln!(out, "      {} {cause}", painter.paint("why:", DIM));
         }
     }
 }
@@ -318,7 +309,7 @@ mod tests {
     /// The places other parts fill: the build-changes line first, the base description after
     /// the base, one cause under its entry; control characters in them are neutralised.
     #[test]
-    fn build_changes_base_description_and_causes() {
+    fn build_changes_and_base_description() {
         let mut diff = fixtures::mixed();
         diff.base = Some(crate::core::base::BaseInfo {
             commit: Some("1a2b3c4d5e6f".into()),
@@ -333,13 +324,7 @@ mod tests {
             head: "1\x1b[2J".into(),
             contracts: Vec::new(),
         }];
-        let options = TerminalOptions {
-            causes: BTreeMap::from([(
-                "fn:src/Token.sol:Token.transfer(address,uint256)".to_owned(),
-                "SSTORE to a fresh slot".to_owned(),
-            )]),
-            ..TerminalOptions::default()
-        };
+        let options = TerminalOptions::default();
         let text = terminal(&diff, &options);
         let lines: Vec<&str> = text.lines().collect();
         assert!(
@@ -349,9 +334,6 @@ mod tests {
         );
         assert_eq!(lines[1], "gasguard: feature/fees (5d6e7f8) compared with main (1a2b3c4)");
         assert_eq!(lines[2], "compared with 1a2b3c4, the merge base with main");
-        let transfer =
-            lines.iter().position(|line| line.contains("↑ Token.transfer(address,uint256)")).unwrap();
-        assert_eq!(lines[transfer + 1], "    ↳ SSTORE to a fresh slot");
     }
 
     #[test]

@@ -1,0 +1,474 @@
+//! Where gas went: one transaction's receipt gas (or one report entry's value) split three ways,
+//! by cost kind, by call frame and by source line, each adding up exactly to the total, plus the
+//! storage accesses that explain it in words.
+//!
+//! Pure data and arithmetic. The embedded executor's inspector ([`crate::exec::attribution`])
+//! fills one [`Attribution`] per transaction; [`Attribution::mean`] folds the calls of a report
+//! entry into integer parts that sum to the entry's value (largest-remainder rounding); the diff
+//! explains a change from two of them ([`crate::core::explain`]).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// What gas was paid for. The vocabulary is fixed: reports, diffs and policies rely on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GasKind {
+    /// Base transaction cost, calldata, access list, and the EIP-7623 floor when it applies.
+    Intrinsic,
+    /// SLOAD and SSTORE, cold surcharges included.
+    Storage,
+    /// TLOAD and TSTORE.
+    Transient,
+    /// Account access (BALANCE, EXTCODE*, the CALL family), value transfer, new accounts,
+    /// SELFDESTRUCT.
+    Account,
+    /// CREATE/CREATE2 base cost, init code words, CREATE2 hashing; a deployment's create cost.
+    Create,
+    /// 200 gas per byte of deployed code.
+    CodeDeposit,
+    /// LOG0–LOG4 (their memory expansion excluded).
+    Log,
+    /// Memory expansion, whichever opcode caused it.
+    Memory,
+    /// KECCAK256, without its memory expansion.
+    Hashing,
+    /// The per-word cost of CALLDATACOPY, CODECOPY, EXTCODECOPY, RETURNDATACOPY and MCOPY.
+    Copy,
+    /// Precompiled contracts.
+    Precompile,
+    /// Every other opcode's cost.
+    Compute,
+    /// The refund applied at the end of the transaction (negative).
+    Refund,
+}
+
+impl GasKind {
+    /// Every kind, in vocabulary order.
+    pub const ALL: [GasKind; 13] = [
+        Self::Intrinsic,
+        Self::Storage,
+        Self::Transient,
+        Self::Account,
+        Self::Create,
+        Self::CodeDeposit,
+        Self::Log,
+        Self::Memory,
+        Self::Hashing,
+        Self::Copy,
+        Self::Precompile,
+        Self::Compute,
+        Self::Refund,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Intrinsic => "intrinsic",
+            Self::Storage => "storage",
+            Self::Transient => "transient",
+            Self::Account => "account",
+            Self::Create => "create",
+            Self::CodeDeposit => "code_deposit",
+            Self::Log => "log",
+            Self::Memory => "memory",
+            Self::Hashing => "hashing",
+            Self::Copy => "copy",
+            Self::Precompile => "precompile",
+            Self::Compute => "compute",
+            Self::Refund => "refund",
+        }
+    }
+
+    /// Position in [`GasKind::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// The pseudo-line of the intrinsic cost (no opcode ran for it).
+pub const LINE_INTRINSIC: &str = "<intrinsic>";
+/// The pseudo-line of the end-of-transaction refund.
+pub const LINE_REFUND: &str = "<refund>";
+/// The pseudo-line of a deployment's code deposit.
+pub const LINE_CODE_DEPOSIT: &str = "<code deposit>";
+/// Code the compiler generated without a source mapping.
+pub const LINE_COMPILER: &str = "<compiler>";
+/// Code no artifact describes (a forked contract, a contract deployed from raw bytes).
+pub const LINE_UNKNOWN_CODE: &str = "<unknown code>";
+
+/// Gas of one call frame, by its stack path (`Router.bump(uint256);Counter.increment()`): the
+/// gas the frame spent itself, its children's excluded.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FrameGas {
+    pub frame: String,
+    pub gas: i64,
+}
+
+/// Where a unit of gas is charged in the sources. `file` and `line` are `None` for the
+/// pseudo-lines (`<intrinsic>`, `<compiler>`, …), whose `text` names them.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LineKey {
+    pub file: Option<String>,
+    pub line: Option<u32>,
+    /// The line's text, trimmed; empty when the source file was not found.
+    pub text: String,
+}
+
+impl LineKey {
+    /// A pseudo-line such as [`LINE_COMPILER`].
+    pub fn pseudo(text: &str) -> Self {
+        Self { file: None, line: None, text: text.to_owned() }
+    }
+}
+
+/// Gas charged at one source line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LineGas {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+    pub text: String,
+    pub gas: i64,
+}
+
+impl LineGas {
+    pub fn key(&self) -> LineKey {
+        LineKey { file: self.file.clone(), line: self.line, text: self.text.clone() }
+    }
+}
+
+/// A storage read (SLOAD) or write (SSTORE).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StorageOp {
+    Read,
+    Write,
+}
+
+/// What a write did to the slot's value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum ValueChange {
+    #[serde(rename = "0→0")]
+    ZeroToZero,
+    #[serde(rename = "0→nonzero")]
+    ZeroToNonzero,
+    #[serde(rename = "nonzero→0")]
+    NonzeroToZero,
+    #[serde(rename = "nonzero→nonzero")]
+    NonzeroToNonzero,
+    /// The same nonzero value written again.
+    #[serde(rename = "unchanged")]
+    Unchanged,
+}
+
+impl ValueChange {
+    /// From the slot's value before and after the write (`true` for nonzero).
+    pub fn classify(before_nonzero: bool, after_nonzero: bool, same: bool) -> Self {
+        match (before_nonzero, after_nonzero) {
+            (false, false) => Self::ZeroToZero,
+            (false, true) => Self::ZeroToNonzero,
+            (true, false) => Self::NonzeroToZero,
+            (true, true) if same => Self::Unchanged,
+            (true, true) => Self::NonzeroToNonzero,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ZeroToZero => "0→0",
+            Self::ZeroToNonzero => "0→nonzero",
+            Self::NonzeroToZero => "nonzero→0",
+            Self::NonzeroToNonzero => "nonzero→nonzero",
+            Self::Unchanged => "unchanged",
+        }
+    }
+}
+
+/// Contract, slot, operation, cold, value change: what makes two accesses the same kind.
+pub type AccessKey = (String, String, StorageOp, bool, Option<ValueChange>);
+
+/// Storage accesses of one kind to one slot: how many, and the gas they cost in total (their
+/// refunds excluded: those are the `refund` kind).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StorageAccess {
+    /// The contract whose code made the access (its name, or its address when unknown).
+    pub contract: String,
+    /// The slot, `0x`-prefixed hex without leading zeros.
+    pub slot: String,
+    pub op: StorageOp,
+    pub cold: bool,
+    /// For writes: what happened to the value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change: Option<ValueChange>,
+    /// Number of accesses, over all the calls the attribution covers.
+    pub count: u64,
+    /// Their gas, over all the calls the attribution covers.
+    pub gas: i64,
+}
+
+impl StorageAccess {
+    /// What makes two accesses the same kind of access.
+    pub fn key(&self) -> AccessKey {
+        (self.contract.clone(), self.slot.clone(), self.op, self.cold, self.change)
+    }
+}
+
+/// Where the gas of a transaction, or of a report entry, went.
+///
+/// `by_kind`, `by_frame` and `by_line` each sum exactly to the value they explain: a call's
+/// receipt `gas_used`, or an entry's value. `storage` counts accesses over the `calls`
+/// transactions the attribution covers (divide by `calls` for a per-call figure).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Attribution {
+    /// How many transactions this covers (1 for a single call).
+    pub calls: u64,
+    /// Non-zero kinds only.
+    pub by_kind: BTreeMap<GasKind, i64>,
+    /// Sorted by frame path.
+    pub by_frame: Vec<FrameGas>,
+    /// Sorted by file, line, text; pseudo-lines first.
+    pub by_line: Vec<LineGas>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub storage: Vec<StorageAccess>,
+}
+
+/// A part list that does not add up, or an attribution that cannot be averaged.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AttributionError {
+    #[error("attribution {part} sums to {sum}, not to {expected}")]
+    Sum { part: &'static str, sum: i128, expected: i128 },
+    #[error("no calls to average")]
+    NoCalls,
+}
+
+impl Attribution {
+    /// The three sums: by kind, by frame, by line.
+    pub fn sums(&self) -> [i128; 3] {
+        [
+            self.by_kind.values().map(|&gas| i128::from(gas)).sum(),
+            self.by_frame.iter().map(|frame| i128::from(frame.gas)).sum(),
+            self.by_line.iter().map(|line| i128::from(line.gas)).sum(),
+        ]
+    }
+
+    /// Checks that each of the three attributions adds up to `total`.
+    pub fn check(&self, total: i128) -> Result<(), AttributionError> {
+        for (part, sum) in ["by_kind", "by_frame", "by_line"].into_iter().zip(self.sums()) {
+            if sum != total {
+                return Err(AttributionError::Sum { part, sum, expected: total });
+            }
+        }
+        Ok(())
+    }
+
+    /// Builds an attribution from accumulated maps, dropping zero parts and sorting.
+    pub fn from_parts(
+        calls: u64,
+        kinds: impl IntoIterator<Item = (GasKind, i64)>,
+        frames: impl IntoIterator<Item = (String, i64)>,
+        lines: impl IntoIterator<Item = (LineKey, i64)>,
+        storage: Vec<StorageAccess>,
+    ) -> Self {
+        let mut by_kind = BTreeMap::new();
+        for (kind, gas) in kinds {
+            *by_kind.entry(kind).or_insert(0) += gas;
+        }
+        by_kind.retain(|_, gas| *gas != 0);
+        let mut frame_map: BTreeMap<String, i64> = BTreeMap::new();
+        for (frame, gas) in frames {
+            *frame_map.entry(frame).or_insert(0) += gas;
+        }
+        let by_frame = frame_map
+            .into_iter()
+            .filter(|(_, gas)| *gas != 0)
+            .map(|(frame, gas)| FrameGas { frame, gas })
+            .collect();
+        let mut line_map: BTreeMap<LineKey, i64> = BTreeMap::new();
+        for (line, gas) in lines {
+            *line_map.entry(line).or_insert(0) += gas;
+        }
+        let by_line = line_map
+            .into_iter()
+            .filter(|(_, gas)| *gas != 0)
+            .map(|(key, gas)| LineGas { file: key.file, line: key.line, text: key.text, gas })
+            .collect();
+        Self { calls, by_kind, by_frame, by_line, storage: merge_storage(storage) }
+    }
+
+    /// The attribution of a report entry whose value is `value`, from the attributions of the
+    /// calls it summarises: each part is the mean over the calls, rounded so that the integer
+    /// parts sum exactly to `value` (largest remainder). `value` must be the rounded mean of the
+    /// calls' totals, as [`crate::core::stats::Stats`] computes it, or the entry's single call.
+    pub fn mean(calls: &[&Attribution], value: u64) -> Result<Self, AttributionError> {
+        let count: u64 = calls.iter().map(|call| call.calls).sum();
+        if count == 0 {
+            return Err(AttributionError::NoCalls);
+        }
+        // Keys borrowed from the calls; owned copies are made once per entry, not per call.
+        let mut kinds: BTreeMap<GasKind, i128> = BTreeMap::new();
+        let mut frames: BTreeMap<&str, i128> = BTreeMap::new();
+        let mut lines: BTreeMap<(Option<&str>, Option<u32>, &str), i128> = BTreeMap::new();
+        let mut storage = Vec::new();
+        for call in calls {
+            for (kind, gas) in &call.by_kind {
+                *kinds.entry(*kind).or_insert(0) += i128::from(*gas);
+            }
+            for frame in &call.by_frame {
+                *frames.entry(&frame.frame).or_insert(0) += i128::from(frame.gas);
+            }
+            for line in &call.by_line {
+                *lines.entry((line.file.as_deref(), line.line, &line.text)).or_insert(0) +=
+                    i128::from(line.gas);
+            }
+            storage.extend(call.storage.iter().cloned());
+        }
+        let target = i128::from(value);
+        let kinds = largest_remainder(kinds, count, target, "by_kind")?;
+        let frames = largest_remainder(frames, count, target, "by_frame")?;
+        let lines = largest_remainder(lines, count, target, "by_line")?;
+        let frames = frames.into_iter().map(|(frame, gas)| (frame.to_owned(), gas));
+        let lines = lines.into_iter().map(|((file, line, text), gas)| {
+            (LineKey { file: file.map(str::to_owned), line, text: text.to_owned() }, gas)
+        });
+        Ok(Self::from_parts(count, kinds, frames, lines, storage))
+    }
+}
+
+impl Attribution {
+    /// The frames as folded stacks, `Router.bump(uint256);Counter.increment() 27012` per line,
+    /// sorted: what flamegraph tools read. A frame whose self gas is negative (the outermost
+    /// frame carries the refund) or zero is left out; a flamegraph has no negative widths.
+    pub fn folded(&self) -> String {
+        let mut text = String::new();
+        for frame in self.by_frame.iter().filter(|frame| frame.gas > 0) {
+            text.push_str(&frame.frame);
+            text.push(' ');
+            text.push_str(&frame.gas.to_string());
+            text.push('\n');
+        }
+        text
+    }
+}
+
+/// Sums the storage accesses of the same kind, sorted.
+fn merge_storage(accesses: Vec<StorageAccess>) -> Vec<StorageAccess> {
+    let mut merged: BTreeMap<AccessKey, (u64, i64)> = BTreeMap::new();
+    for access in accesses {
+        let entry = merged.entry(access.key()).or_insert((0, 0));
+        entry.0 += access.count;
+        entry.1 += access.gas;
+    }
+    merged
+        .into_iter()
+        .map(|((contract, slot, op, cold, change), (count, gas))| StorageAccess {
+            contract,
+            slot,
+            op,
+            cold,
+            change,
+            count,
+            gas,
+        })
+        .collect()
+}
+
+/// Divides each total by `count` and rounds so that the parts sum to `target`: each part gets
+/// the floor of its exact share, then the units still missing go to the parts with the largest
+/// remainders (ties to the first key). Fails when `target` is not within rounding of the exact
+/// sum, which would mean the parts do not describe the value.
+pub fn largest_remainder<K: Ord + Clone>(
+    totals: BTreeMap<K, i128>,
+    count: u64,
+    target: i128,
+    part: &'static str,
+) -> Result<Vec<(K, i64)>, AttributionError> {
+    let count = i128::from(count.max(1));
+    let sum: i128 = totals.values().sum();
+    let mut parts: Vec<(K, i128, i128)> = totals
+        .into_iter()
+        .map(|(key, total)| (key, total.div_euclid(count), total.rem_euclid(count)))
+        .collect();
+    let floors: i128 = parts.iter().map(|(_, floor, _)| floor).sum();
+    let missing = target - floors;
+    let with_remainder = parts.iter().filter(|(_, _, remainder)| *remainder > 0).count() as i128;
+    if missing < 0 || missing > with_remainder {
+        return Err(AttributionError::Sum { part, sum, expected: target * count });
+    }
+    let mut order: Vec<usize> = (0..parts.len()).collect();
+    // Stable: equal remainders keep key order.
+    order.sort_by(|&a, &b| parts[b].2.cmp(&parts[a].2));
+    for &index in order.iter().take(missing as usize) {
+        parts[index].1 += 1;
+    }
+    Ok(parts
+        .into_iter()
+        .map(|(key, gas, _)| (key, i64::try_from(gas).unwrap_or(if gas < 0 { i64::MIN } else { i64::MAX })))
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn call(kinds: &[(GasKind, i64)], frames: &[(&str, i64)], lines: &[(&str, i64)]) -> Attribution {
+        Attribution::from_parts(
+            1,
+            kinds.iter().copied(),
+            frames.iter().map(|(frame, gas)| ((*frame).to_owned(), *gas)),
+            lines.iter().map(|(text, gas)| (LineKey::pseudo(text), *gas)),
+            Vec::new(),
+        )
+    }
+
+    #[test]
+    fn largest_remainder_sums_to_the_rounded_mean() {
+        // Three calls of 10, 10 and 11 gas: mean 31/3 = 10.33, rounded 10.
+        let a = call(&[(GasKind::Compute, 5), (GasKind::Storage, 5)], &[("A.f()", 10)], &[("x", 10)]);
+        let b = a.clone();
+        let c = call(&[(GasKind::Compute, 6), (GasKind::Storage, 5)], &[("A.f()", 11)], &[("y", 11)]);
+        let mean = Attribution::mean(&[&a, &b, &c], 10).unwrap();
+        mean.check(10).unwrap();
+        assert_eq!(mean.calls, 3);
+        assert_eq!(mean.by_kind[&GasKind::Storage], 5);
+        assert_eq!(mean.by_kind[&GasKind::Compute], 5);
+        // 20/3 = 6.67 and 11/3 = 3.67: floors 6 + 3 = 9, the one unit left goes to the first of
+        // the equal remainders.
+        assert_eq!(mean.by_line.iter().map(|line| line.gas).collect::<Vec<_>>(), [7, 3]);
+    }
+
+    #[test]
+    fn negative_parts_round_too() {
+        // A refund of -4800 over two calls with different totals.
+        let a = call(&[(GasKind::Storage, 5000), (GasKind::Refund, -4800)], &[("A.f()", 200)], &[("l", 200)]);
+        let b = call(&[(GasKind::Storage, 5001), (GasKind::Refund, -4800)], &[("A.f()", 201)], &[("l", 201)]);
+        // (200 + 201) / 2 = 200.5, rounded half up: 201.
+        let mean = Attribution::mean(&[&a, &b], 201).unwrap();
+        mean.check(201).unwrap();
+        assert_eq!(mean.by_kind[&GasKind::Refund], -4800);
+    }
+
+    #[test]
+    fn a_value_the_parts_cannot_explain_is_an_error() {
+        let a = call(&[(GasKind::Compute, 10)], &[("A.f()", 10)], &[("l", 10)]);
+        assert!(matches!(Attribution::mean(&[&a], 12), Err(AttributionError::Sum { .. })));
+        assert_eq!(Attribution::mean(&[], 0), Err(AttributionError::NoCalls));
+    }
+
+    #[test]
+    fn kinds_serialise_with_their_vocabulary_names() {
+        let a = call(&[(GasKind::CodeDeposit, 1), (GasKind::Intrinsic, 2)], &[], &[]);
+        let json = serde_json::to_string(&a.by_kind).unwrap();
+        assert_eq!(json, r#"{"intrinsic":2,"code_deposit":1}"#);
+        for kind in GasKind::ALL {
+            assert_eq!(serde_json::to_string(&kind).unwrap(), format!("\"{}\"", kind.as_str()));
+            assert_eq!(GasKind::ALL[kind.index()], kind);
+        }
+    }
+}

@@ -1,0 +1,755 @@
+//! The attribution inspector: while revm runs a transaction, it charges every unit of gas to a
+//! cost kind, a call frame and a source line, and records the storage accesses, then hands back
+//! a plain [`Attribution`] whose three parts each sum exactly to the receipt's `gas_used`.
+//!
+//! How the sums stay exact: an opcode's cost is read off the frame's gas counter between one
+//! step and the next (or the frame's end), so whatever revm charged, it is counted once. Gas an
+//! opcode forwards to a child frame comes back to the parent minus what the child consumed; the
+//! child's consumption (its limit minus what it returns, all of it on an exceptional halt) is
+//! taken off the parent's opcode and counted where the child spends it. The rest is what revm
+//! does outside opcodes: the intrinsic cost, a deployment's code deposit, the refund and the
+//! EIP-7623 floor, each added at the end from the transaction's result.
+//!
+//! Code is recognised by comparing it with the artifacts (library links and immutables masked),
+//! then mapped pc → instruction → solc source map entry → `file:line`. The [`CodeIndex`] does
+//! that once per distinct code; the inspector only indexes tables while stepping.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use alloy::primitives::{Address, B256, U256, keccak256};
+use revm::bytecode::opcode;
+use revm::context_interface::{ContextTr, JournalTr};
+use revm::inspector::{Inspector, JournalExt};
+use revm::interpreter::interpreter::EthInterpreter;
+use revm::interpreter::interpreter_types::{InputsTr, Jumps, LegacyBytecode};
+use revm::interpreter::{CallInputs, CallOutcome, CreateInputs, CreateOutcome, Interpreter};
+
+use crate::artifacts::{Artifact, ArtifactSet, LinkableCode};
+use crate::core::attribution::{
+    Attribution, GasKind, LINE_CODE_DEPOSIT, LINE_COMPILER, LINE_INTRINSIC, LINE_REFUND, LINE_UNKNOWN_CODE,
+    LineKey, StorageAccess, StorageOp, ValueChange,
+};
+
+/// Gas per byte of deployed code (EIP-170 era, unchanged through Osaka).
+const CODE_DEPOSIT_PER_BYTE: u64 = 200;
+
+/// Code as an artifact describes it, with the bytes the deployment fills in masked.
+#[derive(Debug, Clone, Default)]
+struct MaskedCode {
+    bytes: Vec<u8>,
+    /// `true` where any byte is accepted (library addresses, immutables).
+    wildcard: Vec<bool>,
+}
+
+impl MaskedCode {
+    fn new(code: &LinkableCode, extra: &[(usize, usize)]) -> Self {
+        let mut hex = code.hex.clone();
+        let mut ranges: Vec<(usize, usize)> =
+            code.link_references.iter().map(|reference| (reference.start, reference.length)).collect();
+        ranges.extend_from_slice(extra);
+        for reference in &code.link_references {
+            let end = ((reference.start + reference.length) * 2).min(hex.len());
+            let start = (reference.start * 2).min(end);
+            hex.replace_range(start..end, &"0".repeat(end - start));
+        }
+        let bytes = alloy::primitives::hex::decode(&hex).unwrap_or_default();
+        let mut wildcard = vec![false; bytes.len()];
+        for (start, length) in ranges {
+            for flag in wildcard.iter_mut().skip(start).take(length) {
+                *flag = true;
+            }
+        }
+        Self { bytes, wildcard }
+    }
+
+    /// Whether `code` is this code (`prefix`: this code followed by anything, as init code is
+    /// followed by constructor arguments).
+    fn matches(&self, code: &[u8], prefix: bool) -> bool {
+        if self.bytes.is_empty()
+            || code.len() < self.bytes.len()
+            || (!prefix && code.len() != self.bytes.len())
+        {
+            return false;
+        }
+        self.bytes.iter().zip(code).zip(&self.wildcard).all(|((want, got), any)| *any || want == got)
+    }
+}
+
+/// One contract of the artifacts, ready to be recognised and named.
+#[derive(Debug)]
+struct KnownContract {
+    name: String,
+    selectors: HashMap<[u8; 4], String>,
+    has_fallback: bool,
+    has_receive: bool,
+    creation: MaskedCode,
+    runtime: MaskedCode,
+    creation_map: Option<String>,
+    runtime_map: Option<String>,
+}
+
+/// What the inspector knows about one executed code: which contract, and each pc's line.
+#[derive(Debug)]
+pub struct CodeInfo {
+    contract: Option<usize>,
+    /// Line table index of each pc; pcs past the end (an implicit STOP) map to entry 0, which
+    /// is `<compiler>` (or `<unknown code>`).
+    pc_line: Vec<u32>,
+    lines: Vec<LineKey>,
+}
+
+impl CodeInfo {
+    fn line_of(&self, pc: usize) -> usize {
+        self.pc_line.get(pc).map_or(0, |&index| index as usize)
+    }
+}
+
+/// A source file: its unit name, and its text split into lines when it was found.
+#[derive(Debug)]
+struct SourceFile {
+    name: String,
+    /// Byte offset of each line's start, and the text.
+    text: Option<(Vec<usize>, String)>,
+}
+
+impl SourceFile {
+    /// The 0-based line holding byte `offset` (0 when the text is unknown).
+    fn line_index(&self, offset: usize) -> usize {
+        match &self.text {
+            Some((starts, _)) => starts.partition_point(|&start| start <= offset).saturating_sub(1),
+            None => 0,
+        }
+    }
+
+    fn line_key(&self, offset: usize) -> LineKey {
+        match &self.text {
+            Some((starts, text)) => {
+                let index = self.line_index(offset);
+                let end = starts.get(index + 1).copied().unwrap_or(text.len());
+                let line = text.get(starts[index]..end).unwrap_or("").trim();
+                LineKey { file: Some(self.name.clone()), line: Some(index as u32 + 1), text: line.to_owned() }
+            }
+            None => LineKey { file: Some(self.name.clone()), line: None, text: String::new() },
+        }
+    }
+}
+
+/// Everything the inspector needs from the artifacts, built once per run.
+#[derive(Debug, Default)]
+pub struct CodeIndex {
+    contracts: Vec<KnownContract>,
+    sources: BTreeMap<u32, SourceFile>,
+}
+
+impl CodeIndex {
+    /// Indexes `artifacts`. Source texts the build does not keep are looked up under each of
+    /// `source_roots` in turn (the config's folder and its parents), by source unit name.
+    pub fn new(artifacts: &ArtifactSet, source_roots: &[PathBuf]) -> Self {
+        let contracts = artifacts.contracts.values().map(known_contract).collect();
+        let mut sources = BTreeMap::new();
+        for (id, name) in &artifacts.sources.by_id {
+            let text =
+                artifacts.sources.content.get(name).cloned().or_else(|| read_source(name, source_roots)).map(
+                    |text| {
+                        let mut starts = vec![0];
+                        starts.extend(
+                            text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(at, _)| at + 1),
+                        );
+                        (starts, text)
+                    },
+                );
+            sources.insert(*id, SourceFile { name: name.clone(), text });
+        }
+        Self { contracts, sources }
+    }
+
+    /// Recognises `code` (init code when `create`) and builds its line table.
+    fn describe(&self, code: &[u8], create: bool) -> CodeInfo {
+        let found = self.contracts.iter().position(|contract| {
+            if create { contract.creation.matches(code, true) } else { contract.runtime.matches(code, false) }
+        });
+        let Some(index) = found else {
+            return CodeInfo {
+                contract: None,
+                pc_line: Vec::new(),
+                lines: vec![LineKey::pseudo(LINE_UNKNOWN_CODE)],
+            };
+        };
+        let contract = &self.contracts[index];
+        let map = if create { &contract.creation_map } else { &contract.runtime_map };
+        let (pc_line, lines) = self.line_table(code, map.as_deref());
+        CodeInfo { contract: Some(index), pc_line, lines }
+    }
+
+    fn line_table(&self, code: &[u8], map: Option<&str>) -> (Vec<u32>, Vec<LineKey>) {
+        let mut lines: Vec<LineKey> = Vec::new();
+        let mut interned: HashMap<LineKey, u32> = HashMap::new();
+        let mut intern = |key: LineKey| -> u32 {
+            *interned.entry(key.clone()).or_insert_with(|| {
+                lines.push(key);
+                (lines.len() - 1) as u32
+            })
+        };
+        let entries = map.map(parse_source_map).unwrap_or_default();
+        let compiler = intern(LineKey::pseudo(LINE_COMPILER));
+        let mut by_line: HashMap<(u32, usize), u32> = HashMap::new();
+        let mut pc_line = vec![compiler; code.len()];
+        let mut pc = 0;
+        let mut instruction = 0;
+        while pc < code.len() {
+            let op = code[pc];
+            let width = if (opcode::PUSH1..=opcode::PUSH32).contains(&op) {
+                1 + usize::from(op - opcode::PUSH0)
+            } else {
+                1
+            };
+            let line = match entries.get(instruction) {
+                Some(&(offset, file)) if file >= 0 => match self.sources.get(&(file as u32)) {
+                    // Many instructions share a line: build its key once.
+                    Some(source) => *by_line
+                        .entry((file as u32, source.line_index(offset)))
+                        .or_insert_with(|| intern(source.line_key(offset))),
+                    None => compiler,
+                },
+                _ => compiler,
+            };
+            for slot in pc_line.iter_mut().skip(pc).take(width) {
+                *slot = line;
+            }
+            pc += width;
+            instruction += 1;
+        }
+        (pc_line, lines)
+    }
+
+    /// The name of a call into `contract` with `input`: `Name.transfer(address,uint256)`.
+    fn call_label(&self, contract: &KnownContract, input: &[u8]) -> String {
+        let function = if input.len() >= 4 {
+            let selector = [input[0], input[1], input[2], input[3]];
+            match contract.selectors.get(&selector) {
+                Some(signature) => signature.clone(),
+                None if contract.has_fallback => "fallback()".to_owned(),
+                None => format!("0x{}", alloy::primitives::hex::encode(selector)),
+            }
+        } else if input.is_empty() && contract.has_receive {
+            "receive()".to_owned()
+        } else {
+            "fallback()".to_owned()
+        };
+        format!("{}.{function}", contract.name)
+    }
+}
+
+fn known_contract(artifact: &Artifact) -> KnownContract {
+    let selectors =
+        artifact.abi.functions().map(|function| (function.selector().0, function.signature())).collect();
+    KnownContract {
+        name: artifact.name.clone(),
+        selectors,
+        has_fallback: artifact.abi.fallback.is_some(),
+        has_receive: artifact.abi.receive.is_some(),
+        creation: MaskedCode::new(&artifact.bytecode, &[]),
+        runtime: MaskedCode::new(&artifact.debug.deployed_bytecode, &artifact.debug.immutable_ranges),
+        creation_map: artifact.debug.source_map.clone(),
+        runtime_map: artifact.debug.deployed_source_map.clone(),
+    }
+}
+
+fn read_source(name: &str, roots: &[PathBuf]) -> Option<String> {
+    let relative = Path::new(name);
+    if relative.is_absolute()
+        || relative.components().any(|part| matches!(part, std::path::Component::ParentDir))
+    {
+        return None;
+    }
+    roots.iter().find_map(|root| std::fs::read_to_string(root.join(relative)).ok())
+}
+
+/// The `(offset, file)` of each instruction of a compressed solc source map (`s:l:f:j:m;…`,
+/// empty fields repeating the previous entry's).
+fn parse_source_map(map: &str) -> Vec<(usize, i64)> {
+    let mut entries = Vec::new();
+    let (mut offset, mut file) = (0usize, -1i64);
+    for item in map.split(';') {
+        let mut fields = item.split(':');
+        if let Some(text) = fields.next().filter(|text| !text.is_empty()) {
+            offset = text.parse().unwrap_or(offset);
+        }
+        let _length = fields.next();
+        if let Some(text) = fields.next().filter(|text| !text.is_empty()) {
+            file = text.parse().unwrap_or(file);
+        }
+        entries.push((offset, file));
+    }
+    entries
+}
+
+/// The precompile at `address`, by name.
+fn precompile_name(address: &Address) -> Option<&'static str> {
+    let bytes = address.as_slice();
+    if bytes[..18].iter().any(|&b| b != 0) {
+        return None;
+    }
+    Some(match u16::from_be_bytes([bytes[18], bytes[19]]) {
+        0x01 => "ecrecover",
+        0x02 => "sha256",
+        0x03 => "ripemd160",
+        0x04 => "identity",
+        0x05 => "modexp",
+        0x06 => "ecadd",
+        0x07 => "ecmul",
+        0x08 => "ecpairing",
+        0x09 => "blake2f",
+        0x0a => "point_evaluation",
+        0x0b..=0x11 => "bls12_381",
+        0x100 => "p256verify",
+        _ => return None,
+    })
+}
+
+/// An opcode whose cost is known only at the next step (or at the frame's end).
+#[derive(Debug, Clone, Copy)]
+struct Pending {
+    pc: usize,
+    op: u8,
+    remaining: u64,
+    memory: u64,
+    /// Words a *COPY opcode copies.
+    copy_words: u64,
+    /// SLOAD/SSTORE: slot, new value, and the value before when the slot was already loaded.
+    slot: Option<(U256, U256, Option<U256>)>,
+}
+
+/// One call or create frame on the stack.
+#[derive(Debug)]
+struct Frame {
+    path: String,
+    is_create: bool,
+    /// The account whose storage the frame uses, and the code's account.
+    target: Address,
+    code_address: Address,
+    /// First bytes of the call data, for naming.
+    input_head: Vec<u8>,
+    input_empty: bool,
+    code: Option<Arc<CodeInfo>>,
+    pending: Option<Pending>,
+    /// Gas consumed by child frames since `pending` started.
+    children: u64,
+    self_gas: i64,
+    /// Where this frame's line gas goes: an index into the transaction's `code_lines`.
+    line_slot: usize,
+    /// Gas already charged when the first opcode ran (zero for every frame revm makes today).
+    start: Option<u64>,
+}
+
+/// The attribution of a transaction being built.
+#[derive(Debug, Default)]
+struct TxState {
+    kinds: [i64; 13],
+    frames: Vec<(String, i64)>,
+    lines: HashMap<LineKey, i64>,
+    /// Gas per line-table entry of each code that ran, so stepping never touches a string.
+    code_lines: Vec<(Arc<CodeInfo>, Vec<i64>)>,
+    storage: Vec<StorageAccess>,
+    /// Gas the outermost frame consumed.
+    root_total: Option<u64>,
+    /// Set when something could not be attributed; the transaction then has no attribution.
+    broken: Option<String>,
+}
+
+/// The inspector. One per run; [`AttributionInspector::begin`] before each transaction and
+/// [`AttributionInspector::finish`] after it.
+#[derive(Debug)]
+pub struct AttributionInspector {
+    index: Arc<CodeIndex>,
+    /// Berlin or later: cold and warm storage access costs (EIP-2929).
+    berlin: bool,
+    codes: HashMap<(B256, bool), Arc<CodeInfo>>,
+    stack: Vec<Frame>,
+    tx: TxState,
+}
+
+/// What the end of a transaction adds: its intrinsic cost and how revm settled the gas.
+#[derive(Debug, Clone, Copy)]
+pub struct TxSettlement {
+    /// Intrinsic gas, the deployment part (`create_part`) included.
+    pub intrinsic: u64,
+    /// The part of `intrinsic` that a deployment costs over a call with the same data.
+    pub create_part: u64,
+    /// Gas spent before the refund (intrinsic included).
+    pub spent: u64,
+    /// The refund applied (already capped).
+    pub refunded: u64,
+    /// The EIP-7623 floor, 0 when not applicable.
+    pub floor: u64,
+    /// The receipt's gas.
+    pub gas_used: u64,
+}
+
+impl AttributionInspector {
+    pub fn new(index: Arc<CodeIndex>, berlin: bool) -> Self {
+        Self { index, berlin, codes: HashMap::new(), stack: Vec::new(), tx: TxState::default() }
+    }
+
+    /// Starts a new transaction.
+    pub fn begin(&mut self) {
+        self.stack.clear();
+        self.tx = TxState::default();
+    }
+
+    /// Ends the transaction: adds what revm charged outside opcodes and checks that every part
+    /// adds up to `gas_used`. An error says what did not add up; the caller keeps the gas and
+    /// drops the attribution.
+    pub fn finish(&mut self, settlement: TxSettlement) -> Result<Attribution, String> {
+        let mut tx = std::mem::take(&mut self.tx);
+        if let Some(reason) = tx.broken.take() {
+            return Err(reason);
+        }
+        let root_total = tx.root_total.ok_or("no frame ran")?;
+        let TxSettlement { intrinsic, create_part, spent, refunded, floor, gas_used } = settlement;
+        if intrinsic + root_total != spent {
+            return Err(format!(
+                "intrinsic {intrinsic} + execution {root_total} is not the {spent} gas revm spent"
+            ));
+        }
+        let after_refund = spent.saturating_sub(refunded);
+        // EIP-7623: when the floor is higher, the transaction pays the floor; what it adds is
+        // charged to the data, like the intrinsic cost.
+        let floor_extra = floor.saturating_sub(after_refund);
+        let as_i64 = |gas: u64| i64::try_from(gas).unwrap_or(i64::MAX);
+        let intrinsic_total = as_i64(intrinsic - create_part + floor_extra);
+        tx.kinds[GasKind::Intrinsic.index()] += intrinsic_total;
+        tx.kinds[GasKind::Create.index()] += as_i64(create_part);
+        tx.kinds[GasKind::Refund.index()] -= as_i64(refunded);
+        let outside = as_i64(intrinsic + floor_extra) - as_i64(refunded);
+        match tx.frames.first_mut() {
+            // The outermost frame is pushed first and named first.
+            Some(root) => root.1 += outside,
+            None => return Err("no frame ran".into()),
+        }
+        *tx.lines.entry(LineKey::pseudo(LINE_INTRINSIC)).or_insert(0) += as_i64(intrinsic + floor_extra);
+        *tx.lines.entry(LineKey::pseudo(LINE_REFUND)).or_insert(0) -= as_i64(refunded);
+        let kinds = GasKind::ALL.into_iter().zip(tx.kinds);
+        let code_lines = tx.code_lines.iter().flat_map(|(code, gas)| {
+            gas.iter()
+                .enumerate()
+                .filter(|(_, gas)| **gas != 0)
+                .map(|(index, gas)| (code.lines[index].clone(), *gas))
+        });
+        let lines = tx.lines.into_iter().chain(code_lines);
+        let attribution = Attribution::from_parts(1, kinds, tx.frames, lines, tx.storage);
+        attribution.check(i128::from(gas_used)).map_err(|error| error.to_string())?;
+        Ok(attribution)
+    }
+
+    fn code_info(&mut self, code: &[u8], hash: Option<B256>, create: bool) -> Arc<CodeInfo> {
+        let hash = hash.unwrap_or_else(|| keccak256(code));
+        let index = &self.index;
+        self.codes.entry((hash, create)).or_insert_with(|| Arc::new(index.describe(code, create))).clone()
+    }
+
+    fn push(&mut self, frame: Frame) {
+        self.stack.push(frame);
+    }
+
+    /// Names a frame once its code is known (first step), or at its end (no code ran).
+    fn name_frame(&self, frame: &Frame) -> String {
+        let label = match (&frame.code, frame.is_create) {
+            (Some(code), true) => match code.contract {
+                Some(index) => format!("new {}", self.index.contracts[index].name),
+                None => "new <unknown>".to_owned(),
+            },
+            (Some(code), false) => match code.contract {
+                Some(index) => {
+                    let contract = &self.index.contracts[index];
+                    if frame.input_empty && !contract.has_receive && !contract.has_fallback {
+                        format!("{}.<empty call>", contract.name)
+                    } else {
+                        self.index.call_label(contract, &frame.input_head)
+                    }
+                }
+                None => unknown_call_label(frame),
+            },
+            (None, true) => "new <unknown>".to_owned(),
+            (None, false) => match precompile_name(&frame.code_address) {
+                Some(name) => format!("<precompile {name}>"),
+                None => unknown_call_label(frame),
+            },
+        };
+        match self.stack.last() {
+            Some(parent) => format!("{};{label}", parent.path),
+            None => label,
+        }
+    }
+
+    /// Charges the cost of `pending` (read as the gas counter's drop down to `remaining`)
+    /// to its kind, the frame and its line.
+    fn settle<CTX>(&mut self, context: &CTX, pending: Pending, remaining: u64, memory: u64)
+    where
+        CTX: ContextTr<Journal: JournalExt>,
+    {
+        let Some(frame) = self.stack.last_mut() else { return };
+        let cost = i128::from(pending.remaining) - i128::from(remaining) - i128::from(frame.children);
+        frame.children = 0;
+        let cost = i64::try_from(cost).unwrap_or(0);
+        let memory_cost = i64::try_from(memory.saturating_sub(pending.memory)).unwrap_or(0).min(cost.max(0));
+        let rest = cost - memory_cost;
+        let kinds = &mut self.tx.kinds;
+        kinds[GasKind::Memory.index()] += memory_cost;
+        let copy = |base_kind: GasKind, kinds: &mut [i64; 13]| {
+            let words = i64::try_from(pending.copy_words.saturating_mul(3)).unwrap_or(i64::MAX);
+            let copy = words.min(rest.max(0));
+            kinds[GasKind::Copy.index()] += copy;
+            kinds[base_kind.index()] += rest - copy;
+        };
+        match pending.op {
+            opcode::SLOAD | opcode::SSTORE => kinds[GasKind::Storage.index()] += rest,
+            opcode::TLOAD | opcode::TSTORE => kinds[GasKind::Transient.index()] += rest,
+            opcode::BALANCE
+            | opcode::EXTCODESIZE
+            | opcode::EXTCODEHASH
+            | opcode::SELFDESTRUCT
+            | opcode::CALL
+            | opcode::CALLCODE
+            | opcode::DELEGATECALL
+            | opcode::STATICCALL => kinds[GasKind::Account.index()] += rest,
+            opcode::EXTCODECOPY => copy(GasKind::Account, kinds),
+            opcode::CALLDATACOPY | opcode::CODECOPY | opcode::RETURNDATACOPY | opcode::MCOPY => {
+                copy(GasKind::Compute, kinds)
+            }
+            opcode::CREATE | opcode::CREATE2 => kinds[GasKind::Create.index()] += rest,
+            opcode::LOG0..=opcode::LOG4 => kinds[GasKind::Log.index()] += rest,
+            opcode::KECCAK256 => kinds[GasKind::Hashing.index()] += rest,
+            _ => kinds[GasKind::Compute.index()] += rest,
+        }
+        frame.self_gas += cost;
+        if let Some(code) = &frame.code {
+            let line = code.line_of(pending.pc);
+            self.tx.code_lines[frame.line_slot].1[line] += cost;
+        }
+        if let Some((slot, new_value, before)) = pending.slot {
+            let contract = frame_contract(&self.index, frame);
+            let present = context
+                .journal_ref()
+                .evm_state()
+                .get(&frame.target)
+                .and_then(|account| account.storage.get(&slot))
+                .map(|stored| stored.original_value);
+            let (op, cold, change) = if pending.op == opcode::SSTORE {
+                let before = before.or(present).unwrap_or_default();
+                let change =
+                    ValueChange::classify(!before.is_zero(), !new_value.is_zero(), before == new_value);
+                // EIP-2929 prices: a cold write pays 2,100 on top of 100 / 2,900 / 20,000.
+                let cold = self.berlin && matches!(rest, 2_200 | 5_000 | 22_100);
+                (StorageOp::Write, cold, Some(change))
+            } else {
+                (StorageOp::Read, self.berlin && rest >= 2_100, None)
+            };
+            self.tx.storage.push(StorageAccess {
+                contract,
+                slot: format!("{slot:#x}"),
+                op,
+                cold,
+                change,
+                count: 1,
+                gas: rest,
+            });
+        }
+    }
+
+    /// Pops the ending frame: settles its last opcode and the code deposit, and hands its
+    /// consumption to the parent.
+    fn end_frame<CTX>(
+        &mut self,
+        context: &CTX,
+        gas: &revm::interpreter::Gas,
+        ok_or_revert: bool,
+        deposit: u64,
+    ) where
+        CTX: ContextTr<Journal: JournalExt>,
+    {
+        // What the parent gets back: nothing after an exceptional halt.
+        let returned = if ok_or_revert { gas.remaining() } else { 0 };
+        let total = gas.limit().saturating_sub(returned);
+        let pending = self.stack.last_mut().and_then(|frame| frame.pending.take());
+        if let Some(pending) = pending {
+            self.settle(context, pending, returned + deposit, gas.memory().expansion_cost);
+        }
+        let Some(mut frame) = self.stack.pop() else { return };
+        let deposit = i64::try_from(deposit).unwrap_or(0);
+        self.tx.kinds[GasKind::CodeDeposit.index()] += deposit;
+        frame.self_gas += deposit;
+        if deposit != 0 {
+            *self.tx.lines.entry(LineKey::pseudo(LINE_CODE_DEPOSIT)).or_insert(0) += deposit;
+        }
+        match (&frame.code, frame.start) {
+            (Some(_), Some(start)) => {
+                // Charged before the first opcode: nothing in today's revm, kept exact anyway.
+                let before = i64::try_from(gas.limit().saturating_sub(start)).unwrap_or(0);
+                if before != 0 {
+                    self.tx.kinds[GasKind::Compute.index()] += before;
+                    frame.self_gas += before;
+                    self.tx.code_lines[frame.line_slot].1[0] += before;
+                }
+            }
+            _ => {
+                // No opcode ran: a precompile, an account without code, or a call that failed
+                // before starting. What it consumed is charged at the caller's line.
+                frame.path = self.name_frame(&frame);
+                let consumed = i64::try_from(total).unwrap_or(0);
+                frame.self_gas += consumed;
+                if consumed != 0 {
+                    self.tx.kinds[GasKind::Precompile.index()] += consumed;
+                    let line = self
+                        .stack
+                        .last()
+                        .and_then(|parent| {
+                            let code = parent.code.as_ref()?;
+                            Some(code.lines[code.line_of(parent.pending?.pc)].clone())
+                        })
+                        .unwrap_or_else(|| LineKey::pseudo(LINE_UNKNOWN_CODE));
+                    *self.tx.lines.entry(line).or_insert(0) += consumed;
+                }
+            }
+        }
+        self.tx.frames.push((frame.path, frame.self_gas));
+        match self.stack.last_mut() {
+            Some(parent) => parent.children += total,
+            None => {
+                // The outermost frame is the first pushed: keep it first in `frames`.
+                let root = self.tx.frames.pop();
+                if let Some(root) = root {
+                    self.tx.frames.insert(0, root);
+                }
+                self.tx.root_total = Some(total);
+            }
+        }
+    }
+
+    fn new_frame(&self, is_create: bool, target: Address, code_address: Address, input: &[u8]) -> Frame {
+        Frame {
+            path: String::new(),
+            is_create,
+            target,
+            code_address,
+            input_head: input.iter().take(4).copied().collect(),
+            input_empty: input.is_empty(),
+            code: None,
+            pending: None,
+            children: 0,
+            self_gas: 0,
+            line_slot: 0,
+            start: None,
+        }
+    }
+}
+
+fn unknown_call_label(frame: &Frame) -> String {
+    let address = frame.code_address.to_checksum(None);
+    if frame.input_head.len() == 4 {
+        format!("{address}.0x{}", alloy::primitives::hex::encode(&frame.input_head))
+    } else {
+        address
+    }
+}
+
+fn frame_contract(index: &CodeIndex, frame: &Frame) -> String {
+    match frame.code.as_ref().and_then(|code| code.contract) {
+        Some(contract) => index.contracts[contract].name.clone(),
+        None => frame.target.to_checksum(None),
+    }
+}
+
+impl<CTX> Inspector<CTX, EthInterpreter> for AttributionInspector
+where
+    CTX: ContextTr<Journal: JournalExt>,
+{
+    fn step(&mut self, interp: &mut Interpreter<EthInterpreter>, context: &mut CTX) {
+        let remaining = interp.gas.remaining();
+        let memory = interp.gas.memory().expansion_cost;
+        let Some(frame) = self.stack.last_mut() else { return };
+        if let Some(pending) = frame.pending.take() {
+            self.settle(context, pending, remaining, memory);
+        }
+        let needs_code = self.stack.last().is_some_and(|frame| frame.code.is_none());
+        if needs_code {
+            let is_create = self.stack.last().is_some_and(|frame| frame.is_create);
+            let code = self.code_info(interp.bytecode.bytecode_slice(), interp.bytecode.hash(), is_create);
+            let slot = match self.tx.code_lines.iter().position(|(known, _)| Arc::ptr_eq(known, &code)) {
+                Some(slot) => slot,
+                None => {
+                    self.tx.code_lines.push((code.clone(), vec![0; code.lines.len()]));
+                    self.tx.code_lines.len() - 1
+                }
+            };
+            if let Some(mut frame) = self.stack.pop() {
+                frame.code = Some(code);
+                frame.line_slot = slot;
+                frame.start = Some(remaining);
+                frame.target = interp.input.target_address();
+                frame.path = self.name_frame(&frame);
+                self.stack.push(frame);
+            }
+        }
+        let op = interp.bytecode.opcode();
+        let peek = |n: usize| interp.stack.peek(n).unwrap_or_default();
+        let words = |size: U256| u64::try_from(size).unwrap_or(u64::MAX).div_ceil(32);
+        let copy_words = match op {
+            opcode::CALLDATACOPY | opcode::CODECOPY | opcode::RETURNDATACOPY | opcode::MCOPY => {
+                words(peek(2))
+            }
+            opcode::EXTCODECOPY => words(peek(3)),
+            _ => 0,
+        };
+        let Some(frame) = self.stack.last_mut() else { return };
+        let slot = match op {
+            opcode::SLOAD => Some((peek(0), U256::ZERO, None)),
+            opcode::SSTORE => {
+                let slot = peek(0);
+                let before = context
+                    .journal_ref()
+                    .evm_state()
+                    .get(&frame.target)
+                    .and_then(|account| account.storage.get(&slot))
+                    .map(|stored| stored.present_value);
+                Some((slot, peek(1), before))
+            }
+            _ => None,
+        };
+        frame.pending = Some(Pending { pc: interp.bytecode.pc(), op, remaining, memory, copy_words, slot });
+    }
+
+    fn call(&mut self, context: &mut CTX, inputs: &mut CallInputs) -> Option<CallOutcome> {
+        let input = inputs.input.as_bytes(context);
+        let frame = self.new_frame(false, inputs.target_address, inputs.bytecode_address, &input);
+        drop(input);
+        self.push(frame);
+        None
+    }
+
+    fn call_end(&mut self, context: &mut CTX, _inputs: &CallInputs, outcome: &mut CallOutcome) {
+        let ok_or_revert = outcome.instruction_result().is_ok_or_revert();
+        let gas = outcome.gas();
+        self.end_frame(context, &gas, ok_or_revert, 0);
+    }
+
+    fn create(&mut self, _context: &mut CTX, inputs: &mut CreateInputs) -> Option<CreateOutcome> {
+        let frame = self.new_frame(true, Address::ZERO, Address::ZERO, &[]);
+        let _ = inputs;
+        self.push(frame);
+        None
+    }
+
+    fn create_end(&mut self, context: &mut CTX, _inputs: &CreateInputs, outcome: &mut CreateOutcome) {
+        let result = *outcome.instruction_result();
+        // revm charged the code deposit after the constructor's last opcode.
+        let deposit = if result.is_ok() { CODE_DEPOSIT_PER_BYTE * outcome.output().len() as u64 } else { 0 };
+        if let (Some(frame), Some(address)) = (self.stack.last_mut(), outcome.address) {
+            frame.target = address;
+        }
+        let gas = *outcome.gas();
+        self.end_frame(context, &gas, result.is_ok_or_revert(), deposit);
+    }
+}
