@@ -30,6 +30,8 @@ use revm::{ExecuteCommitEvm, MainBuilder};
 
 const ACCOUNTS: usize = 10;
 
+type RawEvm = revm::MainnetEvm<Context<BlockEnv, TxEnv, CfgEnv, CacheDB<EmptyDB>>>;
+
 fn account(index: usize) -> Address {
     Address::with_last_byte(0x10 + index as u8)
 }
@@ -104,13 +106,12 @@ fn raw_revm(artifacts: &Path, repeat: u32) -> (Duration, Vec<u64>) {
         .build_mainnet();
     let mut nonces = [0u64; ACCOUNTS];
     let mut gas = Vec::new();
-    let mut execute = |evm: &mut _,
+    let mut execute = |evm: &mut RawEvm,
                        from: usize,
                        to: Option<Address>,
                        input: Bytes,
                        gas: &mut Vec<u64>|
      -> Option<Address> {
-        let evm: &mut revm::MainnetEvm<_> = evm;
         let mut tx = TxEnv::builder()
             .caller(account(from))
             .nonce(nonces[from])
