@@ -5,6 +5,7 @@ mod base;
 mod check;
 mod explain;
 mod init;
+mod input;
 pub mod ipfs;
 pub mod profile;
 pub mod registry;
