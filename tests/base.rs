@@ -561,7 +561,8 @@ fn action_passes_base_ref_and_if_no_baseline() {
     let bin = dir.path().join("bin");
     std::fs::create_dir_all(&bin).unwrap();
     let fake = bin.join("gasguard");
-    std::fs::write(&fake, "#!/usr/bin/env bash\nprintf '%s\\n' \"$@\"\nenv | grep '^GIT_CONFIG_' | sort\n").unwrap();
+    std::fs::write(&fake, "#!/usr/bin/env bash\nprintf '%s\\n' \"$@\"\nenv | grep '^GIT_CONFIG_' | sort\n")
+        .unwrap();
     let mut permissions = std::fs::metadata(&fake).unwrap().permissions();
     std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, 0o755);
     std::fs::set_permissions(&fake, permissions).unwrap();
