@@ -429,7 +429,7 @@ fn annotations(result: &GasDiff) -> Vec<String> {
 
 /// What the base is called when nothing better is known: the baseline file, or where the
 /// stored report came from.
-fn base_name(info: Option<&BaseInfo>) -> String {
+pub(super) fn base_name(info: Option<&BaseInfo>) -> String {
     match info {
         Some(BaseInfo { path: Some(path), .. }) => path.clone(),
         Some(BaseInfo { commit: Some(commit), source, .. }) => {
@@ -468,7 +468,11 @@ fn labels(
 /// The `[policy]` of the config, compiled: of the named config, or of the default
 /// `gasguard.toml` (which must exist unless `optional`); the default policy without one.
 /// `command` is quoted in the hint when a config that must exist does not.
-fn load_policy(path: Option<&Path>, optional: bool, command: &str) -> anyhow::Result<CompiledPolicy> {
+pub(super) fn load_policy(
+    path: Option<&Path>,
+    optional: bool,
+    command: &str,
+) -> anyhow::Result<CompiledPolicy> {
     let (path, must_exist) = match path {
         Some(path) => (path.to_owned(), true),
         None => (PathBuf::from("gasguard.toml"), !optional),
@@ -487,7 +491,7 @@ fn load_policy(path: Option<&Path>, optional: bool, command: &str) -> anyhow::Re
 
 /// A head without a single measurement compares as "everything removed", which passes: refuse
 /// it instead, since it means the run or the file is not what it seems.
-fn require_measurements(head: &GasReport, name: &str) -> anyhow::Result<()> {
+pub(super) fn require_measurements(head: &GasReport, name: &str) -> anyhow::Result<()> {
     if head.entries().is_empty() {
         anyhow::bail!(
             "{name} holds no measurements: there is nothing to compare with the baseline\n\nhint: a check needs a head with at least one entry; check that the report is the right file, or that the config's scenarios run"

@@ -4,6 +4,7 @@
 mod base;
 mod check;
 mod explain;
+mod html;
 mod init;
 pub mod ipfs;
 pub mod profile;
@@ -80,6 +81,9 @@ pub enum Command {
     Init(init::InitArgs),
     /// Show where one entry's gas goes, base and head side by side (by kind, frame, line).
     Explain(ExplainArgs),
+    /// Write the diff, every contract and function, their history and flamegraphs as one
+    /// self-contained page, `DIR/index.html`.
+    Html(Box<html::HtmlArgs>),
 }
 
 #[derive(Debug, clap::Args)]
@@ -316,6 +320,7 @@ pub fn main(args: impl IntoIterator<Item = std::ffi::OsString>) -> ExitStatus {
         Command::Publish(args) => ipfs::publish_command(args, &printer),
         Command::Init(args) => init::init(args, &printer),
         Command::Explain(args) => explain::explain(args, &printer),
+        Command::Html(args) => html::html_command(*args, &printer),
     };
     match result {
         Ok(status) => status,
