@@ -1,13 +1,13 @@
 // Opens gasguard HTML reports from `file://` in headless Chromium and says what a reader sees.
 //
-//   node scripts/check-html.mjs --out DIR [--filter TABLE_ID=QUERY] NAME=PAGE.html [...]
+//   node scripts/check-html.mjs --out DIR [--filter SECTION_ID=QUERY] NAME=PAGE.html [...]
 //
 // Every request other than the page itself is recorded and aborted (request interception), as
 // are console errors and page errors. For each page it prints one JSON line:
 //   {"name", "requests", "consoleErrors", "pageErrors", "verdict", "regressions", "charts",
 //    "chartsWithoutScript", "flamegraphs", "filter", "scripts", "foreignElements", "text",
 //    "loadMs", "png"}
-// and writes DIR/NAME.png (the first screen, 1280 x 900). The caller decides what is right.
+// and writes DIR/NAME.png (the top 1,500 pixels at 1,280 wide). The caller decides what is right.
 // Exits 2 with a message when Chromium cannot be started.
 
 import { existsSync, mkdirSync } from "node:fs";
@@ -31,7 +31,7 @@ for (let index = 0; index < argv.length; index += 1) {
   }
 }
 if (!options.out || !options.pages.length) {
-  console.error("usage: check-html.mjs --out DIR [--filter TABLE=QUERY] NAME=PAGE.html...");
+  console.error("usage: check-html.mjs --out DIR [--filter SECTION=QUERY] NAME=PAGE.html...");
   process.exit(2);
 }
 const executablePath = process.env.CHROMIUM || "/usr/bin/chromium";
@@ -89,16 +89,18 @@ try {
         scripts: document.scripts.length,
         // Elements gasguard never writes: a hostile name that became markup would show here.
         foreignElements: [...document.querySelectorAll("body *")]
-          .filter((element) => !["HEADER", "H1", "H2", "P", "CODE", "NAV", "A", "MAIN", "SECTION", "TABLE", "THEAD", "TBODY", "TR", "TH", "TD", "SPAN", "BR", "LABEL", "INPUT", "DETAILS", "SUMMARY", "OL", "LI", "FIGURE", "FIGCAPTION", "IMG", "FOOTER", "SCRIPT"].includes(element.tagName) && !element.closest("svg.chart"))
+          .filter((element) => !["HEADER", "H1", "H2", "P", "CODE", "NAV", "A", "MAIN", "SECTION", "TABLE", "THEAD", "TBODY", "TR", "TH", "TD", "SPAN", "BR", "LABEL", "INPUT", "DETAILS", "SUMMARY", "STRONG", "OL", "LI", "FIGURE", "FIGCAPTION", "IMG", "FOOTER", "SCRIPT"].includes(element.tagName) && !element.closest("svg.chart"))
           .map((element) => element.outerHTML.slice(0, 200)),
         text: document.body.innerText,
       };
     }));
     const png = join(options.out, `${name}.png`);
-    await tab.screenshot({ path: png });
+    // The first 1,500 pixels: the verdict, the regressions and their causes, the charts.
+    await tab.screenshot({ path: png, fullPage: true, clip: { x: 0, y: 0, width: 1280, height: 1500 } });
     record.png = png;
     if (options.filter && (await tab.$(`#${options.filter.table}`))) {
-      const count = () => tab.evaluate((id) => [...document.getElementById(id).tBodies[0].rows].filter((row) => !row.hidden).map((row) => row.innerText), options.filter.table);
+      // The rows left visible in the section (a filtered-out contract hides its whole table).
+      const count = () => tab.evaluate((id) => [...document.getElementById(id).querySelectorAll("tbody tr")].filter((row) => !row.hidden && !row.closest("details[hidden]")).map((row) => row.innerText), options.filter.table);
       const before = (await count()).length;
       await tab.fill(`input[data-filter="${options.filter.table}"]`, options.filter.query);
       const shown = await count();

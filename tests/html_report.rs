@@ -293,7 +293,7 @@ fn pages_in_chromium() {
 
     let records = open(
         &chromium,
-        "functions-table=increment",
+        "functions=increment",
         &[("history", &site.join("index.html")), ("hostile", &hostile_site.join("index.html"))],
     );
     let history = &records[0];

@@ -91,6 +91,7 @@ pub(super) fn check(args: CheckArgs, printer: &Printer) -> anyhow::Result<ExitSt
         job_summary_url: github.report_run_url(),
         // The action uploads the folder as an artifact of this run.
         flamegraphs_url: args.flamegraph_dir.as_ref().and_then(|_| github.report_run_url()),
+        html_report_url: args.link_html_report.then(|| github.report_run_url()).flatten(),
         ..MarkdownOptions::default()
     };
     let markdown = render::markdown(&result, &markdown_options);

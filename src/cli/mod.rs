@@ -170,6 +170,10 @@ pub struct CheckArgs {
     /// differential flamegraph (base → head) of each changed entry.
     #[arg(long, value_name = "DIR")]
     pub flamegraph_dir: Option<PathBuf>,
+    /// Link the comment to this workflow run's artifacts for the HTML report (`gasguard html`,
+    /// which the action runs after the check and uploads as `gasguard-report`).
+    #[arg(long)]
+    pub link_html_report: bool,
 }
 
 #[derive(Debug, clap::Args)]

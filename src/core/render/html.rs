@@ -215,7 +215,7 @@ fn changes(page: &mut String, diff: &GasDiff, names: &Names) {
         page.push_str("<p>Nothing changed.</p>\n</section>\n");
         return;
     }
-    page.push_str(&filter_box("changes-table", "changed entries"));
+    page.push_str(&filter_box("changes", "changed entries"));
     page.push_str(
         "<table class=\"sortable\" id=\"changes-table\">\n<thead><tr><th>Entry</th><th class=\"n\">Base</th>\
          <th class=\"n\">Head</th><th class=\"n\">Δ</th><th class=\"n\">Δ %</th><th>Status</th></tr></thead>\n<tbody>\n",
@@ -241,7 +241,7 @@ fn contracts(page: &mut String, input: &HtmlInput<'_>) {
         page.push_str("<p>The head report deploys no contract.</p>\n</section>\n");
         return;
     }
-    page.push_str(&filter_box("contracts-table", "contracts"));
+    page.push_str(&filter_box("contracts", "contracts"));
     page.push_str(
         "<table class=\"sortable\" id=\"contracts-table\">\n<thead><tr><th>Contract</th>\
          <th class=\"n\">Deployment gas</th><th class=\"n\">Bytecode size</th><th>of EIP-170's 24,576 B</th>\
@@ -275,6 +275,10 @@ fn contracts(page: &mut String, input: &HtmlInput<'_>) {
     page.push_str("</tbody>\n</table>\n</section>\n");
 }
 
+/// Up to this many functions, every contract's table is open; above it, only the contracts
+/// with a changed entry (the others are one click away, and the page opens fast).
+const OPEN_FUNCTIONS: usize = 300;
+
 fn functions(page: &mut String, input: &HtmlInput<'_>) {
     let head = input.head;
     let count: usize = head.contracts.values().map(|gas| gas.functions.len()).sum();
@@ -283,30 +287,43 @@ fn functions(page: &mut String, input: &HtmlInput<'_>) {
         page.push_str("<p>The head report calls no function.</p>\n</section>\n");
         return;
     }
-    page.push_str(&filter_box("functions-table", "functions"));
-    page.push_str(
-        "<table class=\"sortable\" id=\"functions-table\">\n<thead><tr><th>Contract</th><th>Function</th>\
-         <th class=\"n\">Calls</th><th class=\"n\">Min</th><th class=\"n\">Mean</th><th class=\"n\">Median</th>\
-         <th class=\"n\">Max</th><th>History</th></tr></thead>\n<tbody>\n",
-    );
+    let changed: std::collections::BTreeSet<&str> = input
+        .diff
+        .entries
+        .iter()
+        .filter(|entry| entry.status != Status::Unchanged)
+        .filter_map(|entry| entry.id.strip_prefix("fn:"))
+        .collect();
+    page.push_str(&filter_box("functions", "functions and contracts"));
     for (contract, gas) in &head.contracts {
+        if gas.functions.is_empty() {
+            continue;
+        }
         let short = contract.rsplit(':').next().unwrap_or(contract);
+        let prefix = format!("{contract}.");
+        let has_change = changed.range(prefix.as_str()..).next().is_some_and(|id| id.starts_with(&prefix));
+        let open = if count <= OPEN_FUNCTIONS || has_change { " open data-open" } else { "" };
+        let _ = write!(
+            page,
+            "<details class=\"contract\"{open}><summary><strong>{}</strong> <span class=\"muted\">{} · {} function{}</span></summary>\n\
+             <table class=\"sortable\">\n<thead><tr><th>Function</th><th class=\"n\">Calls</th><th class=\"n\">Min</th>\
+             <th class=\"n\">Mean</th><th class=\"n\">Median</th><th class=\"n\">Max</th><th>History</th></tr></thead>\n<tbody>\n",
+            escape(&sanitize(short, MAX_NAME_CHARS)),
+            escape(&sanitize(contract, MAX_NAME_CHARS)),
+            gas.functions.len(),
+            if gas.functions.len() == 1 { "" } else { "s" },
+        );
         for (function, stats) in &gas.functions {
             let key = format!("fn:{contract}.{function}");
-            let _ = write!(
-                page,
-                "<tr><td title=\"{}\">{}</td><td>{}</td>",
-                escape(&sanitize(contract, MAX_NAME_CHARS)),
-                escape(&sanitize(short, MAX_NAME_CHARS)),
-                escape(&sanitize(function, MAX_NAME_CHARS)),
-            );
+            let _ = write!(page, "<tr><td>{}</td>", escape(&sanitize(function, MAX_NAME_CHARS)));
             for value in [stats.calls, stats.min, stats.mean, stats.median, stats.max] {
                 let _ = write!(page, "<td class=\"n\" data-v=\"{value}\">{}</td>", group_digits(value));
             }
             let _ = writeln!(page, "<td>{}</td></tr>", chart(input.history, &key, Some(stats.mean)));
         }
+        page.push_str("</tbody>\n</table>\n</details>\n");
     }
-    page.push_str("</tbody>\n</table>\n</section>\n");
+    page.push_str("</section>\n");
 }
 
 /// A chart of `id` across the stored baselines, `head` marked after the last of them: one
@@ -356,7 +373,7 @@ fn chart(history: &History, id: &str, head: Option<u64>) -> String {
         let _ = write!(title, "; head {}", group_digits(head));
         let _ = write!(
             svg,
-            "<title>{}</title><polyline points=\"{}\"/><circle class=\"head\" cx=\"{}\" cy=\"{}\" r=\"6\"/>",
+            "<title>{}</title><polyline points=\"{}\"/><circle class=\"head\" cx=\"{}\" cy=\"{}\" r=\"10\"/>",
             escape(&title),
             points.trim_end(),
             x(slots - 1),
@@ -441,9 +458,9 @@ fn registry(page: &mut String, entries: &[RegistryEntry]) {
     page.push_str("</tbody>\n</table>\n</section>\n");
 }
 
-fn filter_box(table: &str, what: &str) -> String {
+fn filter_box(section: &str, what: &str) -> String {
     format!(
-        "<p class=\"filter\"><label>Filter {what} <input type=\"search\" data-filter=\"{table}\" \
+        "<p class=\"filter\"><label>Filter {what} <input type=\"search\" data-filter=\"{section}\" \
          placeholder=\"name contains…\"></label></p>\n"
     )
 }
@@ -508,7 +525,7 @@ th, td { padding: 4px 10px; border: 1px solid var(--line); text-align: left; ver
 tbody tr:nth-child(2n) { background: var(--alt); } th { cursor: pointer; user-select: none; }
 td.n, th.n { text-align: right; white-space: nowrap; }
 tr.regression td:first-child { border-left: 3px solid var(--bad); } tr.improvement td:first-child { border-left: 3px solid var(--good); }
-tbody tr { content-visibility: auto; contain-intrinsic-size: auto 30px; }
+details.contract { margin: 6px 0; } details.contract > table { margin: 4px 0 10px 16px; }
 .cause { font-size: 13px; max-width: 520px; }
 .bar { display: inline-block; width: 120px; height: 10px; border: 1px solid var(--line); vertical-align: middle; }
 .bar > span { display: block; height: 100%; background: var(--bar); } .bar.over > span { background: var(--bad); }
@@ -523,10 +540,23 @@ footer { margin-top: 32px; color: var(--muted); font-size: 12px; }
 /// Sorting (click a heading) and filtering (type in a box); nothing else needs script.
 const SCRIPT: &str = r#"
 for (const input of document.querySelectorAll("input[data-filter]")) {
-  const rows = document.getElementById(input.dataset.filter).tBodies[0].rows;
+  const scope = document.getElementById(input.dataset.filter);
   input.addEventListener("input", () => {
     const query = input.value.trim().toLowerCase();
-    for (const row of rows) row.hidden = query !== "" && !row.textContent.toLowerCase().includes(query);
+    for (const body of scope.querySelectorAll("tbody")) {
+      const details = body.closest("details");
+      const group = details ? details.querySelector("summary").textContent.toLowerCase() : "";
+      let any = false;
+      for (const row of body.rows) {
+        const shown = query === "" || group.includes(query) || row.textContent.toLowerCase().includes(query);
+        row.hidden = !shown;
+        any = any || shown;
+      }
+      if (details) {
+        details.hidden = !any;
+        details.open = query === "" ? details.hasAttribute("data-open") : any;
+      }
+    }
   });
 }
 for (const table of document.querySelectorAll("table.sortable")) {
@@ -574,7 +604,7 @@ mod tests {
         assert!(svg.contains("data-points=\"3\""), "{svg}");
         // Highest value on top (y = 6), lowest at the bottom (y = 94); the head is the highest.
         assert!(svg.contains("points=\"4,94 200,35 298,64\""), "{svg}");
-        assert!(svg.contains("<circle class=\"head\" cx=\"396\" cy=\"6\""), "{svg}");
+        assert!(svg.contains("<circle class=\"head\" cx=\"396\" cy=\"6\" r=\"10\""), "{svg}");
         assert!(svg.contains(
             "3 stored baselines from 0abcdef (2026-01-00) to 3abcdef (2026-01-03): min 10, max 30; head 40"
         ));
