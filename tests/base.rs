@@ -561,7 +561,7 @@ fn action_passes_base_ref_and_if_no_baseline() {
     let bin = dir.path().join("bin");
     std::fs::create_dir_all(&bin).unwrap();
     let fake = bin.join("gasguard");
-    std::fs::write(&fake, "#!/usr/bin/env bash\nprintf '%s\\n' \"$@\"\n").unwrap();
+    std::fs::write(&fake, "#!/usr/bin/env bash\nprintf '%s\\n' \"$@\"\nenv | grep '^GIT_CONFIG_' | sort\n").unwrap();
     let mut permissions = std::fs::metadata(&fake).unwrap().permissions();
     std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, 0o755);
     std::fs::set_permissions(&fake, permissions).unwrap();
@@ -589,6 +589,27 @@ fn action_passes_base_ref_and_if_no_baseline() {
         args.contains("--baseline\nb.json\n--if-no-baseline\npass\n") && !args.contains("--base-ref"),
         "{args}"
     );
+    // With the token, the merge-base fetches get it as a header for gasguard's processes only,
+    // appended to the configuration the workflow already gave.
+    let token = [
+        ("INPUT_BASE_REF", "main"),
+        ("GITHUB_TOKEN", "ghs_secret"),
+        ("GITHUB_SERVER_URL", "https://github.com"),
+        ("GIT_CONFIG_COUNT", "1"),
+        ("GIT_CONFIG_KEY_0", "core.autocrlf"),
+        ("GIT_CONFIG_VALUE_0", "false"),
+    ];
+    let output = run(&token);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let printed = stdout(&output);
+    let header = format!("AUTHORIZATION: basic {}", "eC1hY2Nlc3MtdG9rZW46Z2hzX3NlY3JldA==");
+    assert!(printed.contains("GIT_CONFIG_COUNT=2\n"), "{printed}");
+    assert!(printed.contains("GIT_CONFIG_KEY_0=core.autocrlf\n"), "{printed}");
+    assert!(printed.contains("GIT_CONFIG_KEY_1=http.https://github.com/.extraheader\n"), "{printed}");
+    assert!(printed.contains(&format!("GIT_CONFIG_VALUE_1={header}\n")), "{printed}");
+    // A baseline file needs no fetch, and so no token.
+    let output = run(&[token.as_slice(), &[("INPUT_BASELINE", "b.json")]].concat());
+    assert!(!stdout(&output).contains("extraheader"), "{}", stdout(&output));
     let output = run(&[("INPUT_IF_NO_BASELINE", "maybe")]);
     assert_eq!(output.status.code(), Some(2));
     assert!(stdout(&output).contains("input 'if-no-baseline' must be 'error' or 'pass', not 'maybe'"));

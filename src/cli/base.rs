@@ -99,7 +99,7 @@ fn from_file(request: &BaseRequest<'_>, printer: &Printer) -> anyhow::Result<Cho
     };
     if path.exists() {
         return Ok(ChosenBase {
-            report: super::check::load_report(&path, None, printer)?,
+            report: super::input::load_report(&path, None, printer)?,
             info: Some(info),
             hint: None,
         });

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, anyhow};
 
 use super::base::{BaseRequest, choose_base, default_baseline, store_baseline};
+use super::input::load_report;
 use super::profile::{ProfileOverrides, profile, report_json, require_config};
 use super::{BaselineArgs, CheckArgs, CommentArgs, DiffArgs, ExitStatus, ImportArgs, OutputFormat};
 use crate::config::Config;
@@ -25,7 +26,6 @@ use crate::github::workflow::{
     select_annotations, write_outputs,
 };
 use crate::github::{ClientOptions, GithubClient};
-use crate::import;
 use crate::printer::Printer;
 
 pub(super) fn check(args: CheckArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
@@ -204,19 +204,6 @@ pub(super) fn import_command(args: ImportArgs, printer: &Printer) -> anyhow::Res
         None => printer.data(&json),
     }
     Ok(ExitStatus::Success)
-}
-
-/// Imports `path` (in `format`, or detected), printing what the importer skipped as warnings.
-pub(super) fn load_report(
-    path: &Path,
-    format: Option<import::Format>,
-    printer: &Printer,
-) -> anyhow::Result<GasReport> {
-    let imported = import::load_as(path, format)?;
-    for warning in &imported.warnings {
-        printer.warn(&warning.to_string());
-    }
-    Ok(imported.report)
 }
 
 /// `gasguard comment`: posts a diff made by an unprivileged run (the fork-safe pattern).

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::bail;
 
 use super::base::default_baseline;
-use super::check::load_report;
+use super::input::load_report;
 use super::profile::{ProfileOverrides, profile};
 use super::{ExitStatus, ExplainArgs};
 use crate::core::render::explain::explain_text;

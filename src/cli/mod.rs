@@ -6,6 +6,7 @@ mod check;
 mod explain;
 mod html;
 mod init;
+mod input;
 pub mod ipfs;
 pub mod profile;
 pub mod registry;

@@ -315,8 +315,16 @@ impl Attribution {
         let mut kinds: BTreeMap<GasKind, i128> = BTreeMap::new();
         let mut frames: BTreeMap<&str, i128> = BTreeMap::new();
         let mut lines: BTreeMap<(Option<&str>, Option<u32>, &str), i128> = BTreeMap::new();
-        let mut storage = Vec::new();
+        type Borrowed<'a> = (&'a str, &'a str, StorageOp, bool, Option<ValueChange>);
+        let mut accesses: BTreeMap<Borrowed<'_>, (u64, i64)> = BTreeMap::new();
         for call in calls {
+            for access in &call.storage {
+                let key =
+                    (access.contract.as_str(), access.slot.as_str(), access.op, access.cold, access.change);
+                let entry = accesses.entry(key).or_insert((0, 0));
+                entry.0 += access.count;
+                entry.1 += access.gas;
+            }
             for (kind, gas) in &call.by_kind {
                 *kinds.entry(*kind).or_insert(0) += i128::from(*gas);
             }
@@ -327,8 +335,19 @@ impl Attribution {
                 *lines.entry((line.file.as_deref(), line.line, &line.text)).or_insert(0) +=
                     i128::from(line.gas);
             }
-            storage.extend(call.storage.iter().cloned());
         }
+        let storage = accesses
+            .into_iter()
+            .map(|((contract, slot, op, cold, change), (count, gas))| StorageAccess {
+                contract: contract.to_owned(),
+                slot: slot.to_owned(),
+                op,
+                cold,
+                change,
+                count,
+                gas,
+            })
+            .collect();
         let target = i128::from(value);
         let kinds = largest_remainder(kinds, count, target, "by_kind")?;
         let frames = largest_remainder(frames, count, target, "by_frame")?;

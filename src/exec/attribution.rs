@@ -318,8 +318,6 @@ struct Pending {
     memory: u64,
     /// Words a *COPY opcode copies.
     copy_words: u64,
-    /// SLOAD/SSTORE: slot, new value, and the value before when the slot was already loaded.
-    slot: Option<(U256, U256, Option<U256>)>,
 }
 
 /// One call or create frame on the stack.
@@ -335,6 +333,9 @@ struct Frame {
     input_empty: bool,
     code: Option<Arc<CodeInfo>>,
     pending: Option<Pending>,
+    /// When `pending` is an SLOAD or SSTORE: the slot, the new value, and the value before when
+    /// the slot was already loaded. Kept apart so the common step stays small.
+    pending_slot: Option<(U256, U256, Option<U256>)>,
     /// Gas consumed by child frames since `pending` started.
     children: u64,
     self_gas: i64,
@@ -529,7 +530,7 @@ impl AttributionInspector {
             let line = code.line_of(pending.pc);
             self.tx.code_lines[frame.line_slot].1[line] += cost;
         }
-        if let Some((slot, new_value, before)) = pending.slot {
+        if let Some((slot, new_value, before)) = frame.pending_slot.take() {
             let contract = frame_contract(&self.index, frame);
             let present = context
                 .journal_ref()
@@ -638,12 +639,41 @@ impl AttributionInspector {
             input_empty: input.is_empty(),
             code: None,
             pending: None,
+            pending_slot: None,
             children: 0,
             self_gas: 0,
             line_slot: 0,
             start: None,
         }
     }
+}
+
+/// Whether `op`'s whole cost is `compute` (no storage, account, copy, create, log or hashing
+/// part, no child frame): what [`AttributionInspector::settle`]'s last arm charges.
+fn is_plain(op: u8) -> bool {
+    !matches!(
+        op,
+        opcode::SLOAD
+            | opcode::SSTORE
+            | opcode::TLOAD
+            | opcode::TSTORE
+            | opcode::BALANCE
+            | opcode::EXTCODESIZE
+            | opcode::EXTCODEHASH
+            | opcode::EXTCODECOPY
+            | opcode::SELFDESTRUCT
+            | opcode::CALL
+            | opcode::CALLCODE
+            | opcode::DELEGATECALL
+            | opcode::STATICCALL
+            | opcode::CALLDATACOPY
+            | opcode::CODECOPY
+            | opcode::RETURNDATACOPY
+            | opcode::MCOPY
+            | opcode::CREATE
+            | opcode::CREATE2
+            | opcode::LOG0..=opcode::LOG4 | opcode::KECCAK256
+    )
 }
 
 fn unknown_call_label(frame: &Frame) -> String {
@@ -671,7 +701,18 @@ where
         let memory = interp.gas.memory().expansion_cost;
         let Some(frame) = self.stack.last_mut() else { return };
         if let Some(pending) = frame.pending.take() {
-            self.settle(context, pending, remaining, memory);
+            if frame.children == 0 && memory == pending.memory && is_plain(pending.op) {
+                // The common step: an opcode that only computes, charged without the general
+                // bookkeeping (same result as `settle`).
+                let cost = i64::try_from(pending.remaining.wrapping_sub(remaining)).unwrap_or(0);
+                self.tx.kinds[GasKind::Compute.index()] += cost;
+                frame.self_gas += cost;
+                if let Some(code) = &frame.code {
+                    self.tx.code_lines[frame.line_slot].1[code.line_of(pending.pc)] += cost;
+                }
+            } else {
+                self.settle(context, pending, remaining, memory);
+            }
         }
         let needs_code = self.stack.last().is_some_and(|frame| frame.code.is_none());
         if needs_code {
@@ -704,7 +745,7 @@ where
             _ => 0,
         };
         let Some(frame) = self.stack.last_mut() else { return };
-        let slot = match op {
+        frame.pending_slot = match op {
             opcode::SLOAD => Some((peek(0), U256::ZERO, None)),
             opcode::SSTORE => {
                 let slot = peek(0);
@@ -718,7 +759,7 @@ where
             }
             _ => None,
         };
-        frame.pending = Some(Pending { pc: interp.bytecode.pc(), op, remaining, memory, copy_words, slot });
+        frame.pending = Some(Pending { pc: interp.bytecode.pc(), op, remaining, memory, copy_words });
     }
 
     fn call(&mut self, context: &mut CTX, inputs: &mut CallInputs) -> Option<CallOutcome> {

@@ -574,20 +574,7 @@ mod tests {
     /// The build-changes line and the base description, escaped like names.
     #[test]
     fn build_changes_and_base_description() {
-        let mut diff = fixtures::mixed();
-        diff.base = Some(crate::core::base::BaseInfo {
-            commit: Some("1a2b3c4d5e6f".into()),
-            source: crate::core::base::BaseSource::Stored,
-            behind: 0,
-            reference: Some("`main`".into()),
-            path: None,
-        });
-        diff.build_changes = vec![crate::core::build::BuildChange {
-            what: "solc optimizer runs".into(),
-            base: "200".into(),
-            head: "1".into(),
-            contracts: vec!["a".into(), "b".into(), "c".into()],
-        }];
+        let diff = fixtures::mixed_with_base("`main`", "1", &["a", "b", "c"]);
         let options = MarkdownOptions::default();
         let body = markdown(&diff, &options);
         let lines: Vec<&str> = body.lines().collect();

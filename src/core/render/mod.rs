@@ -243,6 +243,26 @@ pub(crate) mod fixtures {
     use crate::core::report::{ContractGas, Deployment, GasReport, SectionValue, TestGas};
     use crate::core::stats::Stats;
 
+    /// [`mixed`], compared with the stored report of the merge base with `reference`, and built
+    /// with other optimizer runs (`head_runs`) than its base for `contracts`.
+    pub fn mixed_with_base(reference: &str, head_runs: &str, contracts: &[&str]) -> GasDiff {
+        let mut diff = mixed();
+        diff.base = Some(crate::core::base::BaseInfo {
+            commit: Some("1a2b3c4d5e6f".into()),
+            source: crate::core::base::BaseSource::Stored,
+            behind: 0,
+            reference: Some(reference.into()),
+            path: None,
+        });
+        diff.build_changes = vec![crate::core::build::BuildChange {
+            what: "solc optimizer runs".into(),
+            base: "200".into(),
+            head: head_runs.into(),
+            contracts: contracts.iter().map(|contract| (*contract).to_owned()).collect(),
+        }];
+        diff
+    }
+
     fn contract(deploy: u64, size: u64, functions: &[(&str, u64)]) -> ContractGas {
         ContractGas {
             deployment: Some(Deployment { gas: deploy, size, initcode_size: 0 }),

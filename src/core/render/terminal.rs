@@ -310,20 +310,7 @@ mod tests {
     /// the base, one cause under its entry; control characters in them are neutralised.
     #[test]
     fn build_changes_and_base_description() {
-        let mut diff = fixtures::mixed();
-        diff.base = Some(crate::core::base::BaseInfo {
-            commit: Some("1a2b3c4d5e6f".into()),
-            source: crate::core::base::BaseSource::Stored,
-            behind: 0,
-            reference: Some("main".into()),
-            path: None,
-        });
-        diff.build_changes = vec![crate::core::build::BuildChange {
-            what: "solc optimizer runs".into(),
-            base: "200".into(),
-            head: "1\x1b[2J".into(),
-            contracts: Vec::new(),
-        }];
+        let diff = fixtures::mixed_with_base("main", "1\x1b[2J", &[]);
         let options = TerminalOptions::default();
         let text = terminal(&diff, &options);
         let lines: Vec<&str> = text.lines().collect();
