@@ -350,3 +350,41 @@ fn pages_in_chromium() {
     }
     assert!(!text.contains('\u{202E}'), "bidi overrides are replaced");
 }
+
+/// The action's HTML step renders the report the check saved, with the check's base, and with
+/// the history when the store branch is there.
+#[test]
+fn action_html_step_reuses_the_checks_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let fake = bin.join("gasguard");
+    std::fs::write(&fake, "#!/usr/bin/env bash\nprintf '%s\\n' \"$@\"\n").unwrap();
+    let mut permissions = std::fs::metadata(&fake).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, 0o755);
+    std::fs::set_permissions(&fake, permissions).unwrap();
+    let work = dir.path().join("work");
+    std::fs::create_dir_all(work.join(".gasguard")).unwrap();
+    git(&work, &["init", "--quiet"]);
+    let run = |env: &[(&str, &str)]| {
+        let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+        let mut command = Command::new("bash");
+        command.arg(root().join("scripts/action/html.sh")).current_dir(&work).env("PATH", path);
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        let output = command.output().unwrap();
+        assert!(output.status.success(), "{}", stderr(&output));
+        stdout(&output)
+    };
+    let args = run(&[("INPUT_BASE_REF", "main")]);
+    assert_eq!(args, "html\n--out\n.gasguard/html\n--if-no-baseline\nerror\n--base-ref\nmain\n");
+    std::fs::write(work.join(".gasguard/report.json"), "{}").unwrap();
+    git(&work, &["commit", "--quiet", "--allow-empty", "-m", "x"]);
+    git(&work, &["branch", "gasguard-baseline"]);
+    let args = run(&[("INPUT_BASELINE", "b.json"), ("INPUT_IF_NO_BASELINE", "pass")]);
+    assert_eq!(
+        args,
+        "html\n--out\n.gasguard/html\n--if-no-baseline\npass\n--baseline\nb.json\n--report\n.gasguard/report.json\n--history\n"
+    );
+}

@@ -9,7 +9,8 @@ use anyhow::{Context, anyhow};
 
 use super::ExitStatus;
 use super::base::{BaseRequest, IfNoBaseline, baseline_settings, choose_base};
-use super::check::{base_name, load_policy, load_report, require_measurements};
+use super::check::{base_name, load_policy, require_measurements};
+use super::input::load_report;
 use super::profile::{ProfileOverrides, profile, require_config};
 use crate::core::diff::{DiffLabels, Status, diff};
 use crate::core::history::{History, HistoryCommit};
