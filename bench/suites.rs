@@ -142,6 +142,9 @@ impl Chain for Recording<'_> {
         self.execute_time += started.elapsed();
         outcome
     }
+    fn code_len(&mut self, address: Address) -> anyhow::Result<usize> {
+        self.inner.code_len(address)
+    }
 }
 
 /// One embedded run of a suite, with the time of each phase.

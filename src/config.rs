@@ -102,12 +102,20 @@ pub struct StepConfig {
     pub deploy: Option<String>,
     /// Alias or `0x` address to call.
     pub call: Option<String>,
-    /// Alias for the deployed contract.
+    /// Alias for the deployed contract; on a `call` step, the name of the address the call
+    /// returns (with `abi` saying what is there).
     #[serde(rename = "as")]
     pub alias: Option<String>,
+    /// Which return value `as` captures, counted from 0; default the first.
+    pub returns: Option<usize>,
+    /// Measures this step's calls apart: `<signature> [<label>]`.
+    pub label: Option<String>,
+    /// Raw calldata, `0x…`, instead of `function` and `args`.
+    pub data: Option<String>,
     /// Function signature (`transfer(address,uint256)`) or a unique name.
     pub function: Option<String>,
-    /// Where the ABI of a `call = "0x…"` target comes from: a contract id or a JSON ABI file.
+    /// Where the ABI of a `call = "0x…"` target comes from: a contract id or a JSON ABI file. On a
+    /// step with `as`, the ABI of the captured address instead.
     pub abi: Option<String>,
     #[serde(default)]
     pub args: Vec<toml::Value>,

@@ -156,7 +156,9 @@ async fn pull_request_check_creates_then_updates_one_comment() {
     let printed = stderr(&output);
     let annotations: Vec<&str> = printed.lines().filter(|l| l.starts_with("::error")).collect();
     assert_eq!(annotations.len(), 1, "{printed}");
-    assert!(annotations[0].contains("transfer(address,uint256)"));
+    // Named as the comment names it, not by its id.
+    assert!(annotations[0].contains("::Token.transfer(address,uint256): +"), "{}", annotations[0]);
+    assert!(!annotations[0].contains("fn:"), "{}", annotations[0]);
 
     // A second push with the same result writes nothing; a changed result updates in place.
     let writes_before = fake.writes().await.len();

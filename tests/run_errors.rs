@@ -216,3 +216,70 @@ fn node_url_secrets_are_masked_in_actions() {
     let output = gasguard(dir.path(), &args);
     assert!(!stderr(&output).contains("::add-mask::"), "{}", stderr(&output));
 }
+
+// Issue 11: what is meaningless is refused before or while running, naming the step.
+
+#[test]
+fn function_call_to_an_address_without_code() {
+    let message = run_bad(&with_steps(
+        "[[scenario.step]]\ncall = \"0x000000000000000000000000000000000000dEaD\"\nabi = \"Token\"\nfunction = \"transfer(address,uint256)\"\nargs = [\"bob\", \"1\"]\n",
+    ));
+    insta::assert_snapshot!(message);
+    // Raw calldata to an address said to be a contract (with `abi`) is refused alike.
+    let raw = run_bad(&with_steps(
+        "[[scenario.step]]\ncall = \"0x000000000000000000000000000000000000dEaD\"\nabi = \"Token\"\ndata = \"0x18160ddd\"\n",
+    ));
+    assert!(raw.contains("has no code: calling `totalSupply()` there"), "{raw}");
+}
+
+#[test]
+fn value_to_a_function_that_is_not_payable() {
+    let message = run_bad(&with_steps(
+        "[[scenario.step]]\ncall = \"token\"\nfunction = \"transfer(address,uint256)\"\nargs = [\"bob\", \"1\"]\nvalue = \"1 ether\"\n",
+    ));
+    insta::assert_snapshot!(message);
+}
+
+#[test]
+fn value_to_a_contract_without_receive_or_fallback() {
+    let message = run_bad(&with_steps("[[scenario.step]]\ncall = \"token\"\nvalue = \"1 wei\"\n"));
+    insta::assert_snapshot!(message);
+}
+
+#[test]
+fn capture_needs_an_abi_and_an_address() {
+    let factory = "[[scenario.step]]\ndeploy = \"CloneFactory\"\nas = \"factory\"\n";
+    let no_abi = run_bad(&with_steps(&format!(
+        "{factory}[[scenario.step]]\ncall = \"factory\"\nfunction = \"clone(address)\"\nargs = [\"token\"]\nas = \"clone\"\n"
+    )));
+    insta::assert_snapshot!("capture_without_abi", no_abi);
+    let not_address = run_bad(&with_steps(&format!(
+        "{factory}[[scenario.step]]\ncall = \"factory\"\nfunction = \"cloneCounted(address)\"\nargs = [\"token\"]\nas = \"clone\"\nabi = \"Counter\"\n"
+    )));
+    insta::assert_snapshot!("capture_not_an_address", not_address);
+}
+
+#[test]
+fn unknown_name_inside_an_array() {
+    let message = run_bad(&format!(
+        "{HEADER}\n[[scenario]]\nname = \"s\"\n[[scenario.step]]\ndeploy = \"TipJar\"\nas = \"jar\"\n[[scenario.step]]\ncall = \"jar\"\nfunction = \"setAll\"\nargs = [[\"alice\", \"bobb\"], \"max\"]\n"
+    ));
+    insta::assert_snapshot!(message);
+}
+
+/// The other misuses of the new keys, each refused before anything runs, naming the step.
+#[test]
+fn misused_scenario_keys() {
+    let cases = [
+        "[[scenario.step]]\ncall = \"bob\"\nfunction = \"transfer(address,uint256)\"\nargs = [\"bob\", \"1\"]\n",
+        "[[scenario.step]]\ncall = \"token\"\n",
+        "[[scenario.step]]\ncall = \"token\"\ndata = \"deadbeef\"\n",
+        "[[scenario.step]]\ncall = \"token\"\nfunction = \"totalSupply()\"\ndata = \"0x18160ddd\"\n",
+        "[[scenario.step]]\ncall = \"token\"\nfunction = \"totalSupply()\"\nlabel = \"[x]\"\n",
+        "[[scenario.step]]\ncall = \"token\"\nfunction = \"totalSupply()\"\nas = \"t\"\nabi = \"Token\"\nreturns = 2\n",
+        "[[scenario.step]]\ncall = \"token\"\nfunction = \"totalSupply()\"\nreturns = 0\n",
+        "[[scenario.step]]\ndeploy = \"Counter\"\nlabel = \"second\"\n",
+    ];
+    let messages: Vec<String> = cases.iter().map(|steps| run_bad(&with_steps(steps))).collect();
+    insta::assert_snapshot!(messages.join("\n"));
+}

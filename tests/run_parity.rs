@@ -41,6 +41,57 @@ fn embedded_gas_equals_anvil_receipts() {
     }
 }
 
+/// The scenario language of issue 11 on anvil: clones named from what the factory returns (first
+/// and second return value), labels, names inside arrays and tuples, plain transfers to an
+/// account and to `receive`, raw calldata to `fallback` and to a known selector, and `"max"`: every
+/// transaction costs what the receipt says, at the same addresses.
+#[test]
+fn scenario_language_equals_anvil_receipts() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = fixture("scenarios/gasguard.toml");
+    let run = |extra: &[&str]| -> Value {
+        let out = dir.path().join("report.json");
+        let mut args = vec!["run", "--config", config.to_str().unwrap(), "--out", out.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        let output = gasguard(dir.path(), &args);
+        assert_eq!(output.status.code(), Some(0), "gasguard run failed:\n{}", stderr(&output));
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap()
+    };
+    let embedded = run(&[]);
+    let anvil = Anvil::start(&["--hardfork", "prague"]);
+    let node = run(&["--executor", "rpc", "--rpc-url", &anvil.url()]);
+    let embedded = embedded["calls"].as_array().unwrap();
+    let node = node["calls"].as_array().unwrap();
+    assert_eq!(embedded.len(), 18);
+    for (index, (ours, theirs)) in paired(embedded, node).enumerate() {
+        let label = format!("call {index}: {} step {} {}", ours["scenario"], ours["step"], ours["function"]);
+        for field in ["gas_used", "status", "to", "from", "contract", "function", "execution_gas", "revert"] {
+            assert_eq!(ours[field], theirs[field], "{label}: `{field}` differs from the anvil receipt");
+        }
+    }
+    let find = |scenario: &str, step: u64| -> Vec<&Value> {
+        embedded.iter().filter(|call| call["scenario"] == scenario && call["step"] == step).collect()
+    };
+    // The clones are called at the addresses the factory returned, not at the implementation.
+    let implementation = &find("clones", 1)[0]["to"];
+    let (first, second) = (&find("clones", 5)[0], &find("clones", 6)[0]);
+    assert_ne!(&first["to"], implementation);
+    assert_ne!(first["to"], second["to"], "`returns = 1` names the second clone");
+    assert_eq!(first["function"], "increment() [via clone]");
+    assert_eq!(find("clones", 7)[0]["function"], "increment()");
+    let collision = find("clones", 9)[0];
+    assert_eq!(collision["revert"], "revert: CloneFactory: create2 failed");
+    assert!(collision["gas_used"].as_u64().unwrap() > 290_000, "the forwarded gas is consumed: {collision}");
+    assert_eq!(find("tips", 2)[0]["function"], "receive()");
+    assert_eq!(find("tips", 2)[0]["gas_used"], 21_000, "a plain transfer to an account");
+    assert_eq!(find("tips", 3)[0]["function"], "receive()");
+    assert_eq!(find("tips", 4)[0]["function"], "fallback()");
+    assert_eq!(find("tips", 5)[0]["function"], "tips()");
+    assert_eq!(find("tips", 7)[0]["function"], "creditAll((address,uint256)[]) [overflow]");
+    // `"max"` really is type(uint256).max: adding to it overflows.
+    assert_eq!(find("tips", 7)[0]["revert"], "panic: arithmetic underflow or overflow (0x11)");
+}
+
 /// The same contracts loaded from Foundry, Hardhat and solc standard-json artifacts give the same
 /// report, and two runs give byte-identical files.
 #[test]

@@ -13,6 +13,7 @@ use super::{BaselineArgs, CheckArgs, CommentArgs, DiffArgs, ExitStatus, ImportAr
 use crate::config::Config;
 use crate::core::base::BaseInfo;
 use crate::core::diff::{DiffLabels, GasDiff, Status, Verdict, diff};
+use crate::core::names::{MAX_DISPLAY_CHARS, Names};
 use crate::core::policy::{CompiledPolicy, Policy};
 use crate::core::render::{self, MarkdownOptions, TerminalOptions};
 use crate::core::report::GasReport;
@@ -376,6 +377,8 @@ fn summary_line(result: &GasDiff) -> String {
 /// Workflow commands for the policy failures (errors) and other regressions (warnings), largest
 /// first, at most ten of each as GitHub shows no more.
 fn annotations(result: &GasDiff) -> Vec<String> {
+    // Named as the comment names them; the full id is in the job summary's table.
+    let names = Names::new(result.entries.iter().map(|entry| entry.id.as_str()));
     let mut list = Vec::new();
     for entry in &result.entries {
         if entry.status != Status::Regression && !entry.failed {
@@ -393,7 +396,10 @@ fn annotations(result: &GasDiff) -> Vec<String> {
             title: Some(if entry.failed { "gas regression" } else { "gas increase" }.to_owned()),
             file: None,
             line: None,
-            message: format!("{}: {change}{rule}", render::sanitize(&entry.id, render::MAX_NAME_CHARS)),
+            message: format!(
+                "{}: {change}{rule}",
+                render::sanitize(&names.get(&entry.id).shown(MAX_DISPLAY_CHARS), render::MAX_NAME_CHARS)
+            ),
             priority: delta,
         });
     }

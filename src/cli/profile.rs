@@ -73,7 +73,10 @@ pub(super) fn run(args: RunArgs, printer: &Printer) -> anyhow::Result<ExitStatus
         printer.data(&json);
     } else {
         crate::fsutil::write_atomic(&args.out, json.as_bytes())?;
-        printer.data(&crate::core::summary::report_table(&report, printer.color_stdout));
+        // The table summarises the file just written: a message, not data, so `-q` drops it.
+        if !printer.quiet {
+            printer.data(&crate::core::summary::report_table(&report, printer.color_stdout));
+        }
         printer.status(&format!("wrote `{}`", args.out.display()));
     }
     if let Some(dir) = &args.flamegraph_dir {
@@ -400,6 +403,9 @@ pub fn profile_with_calls(
         finish_fork(fork, printer);
     }
     let output = output.with_context(|| format!("profiling `{}` failed", config_path.display()))?;
+    for warning in &output.warnings {
+        printer.warn(warning);
+    }
     for error in output.attribution_errors.iter().take(5) {
         printer.warn(&format!("no gas attribution for {error}"));
     }

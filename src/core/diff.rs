@@ -348,6 +348,7 @@ mod tests {
         let mut base = GasReport::new("test");
         let contract = |gas: u64| ContractGas {
             deployment: None,
+            deployments: None,
             functions: [("f()".to_owned(), Stats::from_samples(&[gas]).unwrap())].into(),
         };
         base.contracts.insert("a.sol:A".into(), contract(90));
@@ -382,6 +383,7 @@ mod tests {
         let mut gas = ContractGas {
             deployment: Some(Deployment { gas: 1000, size: 24_000, initcode_size: 0 }),
             functions: BTreeMap::new(),
+            ..Default::default()
         };
         gas.functions.insert("f()".into(), Stats::from_samples(&[10]).unwrap());
         base.contracts.insert("src/A.sol:A".into(), gas.clone());

@@ -87,18 +87,36 @@ pub struct EvmInfo {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ContractGas {
+    /// The deployment as one figure (its `gas` is the mean over every deployment, the value the
+    /// diff judges), with the code sizes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deployment: Option<Deployment>,
+    /// Every successful deployment of the contract, as statistics like a function's. Absent from
+    /// reports written before it existed and from importers: see [`ContractGas::deployment_stats`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deployments: Option<Stats>,
     /// Keyed by the function signature, e.g. `transfer(address,uint256)`; calls that reverted
     /// (as a step expected) are kept apart as `transfer(address,uint256) [revert]`.
     #[serde(default)]
     pub functions: BTreeMap<String, Stats>,
 }
 
+impl ContractGas {
+    /// The deployments' statistics; a report with a single figure (an older report, an
+    /// importer) has a one-sample statistic of it.
+    pub fn deployment_stats(&self) -> Option<Stats> {
+        self.deployments.or_else(|| {
+            let gas = self.deployment.as_ref()?.gas;
+            Some(Stats { calls: 1, min: gas, mean: gas, median: gas, max: gas })
+        })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Deployment {
-    /// Receipt gas of the deploying transaction.
+    /// Receipt gas of the deploying transaction; the mean over them when the contract was
+    /// deployed several times (reports before `deployments` kept the costliest).
     pub gas: u64,
     /// Deployed (runtime) bytecode size in bytes; 0 when unknown (an importer whose source has no
     /// runtime size), in which case the report has no `size:` entry for the contract.
@@ -207,24 +225,21 @@ impl GasReport {
     /// The attribution of each `deploy:` and `fn:` entry that [`GasReport::aggregate`] makes of
     /// `calls`, from each call's attribution (`attributions[i]` belongs to `calls[i]`). An entry
     /// gets one only when every call it summarises has one; its parts sum to the entry's value:
-    /// the mean for a function (largest-remainder rounding), the costliest deployment's gas.
+    /// the mean (largest-remainder rounding) for a function and for a contract's deployments.
     pub fn attribute(
         calls: &[CallRecord],
         attributions: &[Option<Attribution>],
         contracts: &BTreeMap<String, ContractGas>,
     ) -> BTreeMap<String, Attribution> {
         let mut groups: BTreeMap<String, Vec<Option<&Attribution>>> = BTreeMap::new();
-        let mut deployments: BTreeMap<&str, (u64, Option<&Attribution>)> = BTreeMap::new();
+        let mut deployments: BTreeMap<&str, Vec<Option<&Attribution>>> = BTreeMap::new();
         for (call, attribution) in
             calls.iter().zip(attributions.iter().map(Option::as_ref).chain(std::iter::repeat(None)))
         {
             match (call.function == "constructor", call.status) {
+                // Every deployment, as `aggregate` keeps their mean.
                 (true, CallStatus::Success) => {
-                    let costliest = deployments.entry(&call.contract).or_insert((call.gas_used, attribution));
-                    // The first of the costliest, as `aggregate` keeps the highest gas.
-                    if call.gas_used > costliest.0 {
-                        *costliest = (call.gas_used, attribution);
-                    }
+                    deployments.entry(&call.contract).or_default().push(attribution)
                 }
                 (true, CallStatus::Revert) => {}
                 (false, status) => {
@@ -238,9 +253,9 @@ impl GasReport {
         }
         let mut out = BTreeMap::new();
         for (contract, gas) in contracts {
-            if let (Some(deployment), Some((_, Some(attribution)))) =
-                (&gas.deployment, deployments.get(contract.as_str()))
-                && let Ok(mean) = Attribution::mean(&[attribution], deployment.gas)
+            if let (Some(deployment), Some(group)) = (&gas.deployment, deployments.get(contract.as_str()))
+                && let Some(all) = group.iter().copied().collect::<Option<Vec<&Attribution>>>()
+                && let Ok(mean) = Attribution::mean(&all, deployment.gas)
             {
                 out.insert(format!("deploy:{contract}"), mean);
             }
@@ -267,16 +282,14 @@ impl GasReport {
         sizes: &BTreeMap<String, (u64, u64)>,
     ) -> BTreeMap<String, ContractGas> {
         let mut samples: BTreeMap<(&str, String), Vec<u64>> = BTreeMap::new();
+        let mut deployments: BTreeMap<&str, Vec<u64>> = BTreeMap::new();
         let mut contracts: BTreeMap<String, ContractGas> = BTreeMap::new();
         for call in calls {
             match (call.function == "constructor", call.status) {
+                // Every deployment counts, as every call of a function does: a regression in a
+                // cheaper one moves the mean.
                 (true, CallStatus::Success) => {
-                    let (size, initcode_size) = sizes.get(&call.contract).copied().unwrap_or((0, 0));
-                    let entry = contracts.entry(call.contract.clone()).or_default();
-                    // A contract deployed several times keeps its most expensive deployment, so a
-                    // regression in any of them shows.
-                    let gas = entry.deployment.as_ref().map_or(call.gas_used, |d| d.gas.max(call.gas_used));
-                    entry.deployment = Some(Deployment { gas, size, initcode_size });
+                    deployments.entry(&call.contract).or_default().push(call.gas_used)
                 }
                 // A deployment that reverted created nothing to size or call.
                 (true, CallStatus::Revert) => {}
@@ -289,6 +302,14 @@ impl GasReport {
                     let key = format!("{} [revert]", call.function);
                     samples.entry((&call.contract, key)).or_default().push(call.gas_used);
                 }
+            }
+        }
+        for (contract, gas) in deployments {
+            if let Some(stats) = Stats::from_samples(&gas) {
+                let (size, initcode_size) = sizes.get(contract).copied().unwrap_or((0, 0));
+                let entry = contracts.entry(contract.to_owned()).or_default();
+                entry.deployment = Some(Deployment { gas: stats.mean, size, initcode_size });
+                entry.deployments = Some(stats);
             }
         }
         for ((contract, function), gas) in samples {
@@ -322,7 +343,7 @@ mod tests {
     }
 
     #[test]
-    fn aggregate_keeps_reverts_apart_and_the_costliest_deployment() {
+    fn aggregate_keeps_reverts_apart_and_every_deployment() {
         let calls = [
             call("constructor", CallStatus::Success, 100),
             call("constructor", CallStatus::Success, 120),
@@ -333,9 +354,26 @@ mod tests {
         let sizes = BTreeMap::from([("a.sol:A".to_owned(), (7, 9))]);
         let contracts = GasReport::aggregate(&calls, &sizes);
         let a = &contracts["a.sol:A"];
-        assert_eq!(a.deployment, Some(Deployment { gas: 120, size: 7, initcode_size: 9 }));
+        assert_eq!(a.deployment, Some(Deployment { gas: 110, size: 7, initcode_size: 9 }));
+        assert_eq!(a.deployments, Some(Stats { calls: 2, min: 100, mean: 110, median: 110, max: 120 }));
+        assert_eq!(a.deployment_stats(), a.deployments);
         assert_eq!(a.functions["f()"], Stats { calls: 2, min: 10, mean: 15, median: 15, max: 20 });
         assert_eq!(a.functions["f() [revert]"].calls, 1);
         assert_eq!(a.functions.len(), 2);
+    }
+
+    /// A report written before deployments were statistics still loads: its single figure is a
+    /// one-sample statistic, and it round-trips unchanged.
+    #[test]
+    fn a_single_deployment_figure_is_a_one_sample_statistic() {
+        let old = r#"{"deployment": {"gas": 500, "size": 10, "initcode_size": 20}, "functions": {}}"#;
+        let gas: ContractGas = serde_json::from_str(old).unwrap();
+        assert_eq!(gas.deployments, None);
+        assert_eq!(
+            gas.deployment_stats(),
+            Some(Stats { calls: 1, min: 500, mean: 500, median: 500, max: 500 })
+        );
+        let again: serde_json::Value = serde_json::to_value(&gas).unwrap();
+        assert_eq!(again, serde_json::from_str::<serde_json::Value>(old).unwrap());
     }
 }

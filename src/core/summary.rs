@@ -10,15 +10,14 @@ use crate::core::report::GasReport;
 pub fn report_table(report: &GasReport, color: bool) -> String {
     let mut rows: Vec<[String; 6]> = Vec::new();
     for (contract, gas) in &report.contracts {
-        if let Some(deployment) = &gas.deployment {
-            let gas = group(deployment.gas);
+        if let (Some(deployment), Some(stats)) = (&gas.deployment, gas.deployment_stats()) {
             rows.push([
                 contract.clone(),
                 format!("deployment ({} bytes)", group(deployment.size)),
-                "1".into(),
-                gas.clone(),
-                gas.clone(),
-                gas,
+                stats.calls.to_string(),
+                group(stats.min),
+                group(stats.mean),
+                group(stats.max),
             ]);
         } else {
             rows.push([

@@ -13,7 +13,7 @@ pub mod rpc;
 use std::collections::BTreeMap;
 
 use ::revm::primitives::hardfork::SpecId;
-use alloy::dyn_abi::{DynSolValue, JsonAbiExt};
+use alloy::dyn_abi::{DynSolValue, FunctionExt, JsonAbiExt};
 use alloy::json_abi::Error as AbiError;
 use alloy::primitives::{Address, Bytes, U256};
 
@@ -21,7 +21,7 @@ use crate::config::Expect;
 use crate::core::attribution::Attribution;
 use crate::core::render::registry::format_ether;
 use crate::core::report::{CallRecord, CallStatus, GasMethod};
-use crate::plan::{Action, Arg, Plan, StepPlan, Target};
+use crate::plan::{Action, Arg, Capture, Payload, Plan, StepPlan, Target};
 
 /// A transaction to execute.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,6 +32,9 @@ pub struct TxRequest {
     pub value: U256,
     pub input: Bytes,
     pub gas_limit: u64,
+    /// Whether a successful call's return data is needed (a step captures an address from it):
+    /// a node then replays the call to read it, as receipts do not carry it.
+    pub wants_output: bool,
 }
 
 /// What a chain reports back for one transaction.
@@ -61,6 +64,8 @@ pub trait Chain {
     fn begin_scenario(&mut self, balances: &[(Address, U256)]) -> anyhow::Result<()>;
     /// Executes one transaction and commits its effects.
     fn execute(&mut self, tx: &TxRequest) -> anyhow::Result<TxOutcome>;
+    /// The size of the code at `address` in the scenario's current state (0: an account).
+    fn code_len(&mut self, address: Address) -> anyhow::Result<usize>;
 }
 
 /// A profiling failure, located by scenario and step.
@@ -74,8 +79,16 @@ pub enum ProfileError {
     UnexpectedHalt { scenario: String, step: usize, reason: String },
     #[error("scenario `{scenario}`, step {step}: expected a revert, but the transaction succeeded")]
     ExpectedRevert { scenario: String, step: usize },
-    #[error("scenario `{scenario}`, step {step}: `{alias}` was not deployed (its deployment failed)")]
+    #[error(
+        "scenario `{scenario}`, step {step}: `{alias}` has no address (the step that names it did not succeed)"
+    )]
     MissingAlias { scenario: String, step: usize, alias: String },
+    #[error(
+        "scenario `{scenario}`, step {step}: `{address}` has no code: calling `{function}` there would succeed without running anything\n\nhint: check the address; to send ether to an account, drop `function` and keep `value`"
+    )]
+    NoCode { scenario: String, step: usize, address: String, function: String },
+    #[error("scenario `{scenario}`, step {step}: `{function}` returned no address to name `{name}`{detail}")]
+    Capture { scenario: String, step: usize, function: String, name: String, detail: String },
     #[error("scenario `{scenario}`, step {step}: {message}")]
     Encode { scenario: String, step: usize, message: String },
     #[error("scenario `{scenario}`, step {step}")]
@@ -140,6 +153,8 @@ pub struct RunOutput {
     pub calls: Vec<CallRecord>,
     /// Runtime size and init code size of each deployed contract, by id.
     pub sizes: BTreeMap<String, (u64, u64)>,
+    /// Figures that are not what they seem, located by scenario and step, for stderr.
+    pub warnings: Vec<String>,
     /// The attribution of each call, in the order of `calls` (`None`: not attributed).
     pub attributions: Vec<Option<Attribution>>,
     /// Transactions that could not be attributed, located, with the reason.
@@ -182,13 +197,39 @@ pub fn run_plan(
             })?;
             // The same for every repetition of the step.
             let intrinsic = intrinsic_gas(settings.spec, &built.input, built.to.is_none());
+            let chain_error =
+                |source| ProfileError::Chain { scenario: scenario.name.clone(), step: step.index, source };
+            let needs_code = match &step.action {
+                Action::Call { payload: Payload::Function { .. }, .. } => true,
+                Action::Call { payload: Payload::Raw { expects_code, .. }, .. } => *expects_code,
+                Action::Deploy { .. } => false,
+            };
+            if let (true, Some(to)) = (needs_code, built.to)
+                && chain.code_len(to).map_err(chain_error)? == 0
+            {
+                return Err(ProfileError::NoCode {
+                    scenario: scenario.name.clone(),
+                    step: step.index,
+                    address: to.to_checksum(None),
+                    function: built.function.clone(),
+                });
+            }
+            let capture = match &step.action {
+                Action::Call {
+                    payload: Payload::Function { function, capture: Some(capture), .. }, ..
+                } => Some((function, capture)),
+                _ => None,
+            };
+            let gas_limit = step.gas_limit.unwrap_or(settings.tx_gas_limit);
+            let mut warned = false;
             for iteration in 1..=step.repeat {
                 let tx = TxRequest {
                     from: step.from,
                     to: built.to,
                     value: step.value,
                     input: built.input.clone(),
-                    gas_limit: step.gas_limit.unwrap_or(settings.tx_gas_limit),
+                    gas_limit,
+                    wants_output: capture.is_some(),
                 };
                 let outcome = chain.execute(&tx).map_err(|source| ProfileError::Chain {
                     scenario: scenario.name.clone(),
@@ -216,6 +257,31 @@ pub fn run_plan(
                         });
                     }
                     _ => {}
+                }
+                if let (Some((function, capture)), true) = (capture, outcome.success) {
+                    let address = captured(function, capture, &outcome.output).map_err(|detail| {
+                        ProfileError::Capture {
+                            scenario: scenario.name.clone(),
+                            step: step.index,
+                            function: function.signature(),
+                            name: capture.name.clone(),
+                            detail,
+                        }
+                    })?;
+                    state.aliases.insert(capture.name.clone(), address);
+                }
+                // Without an explicit limit, a transaction that spends most of the default one
+                // measures the limit, not the code: all of it when it halts, all that was
+                // forwarded (63/64 of what is left, per level) when a frame inside it halts.
+                if step.gas_limit.is_none() && !warned && outcome.gas_used > gas_limit / 4 * 3 {
+                    warned = true;
+                    output.warnings.push(format!(
+                        "scenario `{}`, step {}: the transaction used {} of its {} gas limit, so its figure depends on the limit rather than on the code (a halt, or a frame inside it that exhausted the gas forwarded to it)\n\nhint: set `gas_limit` on the step to the limit the figure should reflect",
+                        scenario.name,
+                        step.index,
+                        crate::core::number::group_digits(outcome.gas_used),
+                        crate::core::number::group_digits(gas_limit)
+                    ));
                 }
                 let target = built.to.or(outcome.created).unwrap_or_default();
                 if let (Action::Deploy { contract, alias, .. }, Some(created)) =
@@ -245,7 +311,10 @@ pub fn run_plan(
                     step: step.index,
                     iteration,
                     contract: built.contract.clone(),
-                    function: built.function.clone(),
+                    function: match &step.label {
+                        Some(label) => format!("{} [{label}]", built.function),
+                        None => built.function.clone(),
+                    },
                     from: checksum(step.from),
                     to: checksum(target),
                     gas_used: outcome.gas_used,
@@ -286,18 +355,39 @@ struct BuiltTx {
     initcode_size: u64,
 }
 
+/// The address a call returned, for `as`.
+fn captured(
+    function: &alloy::json_abi::Function,
+    capture: &Capture,
+    output: &[u8],
+) -> Result<Address, String> {
+    let values = function
+        .abi_decode_output(output)
+        .map_err(|error| format!(": its return data does not decode ({error})"))?;
+    match values.get(capture.index) {
+        Some(DynSolValue::Address(address)) => Ok(*address),
+        _ => Err(format!(" at return value {}", capture.index)),
+    }
+}
+
+/// An argument with the addresses of names filled in, at any depth.
+fn resolve_arg(arg: &Arg, state: &ScenarioState) -> Result<DynSolValue, BuildError> {
+    let all =
+        |items: &[Arg]| items.iter().map(|item| resolve_arg(item, state)).collect::<Result<Vec<_>, _>>();
+    Ok(match arg {
+        Arg::Value(value) => value.clone(),
+        Arg::Alias(alias) => {
+            DynSolValue::Address(*state.aliases.get(alias).ok_or_else(|| BuildError::Alias(alias.clone()))?)
+        }
+        Arg::Array(items) => DynSolValue::Array(all(items)?),
+        Arg::FixedArray(items) => DynSolValue::FixedArray(all(items)?),
+        Arg::Tuple(items) => DynSolValue::Tuple(all(items)?),
+    })
+}
+
 fn build_tx(plan: &Plan, step: &StepPlan, state: &ScenarioState) -> Result<BuiltTx, BuildError> {
     let resolve = |args: &[Arg]| -> Result<Vec<DynSolValue>, BuildError> {
-        args.iter()
-            .map(|arg| match arg {
-                Arg::Value(value) => Ok(value.clone()),
-                Arg::Alias(alias) => state
-                    .aliases
-                    .get(alias)
-                    .map(|address| DynSolValue::Address(*address))
-                    .ok_or_else(|| BuildError::Alias(alias.clone())),
-            })
-            .collect()
+        args.iter().map(|arg| resolve_arg(arg, state)).collect()
     };
     match &step.action {
         Action::Deploy { contract, code, args, .. } => {
@@ -322,24 +412,24 @@ fn build_tx(plan: &Plan, step: &StepPlan, state: &ScenarioState) -> Result<Built
                 initcode_size,
             })
         }
-        Action::Call { target, contract, function, args } => {
+        Action::Call { target, contract, payload } => {
             let address = match target {
                 Target::Address(address) => *address,
                 Target::Alias(alias) => {
                     *state.aliases.get(alias).ok_or_else(|| BuildError::Alias(alias.clone()))?
                 }
             };
-            let values = resolve(args)?;
-            let input = function.abi_encode_input(&values).map_err(|error| {
-                BuildError::Message(format!("cannot encode `{}`: {error}", function.signature()))
-            })?;
-            Ok(BuiltTx {
-                to: Some(address),
-                input: input.into(),
-                contract: contract.clone(),
-                function: function.signature(),
-                initcode_size: 0,
-            })
+            let (input, function) = match payload {
+                Payload::Function { function, args, .. } => {
+                    let values = resolve(args)?;
+                    let input = function.abi_encode_input(&values).map_err(|error| {
+                        BuildError::Message(format!("cannot encode `{}`: {error}", function.signature()))
+                    })?;
+                    (input.into(), function.signature())
+                }
+                Payload::Raw { data, name, .. } => (data.clone(), name.clone()),
+            };
+            Ok(BuiltTx { to: Some(address), input, contract: contract.clone(), function, initcode_size: 0 })
         }
     }
 }

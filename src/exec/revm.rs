@@ -127,6 +127,19 @@ where
         Ok(())
     }
 
+    fn code_len(&mut self, address: Address) -> anyhow::Result<usize> {
+        let evm = self.evm.as_mut().ok_or_else(|| anyhow!("no scenario was started"))?;
+        let db = evm.ctx.db_mut();
+        let Some(info) = db.basic(address)? else { return Ok(0) };
+        if info.code_hash == revm::primitives::KECCAK_EMPTY {
+            return Ok(0);
+        }
+        Ok(match info.code {
+            Some(code) => code.original_bytes().len(),
+            None => db.code_by_hash(info.code_hash)?.original_bytes().len(),
+        })
+    }
+
     fn execute(&mut self, request: &TxRequest) -> anyhow::Result<TxOutcome> {
         let evm = self.evm.as_mut().ok_or_else(|| anyhow!("no scenario was started"))?;
         let nonce = evm.ctx.db_mut().basic(request.from)?.map_or(0, |info| info.nonce);

@@ -189,7 +189,7 @@ impl RpcChain {
     }
 
     /// The outcome of a mined transaction, from its receipt.
-    fn mined(&self, hash: &Value, request: &Value) -> anyhow::Result<TxOutcome> {
+    fn mined(&self, hash: &Value, request: &Value, wants_output: bool) -> anyhow::Result<TxOutcome> {
         let receipt = self.receipt(hash)?;
         let gas_used = quantity(&receipt, "gasUsed")?;
         let success = quantity(&receipt, "status")? == 1;
@@ -205,7 +205,15 @@ impl RpcChain {
                 }
                 None => None,
             };
-            (Bytes::new(), code_size)
+            let output = if wants_output && created.is_none() {
+                // Receipts carry no return data either: replay on the state before the block.
+                let block = quantity(&receipt, "blockNumber")?.saturating_sub(1);
+                let data = self.request("eth_call", json!([request, format!("{block:#x}")]))?;
+                serde_json::from_value(data).context("`eth_call` returned no bytes")?
+            } else {
+                Bytes::new()
+            };
+            (output, code_size)
         } else {
             // Receipts carry no revert data: replay the call on the state before the block.
             let block = quantity(&receipt, "blockNumber")?.saturating_sub(1);
@@ -277,7 +285,7 @@ impl RpcChain {
         if let Mode::Send { nonce, .. } = &mut self.mode {
             *nonce += 1;
         }
-        self.mined(&hash, &request)
+        self.mined(&hash, &request, tx.wants_output)
     }
 
     fn trace(&mut self, tx: &TxRequest) -> anyhow::Result<TxOutcome> {
@@ -318,7 +326,7 @@ impl RpcChain {
         Ok(TxOutcome {
             gas_used,
             success,
-            output: if success { Bytes::new() } else { output },
+            output: if success && !tx.wants_output { Bytes::new() } else { output },
             halt,
             created,
             code_size,
@@ -421,6 +429,22 @@ fn quantity_value(value: &Value, what: &str) -> anyhow::Result<u64> {
 }
 
 impl Chain for RpcChain {
+    fn code_len(&mut self, address: Address) -> anyhow::Result<usize> {
+        if let Mode::Trace { overrides } | Mode::Estimate { overrides, .. } = &self.mode
+            && let Some(len) = overrides.code_len(address)
+        {
+            return Ok(len);
+        }
+        if let Mode::Estimate { created, .. } = &self.mode
+            && created.contains(&address)
+        {
+            return Ok(1);
+        }
+        let code = self.request("eth_getCode", json!([address, "latest"]))?;
+        let code: Bytes = serde_json::from_value(code).context("`eth_getCode` returned no bytes")?;
+        Ok(code.len())
+    }
+
     fn begin_scenario(&mut self, balances: &[(Address, U256)]) -> anyhow::Result<()> {
         match &mut self.mode {
             Mode::Dev { snapshot, impersonated, .. } => {
@@ -456,7 +480,7 @@ impl Chain for RpcChain {
                 self.impersonate(tx.from)?;
                 let request = call_object(tx);
                 let hash = self.request("eth_sendTransaction", json!([request.clone()]))?;
-                self.mined(&hash, &request)
+                self.mined(&hash, &request, tx.wants_output)
             }
             Mode::Send { .. } => self.send_signed(tx),
             Mode::Trace { .. } => self.trace(tx),

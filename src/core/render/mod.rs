@@ -270,6 +270,7 @@ pub(crate) mod fixtures {
                 .iter()
                 .map(|(name, gas)| ((*name).to_owned(), Stats::from_samples(&[*gas]).unwrap()))
                 .collect(),
+            ..Default::default()
         }
     }
 

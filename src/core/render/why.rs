@@ -181,6 +181,7 @@ pub(crate) mod tests {
         let transfer = "fn:src/Token.sol:Token.transfer(address,uint256)";
         let contract = |deploy: u64, gas: u64| ContractGas {
             deployment: Some(Deployment { gas: deploy, size: 4_000, initcode_size: 0 }),
+            deployments: None,
             functions: [("transfer(address,uint256)".to_owned(), Stats::from_samples(&[gas]).unwrap())]
                 .into(),
         };
@@ -246,6 +247,7 @@ pub(crate) mod tests {
             let contract = format!("src/C{index:05}.sol:C{index:05}");
             let stats = |gas: u64| ContractGas {
                 deployment: None,
+                deployments: None,
                 functions: [("f()".to_owned(), Stats::from_samples(&[gas]).unwrap())].into(),
             };
             let gas = if index % 2 == 0 { 52_100 + index } else { 30_000 };

@@ -1,0 +1,230 @@
+//! Issue 11 end to end on the embedded EVM: the gas-limit warning, `-q`, and `--out` as users
+//! expect it (through a symlink, into a FIFO, the umask's mode). The anvil comparison of the
+//! scenario language is in `run_parity.rs`.
+
+mod support;
+
+use std::path::Path;
+
+use support::{fixture, gasguard, stderr, stdout};
+
+fn write_config(dir: &Path, scenario: &str) -> std::path::PathBuf {
+    let artifacts = fixture("artifacts/foundry/out");
+    let path = dir.join("gasguard.toml");
+    std::fs::write(
+        &path,
+        format!("artifacts = {:?}\n[evm]\nspec = \"prague\"\n\n{scenario}", artifacts.to_str().unwrap()),
+    )
+    .unwrap();
+    path
+}
+
+const CLONES: &str = "[[scenario]]\nname = \"clones\"\n[[scenario.step]]\ndeploy = \"Counter\"\nas = \"counter\"\n[[scenario.step]]\ndeploy = \"CloneFactory\"\nas = \"factory\"\n[[scenario.step]]\ncall = \"factory\"\nfunction = \"cloneAt\"\nargs = [\"counter\", \"0x0000000000000000000000000000000000000000000000000000000000000001\"]\n";
+
+/// A CREATE2 at an occupied address consumes all the gas forwarded to it: the figure is the
+/// default limit's, and the run says so, naming the step, once however often it repeats.
+#[test]
+fn a_figure_that_depends_on_the_gas_limit_is_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(
+        dir.path(),
+        &format!(
+            "{CLONES}[[scenario.step]]\ncall = \"factory\"\nfunction = \"cloneAt\"\nargs = [\"counter\", \"0x0000000000000000000000000000000000000000000000000000000000000001\"]\nexpect = \"revert\"\nrepeat = 2\n"
+        ),
+    );
+    let output = gasguard(dir.path(), &["run", "--config", config.to_str().unwrap(), "--out", "report.json"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let message = stderr(&output);
+    let warnings: Vec<&str> = message.lines().filter(|line| line.starts_with("warning:")).collect();
+    assert_eq!(warnings.len(), 1, "{message}");
+    insta::assert_snapshot!(
+        message.lines().filter(|line| !line.starts_with("wrote")).collect::<Vec<_>>().join("\n")
+    );
+    // A node gives the same figure, and the same warning.
+    let anvil = support::Anvil::start(&["--hardfork", "prague"]);
+    let on_node = gasguard(
+        dir.path(),
+        &[
+            "run",
+            "--config",
+            config.to_str().unwrap(),
+            "--out",
+            "node.json",
+            "--executor",
+            "rpc",
+            "--rpc-url",
+            &anvil.url(),
+        ],
+    );
+    assert_eq!(on_node.status.code(), Some(0), "{}", stderr(&on_node));
+    assert!(stderr(&on_node).contains(warnings[0]), "{}", stderr(&on_node));
+
+    // With the limit set on the step, the figure is the user's choice: no warning.
+    let config = write_config(
+        dir.path(),
+        &format!(
+            "{CLONES}[[scenario.step]]\ncall = \"factory\"\nfunction = \"cloneAt\"\nargs = [\"counter\", \"0x0000000000000000000000000000000000000000000000000000000000000001\"]\nexpect = \"revert\"\ngas_limit = 200000\n"
+        ),
+    );
+    let output = gasguard(dir.path(), &["run", "--config", config.to_str().unwrap(), "--out", "report.json"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(!stderr(&output).contains("warning"), "{}", stderr(&output));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("report.json")).unwrap()).unwrap();
+    let last = report["calls"].as_array().unwrap().last().unwrap();
+    assert_eq!(last["status"], "revert");
+    // All that was forwarded to CREATE2 is gone: the figure is close to the limit set.
+    let used = last["gas_used"].as_u64().unwrap();
+    assert!(used > 190_000 && used <= 200_000, "{used}");
+}
+
+/// `-q` prints only data and errors: no table after writing the report.
+#[test]
+fn quiet_prints_no_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = fixture("scenarios/gasguard.toml");
+    let loud = gasguard(dir.path(), &["run", "--config", config.to_str().unwrap(), "--out", "report.json"]);
+    assert_eq!(loud.status.code(), Some(0), "{}", stderr(&loud));
+    assert!(stdout(&loud).contains("increment() [via clone]"), "{}", stdout(&loud));
+    let quiet =
+        gasguard(dir.path(), &["-q", "run", "--config", config.to_str().unwrap(), "--out", "report.json"]);
+    assert_eq!(quiet.status.code(), Some(0), "{}", stderr(&quiet));
+    assert_eq!(stdout(&quiet), "");
+    assert_eq!(stderr(&quiet), "");
+}
+
+#[cfg(unix)]
+mod files {
+    use std::os::unix::fs::{FileTypeExt, PermissionsExt};
+
+    use super::*;
+
+    fn run_to(dir: &Path, out: &str) -> std::process::Output {
+        let config = fixture("scenarios/gasguard.toml");
+        gasguard(dir, &["-q", "run", "--config", config.to_str().unwrap(), "--out", out])
+    }
+
+    #[test]
+    fn out_through_a_symlink_writes_the_target_and_keeps_the_link() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("reports")).unwrap();
+        std::fs::write(dir.path().join("reports/gas.json"), "old").unwrap();
+        std::os::unix::fs::symlink("reports/gas.json", dir.path().join("gas.json")).unwrap();
+        let output = run_to(dir.path(), "gas.json");
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        let link = std::fs::symlink_metadata(dir.path().join("gas.json")).unwrap();
+        assert!(link.file_type().is_symlink(), "the link must stay a link");
+        let report: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.path().join("reports/gas.json")).unwrap())
+                .unwrap();
+        assert_eq!(report["calls"].as_array().unwrap().len(), 18);
+        let names: Vec<_> = std::fs::read_dir(dir.path().join("reports")).unwrap().collect();
+        assert_eq!(names.len(), 1, "no temporary file left in the target's folder");
+    }
+
+    #[test]
+    fn out_to_a_fifo_writes_into_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("pipe");
+        assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+        };
+        let output = run_to(dir.path(), "pipe");
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        let text = reader.join().unwrap();
+        let report: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(report["schema"], "gasguard/report/v2");
+        assert!(std::fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo(), "still a FIFO");
+    }
+
+    #[test]
+    fn a_report_gets_the_umask_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = fixture("scenarios/gasguard.toml");
+        let binary = env!("CARGO_BIN_EXE_gasguard");
+        for (umask, mode) in [("022", 0o644), ("077", 0o600)] {
+            let out = dir.path().join(format!("report-{umask}.json"));
+            let status = std::process::Command::new("sh")
+                .arg("-c")
+                .arg(format!("umask {umask} && exec \"$0\" -q run --config \"$1\" --out \"$2\""))
+                .arg(binary)
+                .arg(&config)
+                .arg(&out)
+                .env("NO_COLOR", "1")
+                .status()
+                .unwrap();
+            assert!(status.success());
+            let found = std::fs::metadata(&out).unwrap().permissions().mode() & 0o777;
+            assert_eq!(found, mode, "umask {umask}: mode {found:o}");
+        }
+    }
+}
+
+/// Every deployment of a contract is kept as statistics, and the diff judges their mean: a
+/// regression in the cheaper of two deployments shows, though the costliest did not move.
+#[test]
+fn deployments_are_statistics_and_the_diff_judges_the_mean() {
+    let dir = tempfile::tempdir().unwrap();
+    let deploy =
+        |name: &str| format!("[[scenario.step]]\ndeploy = \"Token\"\nargs = [\"{name}\", \"T\", \"1000\"]\n");
+    let long = "a name long enough to take a second storage slot for sure";
+    let run = |short: &str, out: &str| {
+        let config = write_config(
+            dir.path(),
+            &format!("[[scenario]]\nname = \"two\"\n{}{}", deploy(short), deploy(long)),
+        );
+        let output = gasguard(dir.path(), &["-q", "run", "--config", config.to_str().unwrap(), "--out", out]);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        let report: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.path().join(out)).unwrap()).unwrap();
+        report
+    };
+    let base = run("A", "base.json");
+    let token = &base["contracts"]["contracts/Token.sol:Token"];
+    let stats = &token["deployments"];
+    assert_eq!(stats["calls"], 2);
+    let gas: Vec<u64> =
+        base["calls"].as_array().unwrap().iter().map(|c| c["gas_used"].as_u64().unwrap()).collect();
+    assert_eq!(stats["min"], *gas.iter().min().unwrap());
+    assert_eq!(stats["max"], *gas.iter().max().unwrap());
+    assert_eq!(stats["mean"], (gas[0] + gas[1]).div_ceil(2));
+    assert_eq!(token["deployment"]["gas"], stats["mean"], "the judged figure is the mean");
+
+    // Only the cheaper deployment gets costlier (a longer short name): the max stays.
+    let head = run("AB", "head.json");
+    let head_stats = &head["contracts"]["contracts/Token.sol:Token"]["deployments"];
+    assert_eq!(head_stats["max"], stats["max"]);
+    assert!(head_stats["min"].as_u64() > stats["min"].as_u64());
+    let output = gasguard(dir.path(), &["diff", "base.json", "head.json", "--format", "json"]);
+    let diff: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let entry = diff["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|entry| entry["id"] == "deploy:contracts/Token.sol:Token")
+        .unwrap_or_else(|| panic!("no deploy entry: {diff}"));
+    assert_eq!(entry["base"], stats["mean"]);
+    assert_eq!(entry["head"], head_stats["mean"]);
+}
+
+/// `abi` of a captured name may be a JSON ABI file: its calls are reported under the file's name.
+#[test]
+fn a_captured_name_with_an_abi_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let artifact =
+        std::fs::read_to_string(fixture("artifacts/foundry/out/Counter.sol/Counter.json")).unwrap();
+    let abi = serde_json::from_str::<serde_json::Value>(&artifact).unwrap()["abi"].clone();
+    std::fs::write(dir.path().join("counter-abi.json"), abi.to_string()).unwrap();
+    let config = write_config(
+        dir.path(),
+        "[[scenario]]\nname = \"c\"\n[[scenario.step]]\ndeploy = \"Counter\"\nas = \"counter\"\n[[scenario.step]]\ndeploy = \"CloneFactory\"\nas = \"factory\"\n[[scenario.step]]\ncall = \"factory\"\nfunction = \"clone\"\nargs = [\"counter\"]\nas = \"c\"\nabi = \"counter-abi.json\"\n[[scenario.step]]\ncall = \"c\"\nfunction = \"increment\"\n",
+    );
+    let output =
+        gasguard(dir.path(), &["-q", "run", "--config", config.to_str().unwrap(), "--out", "r.json"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("r.json")).unwrap()).unwrap();
+    assert_eq!(report["contracts"]["counter-abi.json"]["functions"]["increment()"]["calls"], 1, "{report}");
+}
