@@ -176,6 +176,7 @@ fn hostile_reports(dir: &Path) -> (PathBuf, PathBuf) {
         head.tests.insert(format!("{name}:t()"), TestGas::Gas { gas: 101 + index as u64 });
         let contract = ContractGas {
             deployment: Some(Deployment { gas: 1_000, size: 100, initcode_size: 0 }),
+            deployments: None,
             functions: [(format!("{name}()"), Stats::from_samples(&[500]).unwrap())].into(),
         };
         head.contracts.insert(format!("src/{name}.sol:{name}"), contract);

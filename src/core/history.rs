@@ -60,6 +60,7 @@ mod tests {
             "A.sol:A".into(),
             ContractGas {
                 deployment: deploy.map(|gas| Deployment { gas, size: 10, initcode_size: 0 }),
+                deployments: None,
                 functions: BTreeMap::new(),
             },
         );
