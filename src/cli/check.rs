@@ -93,7 +93,6 @@ pub(super) fn check(args: CheckArgs, printer: &Printer) -> anyhow::Result<ExitSt
         // The action uploads the folder as an artifact of this run.
         flamegraphs_url: args.flamegraph_dir.as_ref().and_then(|_| github.report_run_url()),
         html_report_url: args.link_html_report.then(|| github.report_run_url()).flatten(),
-        ..MarkdownOptions::default()
     };
     let markdown = render::markdown(&result, &markdown_options);
     emit(&result, args.format, args.out.as_deref(), &markdown, printer, baseline_hint.as_deref())?;
