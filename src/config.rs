@@ -18,6 +18,11 @@ use crate::core::policy::Policy;
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
+    /// The project's name when several configs are profiled together (`check --config A
+    /// --config B`): it prefixes the project's scenario and contract ids. Default: the config's
+    /// folder name.
+    #[serde(default)]
+    pub project: Option<String>,
     /// Compiled contracts: a Foundry `out/`, a Hardhat `artifacts/` or a solc standard-json file.
     /// Needed only to profile: a config that only holds `[policy]` (for `diff` and
     /// `check --report`) may leave it out.

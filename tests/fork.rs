@@ -588,3 +588,27 @@ fn credentials_never_leave_the_url() {
         assert!(!message.contains(secret), "the key leaked into an error:\n{message}");
     }
 }
+
+/// Scenarios on two threads share the fetched state: the same report, the same state fetched
+/// (the cache files are byte for byte the same) and the same number of requests as one thread.
+#[test]
+fn parallel_scenarios_fetch_nothing_twice() {
+    let testnet = testnet();
+    let proxy = Proxy::start(&testnet.node.url(), Behaviour::default());
+    let dir = tempfile::tempdir().unwrap();
+    let (one, _) =
+        run(dir.path(), &testnet.config(&proxy.url(), Some(testnet.block), "one"), &["--jobs", "1"]);
+    let sequential = proxy.requests();
+    assert!(sequential > 0);
+    let (two, messages) =
+        run(dir.path(), &testnet.config(&proxy.url(), Some(testnet.block), "two"), &["--jobs", "2"]);
+    assert!(two == one, "--jobs 2 wrote another report than --jobs 1");
+    assert_eq!(proxy.requests() - sequential, sequential, "{messages}");
+    let (first, second) = (cache_files(&dir.path().join("one")), cache_files(&dir.path().join("two")));
+    assert_eq!(first.len(), 1);
+    assert_eq!(second.len(), 1);
+    assert!(
+        std::fs::read(&first[0]).unwrap() == std::fs::read(&second[0]).unwrap(),
+        "different state fetched"
+    );
+}

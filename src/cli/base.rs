@@ -54,6 +54,9 @@ pub struct BaseRequest<'a> {
     pub base_ref: Option<&'a str>,
     pub store_branch: Option<&'a str>,
     pub if_no_baseline: IfNoBaseline,
+    /// Several projects are checked together (`--config A --config B`): their base can come from
+    /// a file or a stored report, not from a rebuild (one `[baseline] build` per project).
+    pub several_projects: bool,
 }
 
 /// The default baseline file of a config: `.gasguard/baseline.json` beside it.
@@ -149,6 +152,11 @@ fn from_git(request: &BaseRequest<'_>, reference: &str, printer: &Printer) -> an
         )
     };
     if let Some(command) = settings.build.as_deref() {
+        if request.several_projects {
+            bail!(
+                "no stored report for the merge base {short} of `HEAD` and `{reference}`, and the base of several projects is not rebuilt\n\nhint: store the combined report on the base branch with `gasguard baseline --store` and the same `--config` flags"
+            );
+        }
         printer.status(&format!(
             "no stored report for the merge base {short} of `HEAD` and `{reference}`: building it in a temporary worktree"
         ));

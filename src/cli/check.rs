@@ -4,11 +4,11 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, anyhow};
+use anyhow::{Context, anyhow, bail};
 
 use super::base::{BaseRequest, choose_base, default_baseline, store_baseline};
 use super::input::load_report;
-use super::profile::{ProfileOverrides, profile, report_json, require_config};
+use super::profile::{ProfileOverrides, profile_projects, project_names, report_json, require_config};
 use super::{BaselineArgs, CheckArgs, CommentArgs, DiffArgs, ExitStatus, ImportArgs, OutputFormat};
 use crate::config::Config;
 use crate::core::base::BaseInfo;
@@ -43,8 +43,10 @@ pub(super) fn check(args: CheckArgs, printer: &Printer) -> anyhow::Result<ExitSt
     .context("failed to read the GitHub Actions context")?;
 
     // The policy is checked before profiling, so a typo in `[policy]` does not wait for a run.
-    let policy = load_policy(args.config.as_deref(), args.report.is_some(), "check")?;
-    let config_path = args.config.clone().unwrap_or_else(|| PathBuf::from("gasguard.toml"));
+    let policy = project_policies(&args.config, args.report.is_some())?;
+    let config_paths =
+        if args.config.is_empty() { vec![PathBuf::from("gasguard.toml")] } else { args.config.clone() };
+    let config_path = config_paths[0].clone();
     // The base is found before profiling: a missing one is an error before any work.
     let chosen = choose_base(
         &BaseRequest {
@@ -53,17 +55,32 @@ pub(super) fn check(args: CheckArgs, printer: &Printer) -> anyhow::Result<ExitSt
             base_ref: args.base_ref.as_deref(),
             store_branch: args.store_branch.as_deref(),
             if_no_baseline: args.if_no_baseline,
+            several_projects: config_paths.len() > 1,
         },
         printer,
     )?;
     let head = match &args.report {
         Some(path) => load_report(path, None, printer)?,
         None => {
-            require_config(&config_path, "check")?;
-            let overrides = ProfileOverrides { no_attribution: args.no_attribution, ..Default::default() };
-            profile(&config_path, &overrides, printer)?
+            for path in &config_paths {
+                require_config(path, "check")?;
+            }
+            let overrides = ProfileOverrides {
+                jobs: args.jobs,
+                no_attribution: args.no_attribution,
+                ..ProfileOverrides::default()
+            };
+            profile_projects(&config_paths, &overrides, printer)?
         }
     };
+    if let (Some(shard), Some(path)) = (&head.shard, &args.report) {
+        bail!(
+            "`{}` is shard {}/{} of a run, not the whole run: a check of it would miss the other shards' entries\n\nhint: merge the shards first: `gasguard merge SHARD… --out gas-report.json`, then check that",
+            path.display(),
+            shard.index,
+            shard.count
+        );
+    }
     let head_name = match &args.report {
         Some(path) => format!("the report `{}`", path.display()),
         None => "this run".to_owned(),
@@ -158,15 +175,22 @@ pub(super) fn diff_command(args: DiffArgs, printer: &Printer) -> anyhow::Result<
 }
 
 pub(super) fn baseline(args: BaselineArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
-    require_config(&args.config, "baseline")?;
-    let overrides = ProfileOverrides { no_attribution: args.no_attribution, ..Default::default() };
-    let report = profile(&args.config, &overrides, printer)?;
+    for path in &args.config {
+        require_config(path, "baseline")?;
+    }
+    let config = args.config.first().cloned().unwrap_or_else(|| PathBuf::from("gasguard.toml"));
+    let overrides = ProfileOverrides {
+        jobs: args.jobs,
+        no_attribution: args.no_attribution,
+        ..ProfileOverrides::default()
+    };
+    let report = profile_projects(&args.config, &overrides, printer)?;
     if let Some(dir) = &args.flamegraph_dir {
         super::profile::write_flamegraphs(dir, &report, None, printer)?;
     }
     let out = match (&args.out, args.store) {
         (Some(out), _) => Some(out.clone()),
-        (None, false) => Some(default_baseline(&args.config)),
+        (None, false) => Some(default_baseline(&config)),
         (None, true) => None,
     };
     if let Some(out) = &out {
@@ -179,7 +203,7 @@ pub(super) fn baseline(args: BaselineArgs, printer: &Printer) -> anyhow::Result<
         ));
     }
     if args.store {
-        store_baseline(&args.config, &report, args.store_branch.as_deref(), args.push.as_deref(), printer)?;
+        store_baseline(&config, &report, args.store_branch.as_deref(), args.push.as_deref(), printer)?;
     }
     Ok(ExitStatus::Success)
 }
@@ -316,10 +340,7 @@ fn emit(
         OutputFormat::Markdown => markdown.to_owned(),
         OutputFormat::Json => render::json(result),
         OutputFormat::Terminal => {
-            let mut text = render::terminal(
-                result,
-                &TerminalOptions { color, snapshot_diff: true, ..TerminalOptions::default() },
-            );
+            let mut text = render::terminal(result, &TerminalOptions { color, snapshot_diff: true });
             if let Some(hint) = baseline_hint {
                 // The backticks stay: they delimit the command to copy.
                 text.push_str(&format!("\nhint: {hint}\n"));
@@ -480,6 +501,21 @@ pub(super) fn load_policy(
         Config::load(&path)?.policy.unwrap_or_default()
     };
     policy.compile().map_err(|error| anyhow!("invalid `[policy]` in `{}`: {error}", path.display()))
+}
+
+/// The policy of a check: the config's `[policy]`, or with several configs, each project's own
+/// judging that project's entries (see [`CompiledPolicy::by_project`]).
+fn project_policies(configs: &[PathBuf], optional: bool) -> anyhow::Result<CompiledPolicy> {
+    if configs.len() < 2 {
+        return load_policy(configs.first().map(PathBuf::as_path), optional, "check");
+    }
+    let names = project_names(configs)?;
+    let mut projects = Vec::new();
+    for (path, name) in configs.iter().zip(names) {
+        let policy = load_policy(Some(path), false, "check")?;
+        projects.push((name.unwrap_or_default(), policy));
+    }
+    Ok(CompiledPolicy::by_project(projects))
 }
 
 /// A head without a single measurement compares as "everything removed", which passes: refuse

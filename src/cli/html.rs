@@ -72,6 +72,7 @@ pub(super) fn html_command(args: HtmlArgs, printer: &Printer) -> anyhow::Result<
             base_ref: args.base_ref.as_deref(),
             store_branch: args.store_branch.as_deref(),
             if_no_baseline: args.if_no_baseline,
+            several_projects: false,
         },
         printer,
     )?;

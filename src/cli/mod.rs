@@ -64,6 +64,8 @@ pub enum Command {
     Check(Box<CheckArgs>),
     /// Diff two reports or importable gas outputs: BASE (old) against HEAD (new).
     Diff(DiffArgs),
+    /// Merge the shard reports of `run --shard K/N` into the report one full run writes.
+    Merge(MergeArgs),
     /// Profile and write the baseline atomically (what a nightly job runs).
     Baseline(BaselineArgs),
     /// Convert Foundry and Hardhat gas outputs into a gasguard report.
@@ -113,9 +115,12 @@ pub enum OutputFormat {
 
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
-    /// The config file (default `gasguard.toml`; optional with `--report`).
+    /// The config file (default `gasguard.toml`; optional with `--report`). Repeat it to check
+    /// several projects in one run: ids are prefixed by each project's name, each project's
+    /// `[policy]` judges its own entries, and the baseline is the combined report (by default
+    /// in the first config's folder).
     #[arg(long, short)]
-    pub config: Option<PathBuf>,
+    pub config: Vec<PathBuf>,
     /// The baseline report (or importable gas output) [default: .gasguard/baseline.json in the
     /// config's folder].
     #[arg(long)]
@@ -175,6 +180,10 @@ pub struct CheckArgs {
     /// which the action runs after the check and uploads as `gasguard-report`).
     #[arg(long)]
     pub link_html_report: bool,
+    /// How many scenarios run at once, each on its own thread [default: the available cores];
+    /// the report is the same whatever the number.
+    #[arg(long, short = 'j', value_name = "N")]
+    pub jobs: Option<std::num::NonZeroUsize>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -197,9 +206,10 @@ pub struct DiffArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct BaselineArgs {
+    /// The config file; repeat it to profile several projects into one combined baseline.
     #[arg(long, short, default_value = "gasguard.toml")]
-    pub config: PathBuf,
-    /// Where to write the report [default: .gasguard/baseline.json in the config's folder; with
+    pub config: Vec<PathBuf>,
+    /// Where to write the report [default: .gasguard/baseline.json in the (first) config's folder; with
     /// `--store`, no file unless given].
     #[arg(long, short)]
     pub out: Option<PathBuf>,
@@ -220,6 +230,20 @@ pub struct BaselineArgs {
     /// Write each attributed entry's folded stacks and SVG flamegraph into this folder.
     #[arg(long, value_name = "DIR")]
     pub flamegraph_dir: Option<PathBuf>,
+    /// How many scenarios run at once, each on its own thread [default: the available cores];
+    /// the report is the same whatever the number.
+    #[arg(long, short = 'j', value_name = "N")]
+    pub jobs: Option<std::num::NonZeroUsize>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    /// The shard reports, in any order: every shard of one run, each once.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Where to write the merged report.
+    #[arg(long, short)]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, clap::Args)]
@@ -272,9 +296,10 @@ pub struct GithubFlags {
 
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
-    /// The config file.
+    /// The config file; repeat it to profile several projects into one report, their ids
+    /// prefixed by each project's name.
     #[arg(long, short, default_value = "gasguard.toml")]
-    pub config: PathBuf,
+    pub config: Vec<PathBuf>,
     /// Where to write the report (`-` for stdout).
     #[arg(long, short, default_value = "gas-report.json")]
     pub out: PathBuf,
@@ -300,6 +325,14 @@ pub struct RunArgs {
     /// Write each attributed entry's folded stacks and SVG flamegraph into this folder.
     #[arg(long, value_name = "DIR")]
     pub flamegraph_dir: Option<PathBuf>,
+    /// Run only shard K of N (e.g. `2/4`): the scenarios whose name hashes to it. Merge the N
+    /// shard reports with `gasguard merge`.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<crate::core::shard::Shard>,
+    /// How many scenarios run at once, each on its own thread [default: the available cores];
+    /// the report is the same whatever the number.
+    #[arg(long, short = 'j', value_name = "N")]
+    pub jobs: Option<std::num::NonZeroUsize>,
 }
 
 /// Parses the arguments and runs the command. Clap's own errors exit 2 through `Cli::parse`.
@@ -316,6 +349,7 @@ pub fn main(args: impl IntoIterator<Item = std::ffi::OsString>) -> ExitStatus {
         Command::Run(args) => profile::run(args, &printer),
         Command::Check(args) => check::check(*args, &printer),
         Command::Diff(args) => check::diff_command(args, &printer),
+        Command::Merge(args) => profile::merge_command(args, &printer),
         Command::Baseline(args) => check::baseline(args, &printer),
         Command::Import(args) => check::import_command(args, &printer),
         Command::Comment(args) => check::comment(args, &printer),

@@ -3,22 +3,25 @@
 //! (`executor = "rpc"`); this module picks and sets it up, and says what it did.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::num::NonZeroUsize;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use alloy::primitives::{B256, keccak256};
 use anyhow::{Context, bail};
 use revm::primitives::hardfork::SpecId;
 
-use super::{ExitStatus, RunArgs};
+use super::{ExitStatus, MergeArgs, RunArgs};
 use crate::artifacts::{self, ArtifactFormat};
 use crate::config::Config;
 use crate::core::build::{BuildInfo, GAS_SCHEDULE, RunFingerprint};
 use crate::core::report::{EvmInfo, GasReport};
+use crate::core::shard::{Shard, ShardInfo};
 use crate::exec::attribution::CodeIndex;
-use crate::exec::fork::{DryRun, Fork, ForkError, ForkOptions};
+use crate::exec::fork::{DryRun, Fork, ForkDb, ForkError, ForkOptions};
 use crate::exec::revm::{BlockSettings, RevmChain};
 use crate::exec::rpc::{NodeOptions, RpcChain};
-use crate::exec::{Chain, RunSettings, run_plan};
+use crate::exec::{RunSettings, run_plan, run_plan_parallel};
 use crate::plan::{self, AbiFiles};
 use crate::printer::Printer;
 use crate::redact::{expand_env, redact_template};
@@ -64,10 +67,14 @@ pub(super) fn run(args: RunArgs, printer: &Printer) -> anyhow::Result<ExitStatus
         executor: args.executor.clone(),
         rpc_url: args.rpc_url.clone(),
         send_key_env: args.send.then(|| args.private_key_env.clone()),
+        jobs: args.jobs,
+        shard: args.shard,
         no_attribution: args.no_attribution,
     };
-    require_config(&args.config, "run")?;
-    let report = profile(&args.config, &overrides, printer)?;
+    for config in &args.config {
+        require_config(config, "run")?;
+    }
+    let report = profile_projects(&args.config, &overrides, printer)?;
     let json = report_json(&report);
     if args.out == Path::new("-") {
         printer.data(&json);
@@ -82,6 +89,21 @@ pub(super) fn run(args: RunArgs, printer: &Printer) -> anyhow::Result<ExitStatus
     if let Some(dir) = &args.flamegraph_dir {
         write_flamegraphs(dir, &report, None, printer)?;
     }
+    Ok(ExitStatus::Success)
+}
+
+/// `gasguard merge`: shard reports in, the full run's report out, or nothing written.
+pub(super) fn merge_command(args: MergeArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
+    let mut shards = Vec::with_capacity(args.files.len());
+    for path in &args.files {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("failed to read `{}`", path.display()))?;
+        let report = crate::import::parse_gasguard_report(&text, &path.display().to_string())?;
+        shards.push((path.display().to_string(), report));
+    }
+    let merged = crate::core::shard::merge(&shards).context("cannot merge the shard reports")?;
+    crate::fsutil::write_atomic(&args.out, report_json(&merged).as_bytes())?;
+    printer.status(&format!("merged {} shards into `{}`", shards.len(), args.out.display()));
     Ok(ExitStatus::Success)
 }
 
@@ -227,6 +249,25 @@ pub struct ProfileOverrides {
     pub send_key_env: Option<String>,
     /// `--no-attribution`: profile without the attribution inspector.
     pub no_attribution: bool,
+    /// `--jobs`: how many scenarios run at once (default: the available cores).
+    pub jobs: Option<NonZeroUsize>,
+    /// `--shard K/N`: run only that shard's scenarios, and say so in the report.
+    pub shard: Option<Shard>,
+}
+
+/// Where the scenarios run: fresh chains made on each worker thread, or one node.
+enum Executor {
+    /// The embedded EVM over an empty state.
+    Empty(BlockSettings),
+    /// The embedded EVM over a fork; every chain shares what was fetched.
+    Fork(ForkDb, BlockSettings),
+    /// A node: its state is one, so scenarios run one after another.
+    Rpc(Box<RpcChain>),
+}
+
+/// How many scenarios run at once when `--jobs` is not given: one per available core.
+pub fn default_jobs() -> usize {
+    std::thread::available_parallelism().map_or(1, NonZeroUsize::get)
 }
 
 /// Loads the config and artifacts, runs every scenario and returns the report.
@@ -252,6 +293,150 @@ pub fn profile_with_calls(
     overrides: &ProfileOverrides,
     printer: &Printer,
 ) -> anyhow::Result<Profiled> {
+    profile_projects_with_calls(&[config_path.to_owned()], overrides, printer)
+}
+
+/// Profiles one or several projects (one config each) into one report, or the shard of it that
+/// `overrides.shard` asks for.
+///
+/// With several configs, every scenario and contract id starts with its project's name
+/// (`core/token`, `core/src/Token.sol:Token`): the config's `project`, else its folder's name.
+/// The projects must run in the same EVM (`[evm]`), since a report has one.
+pub fn profile_projects(
+    config_paths: &[PathBuf],
+    overrides: &ProfileOverrides,
+    printer: &Printer,
+) -> anyhow::Result<GasReport> {
+    profile_projects_with_calls(config_paths, overrides, printer).map(|profiled| profiled.report)
+}
+
+/// [`profile_projects`], keeping each call's attribution.
+pub fn profile_projects_with_calls(
+    config_paths: &[PathBuf],
+    overrides: &ProfileOverrides,
+    printer: &Printer,
+) -> anyhow::Result<Profiled> {
+    let projects = project_names(config_paths)?;
+    // Every scenario's name in the run, in order: what shards are cut from.
+    let mut names = Vec::new();
+    let mut config_hashes = Vec::new();
+    for (path, project) in config_paths.iter().zip(&projects) {
+        let bytes = std::fs::read(path).with_context(|| format!("failed to read `{}`", path.display()))?;
+        config_hashes.extend_from_slice(keccak256(&bytes).as_slice());
+        let config = Config::load(path)?;
+        names.extend(config.scenarios.iter().map(|scenario| scoped(project.as_deref(), &scenario.name)));
+    }
+    let mut combined: Option<Profiled> = None;
+    let mut builds = Vec::new();
+    for (path, project) in config_paths.iter().zip(&projects) {
+        let scope = Scope { project: project.as_deref(), shard: overrides.shard };
+        let (Profiled { report, attributions }, build) = profile_one(path, overrides, &scope, printer)?;
+        builds.extend_from_slice(build.as_slice());
+        combined = Some(match combined {
+            None => Profiled { report, attributions },
+            Some(Profiled { report: mut into, attributions: mut all }) => {
+                if into.evm != report.evm
+                    || into.build.as_ref().map(|b| &b.run) != report.build.as_ref().map(|b| &b.run)
+                {
+                    bail!(
+                        "`{}` runs in another EVM than the projects before it: one check profiles every project with the same `[evm]` settings\n\nhint: give the configs the same `[evm]` section, or check the projects separately",
+                        path.display()
+                    );
+                }
+                into.calls.extend(report.calls);
+                into.contracts.extend(report.contracts);
+                into.attribution.extend(report.attribution);
+                all.extend(attributions);
+                if let (Some(build), Some(more)) = (&mut into.build, report.build) {
+                    build.contracts.extend(more.contracts);
+                }
+                Profiled { report: into, attributions: all }
+            }
+        });
+    }
+    let Profiled { mut report, attributions } = combined.context("no config to profile")?;
+    if let Some(shard) = overrides.shard {
+        report.shard = Some(ShardInfo {
+            // `merge` recomputes each entry's attribution from its calls', in the full run's order.
+            attributions: if attributions.iter().any(Option::is_some) {
+                attributions.clone()
+            } else {
+                Vec::new()
+            },
+            index: shard.index,
+            count: shard.count,
+            config: keccak256(&config_hashes).to_string(),
+            build: keccak256(&builds).to_string(),
+            total_scenarios: names.len(),
+            scenarios: names
+                .iter()
+                .enumerate()
+                .filter(|(_, name)| shard.holds(name))
+                .map(|(position, name)| (name.clone(), position))
+                .collect(),
+        });
+    }
+    Ok(Profiled { report, attributions })
+}
+
+/// Which part of a project a run profiles.
+struct Scope<'a> {
+    /// The project's name, prefixed to its ids when several are profiled together.
+    project: Option<&'a str>,
+    shard: Option<Shard>,
+}
+
+/// `project/name`, or `name` alone.
+fn scoped(project: Option<&str>, name: &str) -> String {
+    match project {
+        Some(project) => format!("{project}/{name}"),
+        None => name.to_owned(),
+    }
+}
+
+/// The projects' names when there are several (`None` for a single config): each config's
+/// `project`, else its folder's name. Two projects with one name are an error.
+pub(super) fn project_names(config_paths: &[PathBuf]) -> anyhow::Result<Vec<Option<String>>> {
+    if config_paths.len() < 2 {
+        return Ok(vec![None; config_paths.len()]);
+    }
+    let mut names: Vec<Option<String>> = Vec::new();
+    for path in config_paths {
+        require_config(path, "check")?;
+        let config = Config::load(path)?;
+        let folder = || {
+            let absolute = std::path::absolute(path).unwrap_or_else(|_| path.clone());
+            absolute.parent().and_then(Path::file_name).map(|name| name.to_string_lossy().into_owned())
+        };
+        let name = config.project.clone().or_else(folder).with_context(|| {
+            format!("`{}` needs a project name: set `project = \"…\"` in it", path.display())
+        })?;
+        if name.is_empty() || name.contains('/') || name.contains(':') {
+            bail!(
+                "invalid config `{}`: project `{name}` must be a non-empty name without `/` or `:`",
+                path.display()
+            );
+        }
+        if let Some(index) = names.iter().position(|known| known.as_deref() == Some(name.as_str())) {
+            bail!(
+                "`{}` and `{}` are both project `{name}`: ids would mix\n\nhint: set a distinct `project = \"…\"` in one of the configs",
+                config_paths[index].display(),
+                path.display()
+            );
+        }
+        names.push(Some(name));
+    }
+    Ok(names)
+}
+
+/// Profiles one project: its report (ids scoped to the project) and the fingerprint of the code
+/// its full plan deploys (for shard reports).
+fn profile_one(
+    config_path: &Path,
+    overrides: &ProfileOverrides,
+    scope: &Scope<'_>,
+    printer: &Printer,
+) -> anyhow::Result<(Profiled, B256)> {
     let config = Config::load(config_path)?;
     if config.scenarios.is_empty() {
         bail!(
@@ -269,8 +454,12 @@ pub fn profile_with_calls(
     let artifacts = artifacts::load(artifacts_path, format)
         .with_context(|| format!("failed to load the artifacts of `{}`", config_path.display()))?;
     let abi_files = load_abi_files(&config, config_path)?;
-    let plan = plan::build(&config, &artifacts, &abi_files)
+    let mut plan = plan::build(&config, &artifacts, &abi_files)
         .map_err(|error| anyhow::anyhow!("invalid config `{}`: {error}", config_path.display()))?;
+    let build_hash = plan_fingerprint(&plan);
+    if let Some(shard) = scope.shard {
+        plan.scenarios.retain(|scenario| shard.holds(&scoped(scope.project, &scenario.name)));
+    }
 
     let (spec_name, spec) = match &config.evm.spec {
         None => parse_spec(DEFAULT_SPEC).unwrap_or(("osaka", SpecId::OSAKA)),
@@ -299,15 +488,8 @@ pub fn profile_with_calls(
     let mut fork = None;
     let index = (!overrides.no_attribution && executor == "revm")
         .then(|| Arc::new(CodeIndex::new(&artifacts, &source_roots(config_path, artifacts_path))));
-    let mut chain: Box<dyn Chain> = match (executor.as_str(), &config.evm.fork_url) {
-        ("revm", None) => {
-            let block = block_settings(&config, BlockSettings::default())?;
-            let chain = RevmChain::empty(spec, evm.chain_id, block);
-            Box::new(match &index {
-                Some(index) => chain.with_attribution(index.clone()),
-                None => chain,
-            })
-        }
+    let executor = match (executor.as_str(), &config.evm.fork_url) {
+        ("revm", None) => Executor::Empty(block_settings(&config, BlockSettings::default())?),
         ("revm", Some(raw)) => {
             let url = expand_url(raw, "fork_url", config_path);
             if let Ok(url) = &url {
@@ -336,13 +518,9 @@ pub fn profile_with_calls(
                 finish_fork(&opened, printer);
                 return Err(error.into());
             }
-            let chain = RevmChain::over(opened.db(), spec, evm.chain_id, block);
-            let chain = match &index {
-                Some(index) => chain.with_attribution(index.clone()),
-                None => chain,
-            };
+            let db = opened.db();
             fork = Some(opened);
-            Box::new(chain)
+            Executor::Fork(db, block)
         }
         ("rpc", fork_url) => {
             if fork_url.is_some() {
@@ -371,7 +549,7 @@ pub fn profile_with_calls(
                 evm.chain_id = chain.chain_id()?;
             }
             evm.rpc_url = Some(shown);
-            Box::new(chain)
+            Executor::Rpc(Box::new(chain))
         }
         (other, _) => bail!(
             "invalid config `{}`: [evm] executor `{other}` is not known (expected `revm` or `rpc`)",
@@ -389,11 +567,33 @@ pub fn profile_with_calls(
         );
         bar
     });
-    let output = run_plan(&plan, chain.as_mut(), RunSettings { spec, tx_gas_limit }, &errors, || {
+    let progress = || {
         if let Some(bar) = &bar {
             bar.inc(1);
         }
-    });
+    };
+    let settings = RunSettings { spec, tx_gas_limit };
+    let jobs = overrides.jobs.map_or_else(default_jobs, NonZeroUsize::get);
+    let chain_id = evm.chain_id;
+    let output = match executor {
+        Executor::Empty(block) => run_plan_parallel(
+            &plan,
+            jobs,
+            &|| attributed(RevmChain::empty(spec, chain_id, block.clone()), index.as_ref()),
+            settings,
+            &errors,
+            &progress,
+        ),
+        Executor::Fork(db, block) => run_plan_parallel(
+            &plan,
+            jobs,
+            &|| attributed(RevmChain::over(db.clone(), spec, chain_id, block.clone()), index.as_ref()),
+            settings,
+            &errors,
+            &progress,
+        ),
+        Executor::Rpc(mut chain) => run_plan(&plan, chain.as_mut(), settings, &errors, progress),
+    };
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
@@ -421,7 +621,65 @@ pub fn profile_with_calls(
     report.attribution = GasReport::attribute(&output.calls, &output.attributions, &report.contracts);
     report.calls = output.calls;
     report.build = Some(build_info(report.evm.as_ref(), &report, &artifacts));
-    Ok(Profiled { report, attributions: output.attributions })
+    if let Some(project) = scope.project {
+        scope_report(&mut report, project);
+    }
+    Ok((Profiled { report, attributions: output.attributions }, build_hash))
+}
+
+/// The chain, attributing each transaction's gas when there is a code index.
+fn attributed<D>(chain: RevmChain<D>, index: Option<&Arc<CodeIndex>>) -> RevmChain<D>
+where
+    D: revm::database_interface::DatabaseRef + Clone,
+    D::Error: std::error::Error + Send + Sync + 'static,
+{
+    match index {
+        Some(index) => chain.with_attribution(index.clone()),
+        None => chain,
+    }
+}
+
+/// Prefixes a project's scenario and contract ids with its name.
+fn scope_report(report: &mut GasReport, project: &str) {
+    let scope = |id: &str| format!("{project}/{id}");
+    for call in &mut report.calls {
+        call.scenario = scope(&call.scenario);
+        call.contract = scope(&call.contract);
+    }
+    report.contracts =
+        std::mem::take(&mut report.contracts).into_iter().map(|(id, gas)| (scope(&id), gas)).collect();
+    report.attribution = std::mem::take(&mut report.attribution)
+        .into_iter()
+        .map(|(id, attribution)| match id.split_once(':') {
+            Some((kind, rest)) => (format!("{kind}:{}", scope(rest)), attribution),
+            None => (id, attribution),
+        })
+        .collect();
+    if let Some(build) = &mut report.build {
+        build.contracts = std::mem::take(&mut build.contracts)
+            .into_iter()
+            .map(|(id, settings)| (scope(&id), settings))
+            .collect();
+    }
+}
+
+/// Keccak-256 of what every scenario of `plan` deploys (contract ids and init code): two runs
+/// with the same fingerprint ran the same code.
+fn plan_fingerprint(plan: &plan::Plan) -> B256 {
+    let mut codes = BTreeMap::new();
+    for step in plan.scenarios.iter().flat_map(|scenario| &scenario.steps) {
+        if let crate::plan::Action::Deploy { contract, code, .. } = &step.action {
+            codes.insert(contract.as_str(), code.hex.as_str());
+        }
+    }
+    let mut bytes = Vec::new();
+    for (contract, code) in codes {
+        bytes.extend_from_slice(contract.as_bytes());
+        bytes.push(0);
+        bytes.extend_from_slice(code.as_bytes());
+        bytes.push(0);
+    }
+    keccak256(&bytes)
 }
 
 /// Where source files named by the build (`contracts/Token.sol`) are looked for: the config's

@@ -18,6 +18,7 @@ pub mod policy;
 pub mod record;
 pub mod render;
 pub mod report;
+pub mod shard;
 pub mod stats;
 pub mod summary;
 pub mod unixfs;

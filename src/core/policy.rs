@@ -139,6 +139,10 @@ pub struct CompiledPolicy {
     policy: Policy,
     rules: Vec<GlobMatcher>,
     ceilings: Vec<GlobMatcher>,
+    /// Several projects checked together: each entry whose id names a project (`fn:core/…`) is
+    /// judged by that project's policy, on its id without the project (as in a check of that
+    /// project alone). Entries of no listed project are judged by `policy`.
+    projects: Vec<(String, CompiledPolicy)>,
 }
 
 /// The verdict of the policy on one entry.
@@ -175,7 +179,7 @@ impl Policy {
         for (index, ceiling) in self.ceilings.iter().enumerate() {
             ceilings.push(compile_glob(&ceiling.pattern, &format!("policy.ceiling[{index}]"))?);
         }
-        Ok(CompiledPolicy { policy: self.clone(), rules, ceilings })
+        Ok(CompiledPolicy { policy: self.clone(), rules, ceilings, projects: Vec::new() })
     }
 }
 
@@ -210,9 +214,31 @@ impl CompiledPolicy {
         &self.policy
     }
 
+    /// One policy per project, for a check of several projects: an entry `fn:core/src/A.sol:A.f()`
+    /// is judged by `core`'s policy as `fn:src/A.sol:A.f()`, and the rule that decided is named
+    /// with its project (`core: rule[0] fn:*A*`). Entries of no project get the exact default.
+    pub fn by_project(projects: Vec<(String, CompiledPolicy)>) -> Self {
+        // The default policy has no globs to compile.
+        Self { policy: Policy::default(), rules: Vec::new(), ceilings: Vec::new(), projects }
+    }
+
     /// Judges one entry. `base` and `head` are its numeric values (`None` when absent on that
     /// side, or not a number).
     pub fn judge(&self, id: &str, kind: EntryKind, base: Option<u64>, head: Option<u64>) -> Judgement {
+        if let Some((kind_prefix, rest)) = id.split_once(':') {
+            for (project, policy) in &self.projects {
+                if let Some(own) = rest.strip_prefix(project.as_str()).and_then(|rest| rest.strip_prefix('/'))
+                {
+                    let mut judgement = policy.judge(&format!("{kind_prefix}:{own}"), kind, base, head);
+                    let named = |rule: String| format!("{project}: {rule}");
+                    judgement.rule = judgement.rule.map(named);
+                    for failure in &mut judgement.failures {
+                        failure.rule = named(std::mem::take(&mut failure.rule));
+                    }
+                    return judgement;
+                }
+            }
+        }
         let mut judgement = Judgement::default();
         let Some(head) = head else {
             if self.policy.fail_on_removed && kind != EntryKind::Info {
@@ -350,6 +376,36 @@ mod tests {
     }
 
     const FN: &str = "fn:src/Token.sol:Token.transfer(address,uint256)";
+
+    /// Each project's policy judges its own entries, on the id without the project; entries of
+    /// no project fall to the exact default.
+    #[test]
+    fn projects_judge_their_own_entries() {
+        let by_project = CompiledPolicy::by_project(vec![
+            (
+                "core".into(),
+                policy("[policy]\n[[policy.rule]]\nmatch = \"fn:src/*\"\nmax_increase_pct = 1.0\n"),
+            ),
+            ("periphery".into(), policy("[policy]\nmax_increase_pct = 50.0\n")),
+        ]);
+        let core =
+            by_project.judge("fn:core/src/Token.sol:Token.f()", EntryKind::Function, Some(100), Some(102));
+        assert_eq!(core.rule.as_deref(), Some("core: rule[0] fn:src/*"));
+        assert_eq!(core.failures.len(), 1);
+        assert_eq!(core.failures[0].rule, "core: rule[0] fn:src/*");
+        let periphery = by_project.judge(
+            "fn:periphery/src/Router.sol:Router.f()",
+            EntryKind::Function,
+            Some(100),
+            Some(140),
+        );
+        assert_eq!(periphery.rule.as_deref(), Some("periphery: default"));
+        assert!(!failed(&periphery));
+        // `core2/…` is not `core/…`; an entry of no project is judged exactly.
+        let other = by_project.judge("fn:core2/src/A.sol:A.f()", EntryKind::Function, Some(100), Some(101));
+        assert_eq!(other.rule.as_deref(), Some("default"));
+        assert!(failed(&other));
+    }
 
     #[test]
     fn default_is_exact() {

@@ -48,6 +48,10 @@ pub struct GasReport {
     /// imported reports and with `--no-attribution`). Each part sums to the entry's value.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub attribution: BTreeMap<String, Attribution>,
+    /// Which shard of a run this report holds (`gasguard run --shard K/N`); `gasguard merge`
+    /// removes it. Absent from full runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<crate::core::shard::ShardInfo>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -219,6 +223,7 @@ impl GasReport {
             sections: BTreeMap::new(),
             build: None,
             attribution: BTreeMap::new(),
+            shard: None,
         }
     }
 

@@ -11,6 +11,8 @@ pub mod revm;
 pub mod rpc;
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, PoisonError};
 
 use ::revm::primitives::hardfork::SpecId;
 use alloy::dyn_abi::{DynSolValue, FunctionExt, JsonAbiExt};
@@ -21,7 +23,7 @@ use crate::config::Expect;
 use crate::core::attribution::Attribution;
 use crate::core::render::registry::format_ether;
 use crate::core::report::{CallRecord, CallStatus, GasMethod};
-use crate::plan::{Action, Arg, Capture, Payload, Plan, StepPlan, Target};
+use crate::plan::{Action, Arg, Capture, Payload, Plan, ScenarioPlan, StepPlan, Target};
 
 /// A transaction to execute.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -161,170 +163,254 @@ pub struct RunOutput {
     pub attribution_errors: Vec<String>,
 }
 
-/// Runs every scenario of `plan` on `chain`. `progress` is called after each transaction.
+/// Runs every scenario of `plan` on `chain`, one after another. `progress` is called after each
+/// transaction.
 pub fn run_plan(
     plan: &Plan,
     chain: &mut dyn Chain,
     settings: RunSettings,
     errors: &[AbiError],
-    mut progress: impl FnMut(),
+    progress: impl Fn(),
+) -> Result<RunOutput, ProfileError> {
+    let decoder = RevertDecoder::new(errors);
+    let mut checksums = BTreeMap::new();
+    let mut output = RunOutput::default();
+    for scenario in &plan.scenarios {
+        let part = run_scenario(plan, scenario, chain, settings, &decoder, &mut checksums, &progress)?;
+        output.append(part);
+    }
+    Ok(output)
+}
+
+/// Runs the scenarios of `plan` on up to `jobs` threads, each with its own chain made by
+/// `new_chain`, and returns what [`run_plan`] would: every scenario starts from a fresh state,
+/// so they are independent, and their results are put back in the plan's order. The error is
+/// the one a sequential run would meet first (the earliest failing scenario); scenarios after
+/// it are not started once it is known.
+pub fn run_plan_parallel<C: Chain>(
+    plan: &Plan,
+    jobs: usize,
+    new_chain: &(dyn Fn() -> C + Sync),
+    settings: RunSettings,
+    errors: &[AbiError],
+    progress: &(dyn Fn() + Sync),
+) -> Result<RunOutput, ProfileError> {
+    let jobs = jobs.clamp(1, plan.scenarios.len().max(1));
+    if jobs == 1 {
+        return run_plan(plan, &mut new_chain(), settings, errors, progress);
+    }
+    let next = AtomicUsize::new(0);
+    // The index of the earliest scenario known to have failed.
+    let failed = AtomicUsize::new(usize::MAX);
+    let results: Mutex<Vec<Option<Result<RunOutput, ProfileError>>>> =
+        Mutex::new((0..plan.scenarios.len()).map(|_| None).collect());
+    std::thread::scope(|scope| {
+        for _ in 0..jobs {
+            scope.spawn(|| {
+                let decoder = RevertDecoder::new(errors);
+                let mut checksums = BTreeMap::new();
+                let mut chain = new_chain();
+                loop {
+                    let index = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(scenario) = plan.scenarios.get(index) else { break };
+                    if index > failed.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let result = run_scenario(
+                        plan,
+                        scenario,
+                        &mut chain,
+                        settings,
+                        &decoder,
+                        &mut checksums,
+                        progress,
+                    );
+                    if result.is_err() {
+                        failed.fetch_min(index, Ordering::Relaxed);
+                    }
+                    results.lock().unwrap_or_else(PoisonError::into_inner)[index] = Some(result);
+                }
+            });
+        }
+    });
+    let mut output = RunOutput::default();
+    for result in results.into_inner().unwrap_or_else(PoisonError::into_inner) {
+        // A scenario is only left out after an earlier one failed, which returned already.
+        let Some(result) = result else { break };
+        output.append(result?);
+    }
+    Ok(output)
+}
+
+impl RunOutput {
+    /// Adds the results of the scenarios that ran after those already here.
+    fn append(&mut self, later: RunOutput) {
+        self.calls.extend(later.calls);
+        // A contract deployed in several scenarios keeps the sizes of its last deployment.
+        self.sizes.extend(later.sizes);
+        self.warnings.extend(later.warnings);
+        self.attributions.extend(later.attributions);
+        self.attribution_errors.extend(later.attribution_errors);
+    }
+}
+
+/// Runs one scenario from a fresh state.
+fn run_scenario(
+    plan: &Plan,
+    scenario: &ScenarioPlan,
+    chain: &mut dyn Chain,
+    settings: RunSettings,
+    decoder: &RevertDecoder<'_>,
+    checksums: &mut BTreeMap<Address, String>,
+    progress: &dyn Fn(),
 ) -> Result<RunOutput, ProfileError> {
     let mut output = RunOutput::default();
-    let decoder = RevertDecoder::new(errors);
     // EIP-55 checksums cost a keccak each; a run repeats the same few addresses.
-    let mut checksums: BTreeMap<Address, String> = BTreeMap::new();
     let mut checksum = |address: Address| -> String {
         checksums.entry(address).or_insert_with(|| address.to_checksum(None)).clone()
     };
-    for scenario in &plan.scenarios {
-        chain.begin_scenario(&scenario.balances).map_err(|source| ProfileError::Chain {
+    chain.begin_scenario(&scenario.balances).map_err(|source| ProfileError::Chain {
+        scenario: scenario.name.clone(),
+        step: 0,
+        source,
+    })?;
+    let mut state = ScenarioState::default();
+    for step in &scenario.steps {
+        let located = |message: String| ProfileError::Encode {
             scenario: scenario.name.clone(),
-            step: 0,
-            source,
+            step: step.index,
+            message,
+        };
+        let built = build_tx(plan, step, &state).map_err(|e| match e {
+            BuildError::Alias(alias) => {
+                ProfileError::MissingAlias { scenario: scenario.name.clone(), step: step.index, alias }
+            }
+            BuildError::Message(message) => located(message),
         })?;
-        let mut state = ScenarioState::default();
-        for step in &scenario.steps {
-            let located = |message: String| ProfileError::Encode {
+        // The same for every repetition of the step.
+        let intrinsic = intrinsic_gas(settings.spec, &built.input, built.to.is_none());
+        let chain_error =
+            |source| ProfileError::Chain { scenario: scenario.name.clone(), step: step.index, source };
+        let needs_code = match &step.action {
+            Action::Call { payload: Payload::Function { .. }, .. } => true,
+            Action::Call { payload: Payload::Raw { expects_code, .. }, .. } => *expects_code,
+            Action::Deploy { .. } => false,
+        };
+        if let (true, Some(to)) = (needs_code, built.to)
+            && chain.code_len(to).map_err(chain_error)? == 0
+        {
+            return Err(ProfileError::NoCode {
                 scenario: scenario.name.clone(),
                 step: step.index,
-                message,
-            };
-            let built = build_tx(plan, step, &state).map_err(|e| match e {
-                BuildError::Alias(alias) => {
-                    ProfileError::MissingAlias { scenario: scenario.name.clone(), step: step.index, alias }
-                }
-                BuildError::Message(message) => located(message),
-            })?;
-            // The same for every repetition of the step.
-            let intrinsic = intrinsic_gas(settings.spec, &built.input, built.to.is_none());
-            let chain_error =
-                |source| ProfileError::Chain { scenario: scenario.name.clone(), step: step.index, source };
-            let needs_code = match &step.action {
-                Action::Call { payload: Payload::Function { .. }, .. } => true,
-                Action::Call { payload: Payload::Raw { expects_code, .. }, .. } => *expects_code,
-                Action::Deploy { .. } => false,
-            };
-            if let (true, Some(to)) = (needs_code, built.to)
-                && chain.code_len(to).map_err(chain_error)? == 0
-            {
-                return Err(ProfileError::NoCode {
-                    scenario: scenario.name.clone(),
-                    step: step.index,
-                    address: to.to_checksum(None),
-                    function: built.function.clone(),
-                });
+                address: to.to_checksum(None),
+                function: built.function.clone(),
+            });
+        }
+        let capture = match &step.action {
+            Action::Call { payload: Payload::Function { function, capture: Some(capture), .. }, .. } => {
+                Some((function, capture))
             }
-            let capture = match &step.action {
-                Action::Call {
-                    payload: Payload::Function { function, capture: Some(capture), .. }, ..
-                } => Some((function, capture)),
-                _ => None,
+            _ => None,
+        };
+        let gas_limit = step.gas_limit.unwrap_or(settings.tx_gas_limit);
+        let mut warned = false;
+        for iteration in 1..=step.repeat {
+            let tx = TxRequest {
+                from: step.from,
+                to: built.to,
+                value: step.value,
+                input: built.input.clone(),
+                gas_limit,
+                wants_output: capture.is_some(),
             };
-            let gas_limit = step.gas_limit.unwrap_or(settings.tx_gas_limit);
-            let mut warned = false;
-            for iteration in 1..=step.repeat {
-                let tx = TxRequest {
-                    from: step.from,
-                    to: built.to,
-                    value: step.value,
-                    input: built.input.clone(),
-                    gas_limit,
-                    wants_output: capture.is_some(),
-                };
-                let outcome = chain.execute(&tx).map_err(|source| ProfileError::Chain {
-                    scenario: scenario.name.clone(),
-                    step: step.index,
-                    source: name_account(source, &plan.accounts),
-                })?;
-                let revert = (!outcome.success).then(|| match &outcome.halt {
-                    Some(halt) => format!("halted: {halt}"),
-                    None => decoder.decode(&outcome.output),
-                });
-                match (step.expect, outcome.success) {
-                    (Expect::Success, false) => {
-                        let (scenario, step) = (scenario.name.clone(), step.index);
-                        return Err(match &outcome.halt {
-                            Some(reason) => {
-                                ProfileError::UnexpectedHalt { scenario, step, reason: reason.clone() }
-                            }
-                            None => ProfileError::UnexpectedRevert { scenario, step, reason: revert },
-                        });
-                    }
-                    (Expect::Revert, true) => {
-                        return Err(ProfileError::ExpectedRevert {
-                            scenario: scenario.name.clone(),
-                            step: step.index,
-                        });
-                    }
-                    _ => {}
-                }
-                if let (Some((function, capture)), true) = (capture, outcome.success) {
-                    let address = captured(function, capture, &outcome.output).map_err(|detail| {
-                        ProfileError::Capture {
-                            scenario: scenario.name.clone(),
-                            step: step.index,
-                            function: function.signature(),
-                            name: capture.name.clone(),
-                            detail,
+            let outcome = chain.execute(&tx).map_err(|source| ProfileError::Chain {
+                scenario: scenario.name.clone(),
+                step: step.index,
+                source: name_account(source, &plan.accounts),
+            })?;
+            let revert = (!outcome.success).then(|| match &outcome.halt {
+                Some(halt) => format!("halted: {halt}"),
+                None => decoder.decode(&outcome.output),
+            });
+            match (step.expect, outcome.success) {
+                (Expect::Success, false) => {
+                    let (scenario, step) = (scenario.name.clone(), step.index);
+                    return Err(match &outcome.halt {
+                        Some(reason) => {
+                            ProfileError::UnexpectedHalt { scenario, step, reason: reason.clone() }
                         }
-                    })?;
-                    state.aliases.insert(capture.name.clone(), address);
+                        None => ProfileError::UnexpectedRevert { scenario, step, reason: revert },
+                    });
                 }
-                // Without an explicit limit, a transaction that spends most of the default one
-                // measures the limit, not the code: all of it when it halts, all that was
-                // forwarded (63/64 of what is left, per level) when a frame inside it halts.
-                if step.gas_limit.is_none() && !warned && outcome.gas_used > gas_limit / 4 * 3 {
-                    warned = true;
-                    output.warnings.push(format!(
-                        "scenario `{}`, step {}: the transaction used {} of its {} gas limit, so its figure depends on the limit rather than on the code (a halt, or a frame inside it that exhausted the gas forwarded to it)\n\nhint: set `gas_limit` on the step to the limit the figure should reflect",
-                        scenario.name,
-                        step.index,
-                        crate::core::number::group_digits(outcome.gas_used),
-                        crate::core::number::group_digits(gas_limit)
+                (Expect::Revert, true) => {
+                    return Err(ProfileError::ExpectedRevert {
+                        scenario: scenario.name.clone(),
+                        step: step.index,
+                    });
+                }
+                _ => {}
+            }
+            if let (Some((function, capture)), true) = (capture, outcome.success) {
+                let address =
+                    captured(function, capture, &outcome.output).map_err(|detail| ProfileError::Capture {
+                        scenario: scenario.name.clone(),
+                        step: step.index,
+                        function: function.signature(),
+                        name: capture.name.clone(),
+                        detail,
+                    })?;
+                state.aliases.insert(capture.name.clone(), address);
+            }
+            // Without an explicit limit, a transaction that spends most of the default one
+            // measures the limit, not the code: all of it when it halts, all that was
+            // forwarded (63/64 of what is left, per level) when a frame inside it halts.
+            if step.gas_limit.is_none() && !warned && outcome.gas_used > gas_limit / 4 * 3 {
+                warned = true;
+                output.warnings.push(format!(
+                    "scenario `{}`, step {}: the transaction used {} of its {} gas limit, so its figure depends on the limit rather than on the code (a halt, or a frame inside it that exhausted the gas forwarded to it)\n\nhint: set `gas_limit` on the step to the limit the figure should reflect",
+                    scenario.name,
+                    step.index,
+                    crate::core::number::group_digits(outcome.gas_used),
+                    crate::core::number::group_digits(gas_limit)
+                ));
+            }
+            let target = built.to.or(outcome.created).unwrap_or_default();
+            if let (Action::Deploy { contract, alias, .. }, Some(created)) = (&step.action, outcome.created) {
+                if let Some(alias) = alias {
+                    state.aliases.insert(alias.clone(), created);
+                }
+                state.deployed.insert(contract.clone(), created);
+                output.sizes.insert(contract.clone(), (outcome.code_size.unwrap_or(0), built.initcode_size));
+            }
+            match outcome.attribution {
+                Some(Ok(attribution)) => output.attributions.push(Some(attribution)),
+                Some(Err(reason)) => {
+                    output.attributions.push(None);
+                    output.attribution_errors.push(format!(
+                        "scenario `{}`, step {}, iteration {iteration}: {reason}",
+                        scenario.name, step.index
                     ));
                 }
-                let target = built.to.or(outcome.created).unwrap_or_default();
-                if let (Action::Deploy { contract, alias, .. }, Some(created)) =
-                    (&step.action, outcome.created)
-                {
-                    if let Some(alias) = alias {
-                        state.aliases.insert(alias.clone(), created);
-                    }
-                    state.deployed.insert(contract.clone(), created);
-                    output
-                        .sizes
-                        .insert(contract.clone(), (outcome.code_size.unwrap_or(0), built.initcode_size));
-                }
-                match outcome.attribution {
-                    Some(Ok(attribution)) => output.attributions.push(Some(attribution)),
-                    Some(Err(reason)) => {
-                        output.attributions.push(None);
-                        output.attribution_errors.push(format!(
-                            "scenario `{}`, step {}, iteration {iteration}: {reason}",
-                            scenario.name, step.index
-                        ));
-                    }
-                    None => output.attributions.push(None),
-                }
-                output.calls.push(CallRecord {
-                    scenario: scenario.name.clone(),
-                    step: step.index,
-                    iteration,
-                    contract: built.contract.clone(),
-                    function: match &step.label {
-                        Some(label) => format!("{} [{label}]", built.function),
-                        None => built.function.clone(),
-                    },
-                    from: checksum(step.from),
-                    to: checksum(target),
-                    gas_used: outcome.gas_used,
-                    execution_gas: outcome.gas_used.saturating_sub(intrinsic),
-                    status: if outcome.success { CallStatus::Success } else { CallStatus::Revert },
-                    revert,
-                    method: outcome.method,
-                });
-                progress();
+                None => output.attributions.push(None),
             }
+            output.calls.push(CallRecord {
+                scenario: scenario.name.clone(),
+                step: step.index,
+                iteration,
+                contract: built.contract.clone(),
+                function: match &step.label {
+                    Some(label) => format!("{} [{label}]", built.function),
+                    None => built.function.clone(),
+                },
+                from: checksum(step.from),
+                to: checksum(target),
+                gas_used: outcome.gas_used,
+                execution_gas: outcome.gas_used.saturating_sub(intrinsic),
+                status: if outcome.success { CallStatus::Success } else { CallStatus::Revert },
+                revert,
+                method: outcome.method,
+            });
+            progress();
         }
     }
     Ok(output)

@@ -295,13 +295,13 @@ mod tests {
 
     #[test]
     fn mixed_without_colour() {
-        let options = TerminalOptions { color: false, snapshot_diff: true, ..TerminalOptions::default() };
+        let options = TerminalOptions { color: false, snapshot_diff: true };
         assert_snapshot!(terminal(&fixtures::mixed(), &options));
     }
 
     #[test]
     fn mixed_with_colour() {
-        let options = TerminalOptions { color: true, snapshot_diff: true, ..TerminalOptions::default() };
+        let options = TerminalOptions { color: true, snapshot_diff: true };
         // Escape bytes made visible so the snapshot is readable.
         assert_snapshot!(terminal(&fixtures::mixed(), &options).replace('\x1b', "⎋"));
     }
@@ -330,10 +330,7 @@ mod tests {
 
     #[test]
     fn no_colour_means_no_escape_codes() {
-        let text = terminal(
-            &fixtures::mixed(),
-            &TerminalOptions { color: false, snapshot_diff: true, ..TerminalOptions::default() },
-        );
+        let text = terminal(&fixtures::mixed(), &TerminalOptions { color: false, snapshot_diff: true });
         assert!(!text.contains('\x1b'));
     }
 

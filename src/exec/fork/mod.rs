@@ -258,6 +258,9 @@ struct Shared {
     bytecodes: Mutex<HashMap<B256, Bytecode>>,
     /// During a dry run: unknown state is recorded here and answered with a default.
     dry_run: Mutex<Option<Wanted>>,
+    /// Held while a fetch is in flight, so that scenarios running on several threads that miss
+    /// the same state ask the node for it once: the second waits, then finds it fetched.
+    fetching: Mutex<()>,
     fetched_accounts: AtomicUsize,
     fetched_slots: AtomicUsize,
     fetched_block_hashes: AtomicUsize,
@@ -283,6 +286,7 @@ impl ForkDb {
                 state: Mutex::new(state),
                 bytecodes: Mutex::new(HashMap::new()),
                 dry_run: Mutex::new(None),
+                fetching: Mutex::new(()),
                 fetched_accounts: AtomicUsize::new(0),
                 fetched_slots: AtomicUsize::new(0),
                 fetched_block_hashes: AtomicUsize::new(0),
@@ -328,6 +332,7 @@ impl ForkDb {
 
     /// Fetches what of `wanted` is not known yet, all in one go.
     fn fetch_missing(&self, mut wanted: Wanted) -> Result<(), ForkError> {
+        let _fetching = self.shared.fetching.lock().unwrap_or_else(PoisonError::into_inner);
         {
             let state = self.state();
             wanted.accounts.retain(|address| !state.accounts.contains_key(address));
