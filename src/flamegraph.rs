@@ -84,6 +84,11 @@ fn options(id: &str) -> inferno::flamegraph::Options<'static> {
     options
 }
 
+/// The flamegraph SVG of one attributed entry (what `gasguard html` shows for an added entry).
+pub fn entry_svg(id: &str, attribution: &Attribution) -> std::io::Result<Vec<u8>> {
+    svg(id, &attribution.folded())
+}
+
 fn svg(id: &str, folded: &str) -> std::io::Result<Vec<u8>> {
     let mut svg = Vec::new();
     inferno::flamegraph::from_lines(&mut options(id), folded.lines(), &mut svg)?;
@@ -92,7 +97,7 @@ fn svg(id: &str, folded: &str) -> std::io::Result<Vec<u8>> {
 
 /// Base against head: inferno's differential folding (`stack before after`), drawn with the
 /// head's widths and red where gas grew, blue where it shrank.
-fn differential(id: &str, base: &Attribution, head: &Attribution) -> std::io::Result<Vec<u8>> {
+pub fn differential(id: &str, base: &Attribution, head: &Attribution) -> std::io::Result<Vec<u8>> {
     let mut folded = Vec::new();
     inferno::differential::from_readers(
         inferno::differential::Options::default(),

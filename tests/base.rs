@@ -583,6 +583,9 @@ fn action_passes_base_ref_and_if_no_baseline() {
     assert!(output.status.success(), "{}", stderr(&output));
     let args = stdout(&output);
     assert!(args.contains("--base-ref\nmain\n--if-no-baseline\nerror\n"), "{args}");
+    // The HTML report is on by default: the comment links to its artifact.
+    assert!(args.contains("--link-html-report\n"), "{args}");
+    assert!(!stdout(&run(&[("INPUT_HTML", "false")])).contains("--link-html-report"));
     let output =
         run(&[("INPUT_BASE_REF", "main"), ("INPUT_BASELINE", "b.json"), ("INPUT_IF_NO_BASELINE", "pass")]);
     let args = stdout(&output);

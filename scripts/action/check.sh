@@ -4,7 +4,7 @@
 #
 # Environment: INPUT_WORKING_DIRECTORY, INPUT_CONFIG, INPUT_BASELINE, INPUT_BASE_REF,
 # INPUT_IF_NO_BASELINE, INPUT_REPORT, INPUT_COMMENT, INPUT_COMMENT_ON, INPUT_FAIL_ON_REGRESSION,
-# INPUT_FLAMEGRAPHS, and GITHUB_TOKEN for the comment.
+# INPUT_FLAMEGRAPHS, INPUT_HTML, and GITHUB_TOKEN for the comment.
 set -euo pipefail
 
 step=action
@@ -27,9 +27,11 @@ esac
 comment_on="${INPUT_COMMENT_ON:-always}"
 fail_on_regression="${INPUT_FAIL_ON_REGRESSION:-true}"
 flamegraphs="${INPUT_FLAMEGRAPHS:-true}"
+html="${INPUT_HTML:-true}"
 boolean comment "$comment"
 boolean fail-on-regression "$fail_on_regression"
 boolean flamegraphs "$flamegraphs"
+boolean html "$html"
 case "$comment_on" in
   always | changes | failure) ;;
   *) fail "input 'comment-on' must be 'always', 'changes' or 'failure', not '$comment_on'" ;;
@@ -56,6 +58,9 @@ fi
 args+=(--diff-json .gasguard/diff.json)
 if [[ "$flamegraphs" == "true" ]]; then
   args+=(--flamegraph-dir .gasguard/flamegraphs)
+fi
+if [[ "$html" == "true" ]]; then
+  args+=(--link-html-report)
 fi
 if [[ "$comment" == "true" ]]; then
   args+=(--comment --comment-on "$comment_on")

@@ -109,6 +109,7 @@ pub(super) fn check(args: CheckArgs, printer: &Printer) -> anyhow::Result<ExitSt
         job_summary_url: github.report_run_url(),
         // The action uploads the folder as an artifact of this run.
         flamegraphs_url: args.flamegraph_dir.as_ref().and_then(|_| github.report_run_url()),
+        html_report_url: args.link_html_report.then(|| github.report_run_url()).flatten(),
     };
     let markdown = render::markdown(&result, &markdown_options);
     emit(&result, args.format, args.out.as_deref(), &markdown, printer, baseline_hint.as_deref())?;
@@ -442,7 +443,7 @@ fn annotations(result: &GasDiff) -> Vec<String> {
 
 /// What the base is called when nothing better is known: the baseline file, or where the
 /// stored report came from.
-fn base_name(info: Option<&BaseInfo>) -> String {
+pub(super) fn base_name(info: Option<&BaseInfo>) -> String {
     match info {
         Some(BaseInfo { path: Some(path), .. }) => path.clone(),
         Some(BaseInfo { commit: Some(commit), source, .. }) => {
@@ -481,7 +482,11 @@ fn labels(
 /// The `[policy]` of the config, compiled: of the named config, or of the default
 /// `gasguard.toml` (which must exist unless `optional`); the default policy without one.
 /// `command` is quoted in the hint when a config that must exist does not.
-fn load_policy(path: Option<&Path>, optional: bool, command: &str) -> anyhow::Result<CompiledPolicy> {
+pub(super) fn load_policy(
+    path: Option<&Path>,
+    optional: bool,
+    command: &str,
+) -> anyhow::Result<CompiledPolicy> {
     let (path, must_exist) = match path {
         Some(path) => (path.to_owned(), true),
         None => (PathBuf::from("gasguard.toml"), !optional),
@@ -515,7 +520,7 @@ fn project_policies(configs: &[PathBuf], optional: bool) -> anyhow::Result<Compi
 
 /// A head without a single measurement compares as "everything removed", which passes: refuse
 /// it instead, since it means the run or the file is not what it seems.
-fn require_measurements(head: &GasReport, name: &str) -> anyhow::Result<()> {
+pub(super) fn require_measurements(head: &GasReport, name: &str) -> anyhow::Result<()> {
     if head.entries().is_empty() {
         anyhow::bail!(
             "{name} holds no measurements: there is nothing to compare with the baseline\n\nhint: a check needs a head with at least one entry; check that the report is the right file, or that the config's scenarios run"

@@ -5,6 +5,7 @@ mod base;
 mod calibrate;
 mod check;
 mod explain;
+mod html;
 mod init;
 mod input;
 pub mod ipfs;
@@ -86,6 +87,9 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Compare a node's prices with Somnia's schedule, one probe per documented rule.
     Calibrate(calibrate::CalibrateArgs),
+    /// Write the diff, every contract and function, their history and flamegraphs as one
+    /// self-contained page, `DIR/index.html`.
+    Html(Box<html::HtmlArgs>),
 }
 
 #[derive(Debug, clap::Args)]
@@ -175,6 +179,10 @@ pub struct CheckArgs {
     /// differential flamegraph (base → head) of each changed entry.
     #[arg(long, value_name = "DIR")]
     pub flamegraph_dir: Option<PathBuf>,
+    /// Link the comment to this workflow run's artifacts for the HTML report (`gasguard html`,
+    /// which the action runs after the check and uploads as `gasguard-report`).
+    #[arg(long)]
+    pub link_html_report: bool,
     /// How many scenarios run at once, each on its own thread [default: the available cores];
     /// the report is the same whatever the number.
     #[arg(long, short = 'j', value_name = "N")]
@@ -355,6 +363,7 @@ pub fn main(args: impl IntoIterator<Item = std::ffi::OsString>) -> ExitStatus {
         Command::Init(args) => init::init(args, &printer),
         Command::Explain(args) => explain::explain(args, &printer),
         Command::Calibrate(args) => calibrate::calibrate(args, &printer),
+        Command::Html(args) => html::html_command(*args, &printer),
     };
     match result {
         Ok(status) => status,

@@ -11,6 +11,7 @@ pub mod cid;
 pub mod diff;
 pub mod entries;
 pub mod explain;
+pub mod history;
 pub mod names;
 pub mod number;
 pub mod policy;

@@ -169,3 +169,50 @@ pub fn stored_commits(git: &Git, reference: &str) -> Result<std::collections::BT
 pub fn read_report(git: &Git, reference: &str, commit: &str) -> Result<String, GitError> {
     git.run(["cat-file", "blob", &format!("{reference}:{}", report_path(commit))])
 }
+
+/// One report of the store branch's history: the commit it is for, when it was first stored,
+/// and its text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredText {
+    pub commit: String,
+    /// The committer date of the store commit that added it (ISO 8601).
+    pub date: String,
+    pub json: String,
+}
+
+/// The last `limit` reports stored on `reference`, oldest first, in the order the store branch
+/// added them (which is the order of main's commits when each is stored after it lands).
+pub fn history(git: &Git, reference: &str, limit: usize) -> Result<Vec<StoredText>, GitError> {
+    let log = git.run([
+        "log",
+        "--reverse",
+        "--format=%x01%cI",
+        "--name-only",
+        "--diff-filter=A",
+        "--end-of-options",
+        reference,
+        "--",
+        "reports/",
+    ])?;
+    let mut added: Vec<(String, String)> = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    let mut date = String::new();
+    for line in log.lines() {
+        if let Some(stamp) = line.strip_prefix('\u{1}') {
+            date = stamp.trim().to_owned();
+        } else if let Some(commit) = line.strip_prefix("reports/").and_then(|name| name.strip_suffix(".json"))
+            && seen.insert(commit.to_owned())
+        {
+            added.push((commit.to_owned(), date.clone()));
+        }
+    }
+    // Reports deleted from the branch since are not history any more.
+    let present = stored_commits(git, reference)?;
+    added.retain(|(commit, _)| present.contains(commit));
+    let skip = added.len().saturating_sub(limit);
+    added
+        .into_iter()
+        .skip(skip)
+        .map(|(commit, date)| Ok(StoredText { json: read_report(git, reference, &commit)?, commit, date }))
+        .collect()
+}

@@ -63,6 +63,9 @@ pub struct MarkdownOptions {
     pub job_summary_url: Option<String>,
     /// A link to the workflow run whose artifacts hold the flamegraphs; same rules.
     pub flamegraphs_url: Option<String>,
+    /// A link to the workflow run whose artifacts hold the HTML report (`gasguard html`); same
+    /// rules.
+    pub html_report_url: Option<String>,
 }
 
 /// Renders the comment body.
@@ -133,6 +136,12 @@ pub fn markdown(diff: &GasDiff, options: &MarkdownOptions) -> String {
     }
     if let Some(url) = options.flamegraphs_url.as_deref().filter(|url| is_safe_url(url)) {
         let _ = writeln!(body, "\n[Flamegraphs of where the gas goes]({url}) (workflow run artifact)");
+    }
+    if let Some(url) = options.html_report_url.as_deref().filter(|url| is_safe_url(url)) {
+        let _ = writeln!(
+            body,
+            "\n[HTML report: history charts, causes, flamegraphs]({url}) (workflow run artifact `gasguard-report`)"
+        );
     }
     debug_assert!(body.len() <= COMMENT_LIMIT, "comment of {} bytes", body.len());
     if body.len() > COMMENT_LIMIT {

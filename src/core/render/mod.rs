@@ -15,6 +15,7 @@
 
 pub mod base;
 pub mod explain;
+pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod registry;

@@ -1,0 +1,196 @@
+//! `gasguard html --out DIR`: the diff, the head's contracts and functions, their history on the
+//! store branch (`--history`) and the flamegraphs of the changed entries, as `DIR/index.html`.
+//! The inputs are those of `check`; the page is drawn by [`crate::core::render::html`]. It is a
+//! report, not a gate: it exits 0 once the page is written, whatever the verdict.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, anyhow};
+
+use super::ExitStatus;
+use super::base::{BaseRequest, IfNoBaseline, baseline_settings, choose_base};
+use super::check::{base_name, load_policy, require_measurements};
+use super::input::load_report;
+use super::profile::{ProfileOverrides, profile, require_config};
+use crate::core::diff::{DiffLabels, Status, diff};
+use crate::core::history::{History, HistoryCommit};
+use crate::core::render::by_relative_change;
+use crate::core::render::html::{Flamegraph, HtmlInput, html};
+use crate::core::report::GasReport;
+use crate::fsutil::write_atomic;
+use crate::git::Git;
+use crate::git::store::DEFAULT_STORE_BRANCH;
+use crate::printer::Printer;
+
+/// The most flamegraphs a page holds (largest changes first): each weighs tens of kilobytes.
+pub const MAX_FLAMEGRAPHS: usize = 30;
+
+#[derive(Debug, clap::Args)]
+pub struct HtmlArgs {
+    /// The folder to write `index.html` into (created if needed).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// The config file (default `gasguard.toml`; optional with `--report`).
+    #[arg(long, short)]
+    pub config: Option<PathBuf>,
+    /// Show this report (or importable gas output) instead of profiling.
+    #[arg(long)]
+    pub report: Option<PathBuf>,
+    /// The baseline report [default: .gasguard/baseline.json in the config's folder].
+    #[arg(long)]
+    pub baseline: Option<PathBuf>,
+    /// Compare with the stored report of the merge base of `HEAD` and REF (as `check`).
+    #[arg(long, value_name = "REF", conflicts_with = "baseline")]
+    pub base_ref: Option<String>,
+    /// The branch stored reports are read from (default: `[baseline] store_branch`, else
+    /// `gasguard-baseline`).
+    #[arg(long, value_name = "NAME")]
+    pub store_branch: Option<String>,
+    /// When no baseline is found: `error` (exit 2) or `pass` (every entry added).
+    #[arg(long, value_enum, value_name = "WHAT", default_value = "error")]
+    pub if_no_baseline: IfNoBaseline,
+    /// Chart every function and deployment across the reports stored on the store branch.
+    #[arg(long)]
+    pub history: bool,
+    /// How many stored reports the charts show at most (the latest).
+    #[arg(long, value_name = "N", default_value = "200", requires = "history")]
+    pub history_limit: usize,
+    /// Profile without attributing gas (no causes, no flamegraphs).
+    #[arg(long)]
+    pub no_attribution: bool,
+}
+
+pub(super) fn html_command(args: HtmlArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
+    let policy = load_policy(args.config.as_deref(), args.report.is_some(), "html")?;
+    let config_path = args.config.clone().unwrap_or_else(|| PathBuf::from("gasguard.toml"));
+    // History before profiling: a missing store branch is an error before any work.
+    let history = if args.history { read_history(&args, &config_path, printer)? } else { History::default() };
+    let chosen = choose_base(
+        &BaseRequest {
+            config_path: &config_path,
+            baseline: args.baseline.as_deref(),
+            base_ref: args.base_ref.as_deref(),
+            store_branch: args.store_branch.as_deref(),
+            if_no_baseline: args.if_no_baseline,
+            several_projects: false,
+        },
+        printer,
+    )?;
+    let head = match &args.report {
+        Some(path) => load_report(path, None, printer)?,
+        None => {
+            require_config(&config_path, "html")?;
+            let overrides = ProfileOverrides { no_attribution: args.no_attribution, ..Default::default() };
+            profile(&config_path, &overrides, printer)?
+        }
+    };
+    let head_name = match &args.report {
+        Some(path) => path.display().to_string(),
+        None => "this run".to_owned(),
+    };
+    require_measurements(&head, &format!("the head `{head_name}`"))?;
+    let labels = DiffLabels { base: base_name(chosen.info.as_ref()), head: head_name };
+    let mut result = diff(&chosen.report, &head, &policy, labels);
+    result.base = chosen.info.clone();
+    let flamegraphs = flamegraphs(&chosen.report, &head, &result)?;
+
+    let page = html(&HtmlInput {
+        diff: &result,
+        head: &head,
+        history: &history,
+        flamegraphs: &flamegraphs,
+        registry: &[],
+    });
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("failed to create the report folder `{}`", args.out.display()))?;
+    let index = args.out.join("index.html");
+    write_atomic(&index, page.as_bytes())?;
+    printer.status(&format!(
+        "wrote `{}` ({} entries, {} stored baselines, {} flamegraphs)",
+        index.display(),
+        result.entries.len(),
+        history.commits.len(),
+        flamegraphs.len()
+    ));
+    Ok(ExitStatus::Success)
+}
+
+/// The differential flamegraphs of the regressions then improvements, and the flamegraphs of
+/// added entries, largest changes first, at most [`MAX_FLAMEGRAPHS`].
+fn flamegraphs(
+    base: &GasReport,
+    head: &GasReport,
+    result: &crate::core::diff::GasDiff,
+) -> anyhow::Result<Vec<Flamegraph>> {
+    let mut graphs = Vec::new();
+    let changed = by_relative_change(result, Status::Regression)
+        .into_iter()
+        .chain(by_relative_change(result, Status::Improvement))
+        .chain(by_relative_change(result, Status::Added));
+    for entry in changed {
+        if graphs.len() == MAX_FLAMEGRAPHS {
+            break;
+        }
+        let Some(after) = head.attribution.get(&entry.id) else { continue };
+        let graph = match base.attribution.get(&entry.id) {
+            Some(before) if entry.status != Status::Added => Flamegraph {
+                id: entry.id.clone(),
+                differential: true,
+                svg: crate::flamegraph::differential(&entry.id, before, after).with_context(|| {
+                    format!("failed to draw the differential flamegraph of `{}`", entry.id)
+                })?,
+            },
+            _ => Flamegraph {
+                id: entry.id.clone(),
+                differential: false,
+                svg: crate::flamegraph::entry_svg(&entry.id, after)
+                    .with_context(|| format!("failed to draw the flamegraph of `{}`", entry.id))?,
+            },
+        };
+        graphs.push(graph);
+    }
+    Ok(graphs)
+}
+
+/// The stored reports of the store branch, oldest first: the local branch, else the
+/// remote-tracking one, else fetched from `origin`.
+fn read_history(args: &HtmlArgs, config_path: &Path, printer: &Printer) -> anyhow::Result<History> {
+    let settings = baseline_settings(config_path)?;
+    let branch =
+        args.store_branch.as_deref().or(settings.store_branch.as_deref()).unwrap_or(DEFAULT_STORE_BRANCH);
+    let dir = match config_path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    let git = Git::discover(&dir).context("`--history` needs a git repository")?;
+    crate::git::check_branch_name(&git, branch)
+        .with_context(|| format!("invalid store branch `{branch}`"))?;
+    let mut reference = None;
+    for candidate in [format!("refs/heads/{branch}"), format!("refs/remotes/origin/{branch}")] {
+        if git.resolve_commit(&candidate)?.is_some() {
+            reference = Some(candidate);
+            break;
+        }
+    }
+    if reference.is_none() && git.remotes()?.iter().any(|remote| remote == "origin") {
+        reference = crate::git::store::fetch_branch(&git, "origin", branch)?
+            .map(|_| format!("refs/remotes/origin/{branch}"));
+    }
+    let reference = reference.ok_or_else(|| {
+        anyhow!(
+            "no store branch `{branch}` for `--history` (neither local nor on `origin`)\n\n\
+             hint: store a baseline for every commit of main with `gasguard baseline --store --push`"
+        )
+    })?;
+    let stored = crate::git::store::history(&git, &reference, args.history_limit)
+        .with_context(|| format!("failed to read the stored reports of `{reference}`"))?;
+    let mut reports = Vec::with_capacity(stored.len());
+    for text in stored {
+        let report: GasReport = serde_json::from_str(&text.json).with_context(|| {
+            format!("invalid stored report `reports/{}.json` on `{reference}`", text.commit)
+        })?;
+        reports.push((HistoryCommit { commit: text.commit, date: text.date }, report));
+    }
+    printer.status(&format!("read {} stored baselines from `{reference}`", reports.len()));
+    Ok(History::from_reports(reports))
+}

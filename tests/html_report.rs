@@ -1,0 +1,391 @@
+//! `gasguard html`: the page for the demo as an insta snapshot, and real pages opened from
+//! `file://` in headless Chromium (`scripts/check-html.mjs`): a real git repository with
+//! baselines stored by `gasguard baseline --store`, a real change with its cause, and hostile
+//! names. No console error, no request leaving the page, a chart with one point per stored
+//! baseline, a visible flamegraph, a working filter, names as text. Screenshots go to
+//! `target/tmp/html-report/`.
+//!
+//! Chromium comes from Debian (`scripts/install-chromium.sh`). Without it, or without the npm
+//! packages, the Chromium tests are skipped with a note, except under `CI=true`, where they fail.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use gasguard::cli::profile::report_json;
+use gasguard::core::report::{ContractGas, Deployment, GasReport, TestGas};
+use gasguard::core::stats::Stats;
+use serde_json::Value;
+use support::{gasguard, root, stderr, stdout};
+
+const CONFIG: &str = r#"artifacts = "artifacts/foundry/out"
+[evm]
+spec = "prague"
+
+[policy]
+max_increase_pct = 1.0
+
+[[scenario]]
+name = "direct"
+
+[[scenario.step]]
+deploy = "Counter"
+as = "counter"
+
+[[scenario.step]]
+call = "counter"
+function = "increment()"
+
+[[scenario]]
+name = "routed"
+
+[[scenario.step]]
+deploy = "Counter"
+as = "counter"
+
+[[scenario.step]]
+deploy = "Router"
+as = "router"
+args = ["counter"]
+
+[[scenario.step]]
+call = "router"
+function = "bump(uint256)"
+args = ["1"]
+"#;
+
+/// The statement the head adds to `Counter.increment()`: a write to a slot never written.
+const ADDED: &str = "extra = next;";
+
+/// The demo page, run from the repository root.
+#[test]
+fn demo_page_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("site");
+    let output = gasguard(
+        root(),
+        &[
+            "html",
+            "--report",
+            "fixtures/comment/demo-head.json",
+            "--baseline",
+            "fixtures/comment/demo-base.json",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("index.html` (44 entries, 0 stored baselines, 0 flamegraphs)"),
+        "{}",
+        stderr(&output)
+    );
+    let page = std::fs::read_to_string(out.join("index.html")).unwrap();
+    insta::assert_snapshot!(page);
+}
+
+/// `--history` without a store branch is an error naming the branch, and nothing is written.
+#[test]
+fn history_without_a_store_branch_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    git(dir.path(), &["init", "--quiet"]);
+    std::fs::write(dir.path().join("gasguard.toml"), CONFIG).unwrap();
+    let output = gasguard(
+        dir.path(),
+        &["html", "--history", "--report", "x.json", "--baseline", "x.json", "--out", "site"],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("no store branch `gasguard-baseline` for `--history`"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!dir.path().join("site").exists());
+}
+
+/// Runs git with no user or system config; panics with its stderr when it fails.
+fn git(dir: &Path, args: &[&str]) -> String {
+    let output = Command::new("git")
+        .args(["-c", "user.name=Test", "-c", "user.email=test@example.com", "-c", "commit.gpgsign=false"])
+        .args(["-c", "init.defaultBranch=main"])
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .expect("failed to run git");
+    assert!(output.status.success(), "git {args:?} failed: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8_lossy(&output.stdout).trim().to_owned()
+}
+
+/// Copies `contracts/` into `dir` (`Counter.sol` passed through `edit`) and compiles it with the
+/// pinned solc into `dir/artifacts`.
+fn compile(dir: &Path, edit: impl Fn(String) -> String) {
+    let contracts = dir.join("contracts");
+    std::fs::create_dir_all(&contracts).unwrap();
+    for entry in std::fs::read_dir(root().join("contracts")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|ext| ext == "sol") {
+            let mut text = std::fs::read_to_string(&path).unwrap();
+            if path.file_name().is_some_and(|name| name == "Counter.sol") {
+                text = edit(text);
+            }
+            std::fs::write(contracts.join(path.file_name().unwrap()), text).unwrap();
+        }
+    }
+    let output = Command::new("node")
+        .args(["scripts/compile-contracts.mjs", "--project", dir.to_str().unwrap()])
+        .current_dir(root())
+        .output()
+        .expect("failed to start `node`; it is needed to compile the contracts");
+    assert!(output.status.success(), "compiling failed:\n{}", stderr(&output));
+}
+
+/// `Counter` with one more state variable and one more statement writing it in `increment()`.
+fn with_extra_write(source: String) -> String {
+    let with_write =
+        source.replacen("        count = next;\n", &format!("        count = next;\n        {ADDED}\n"), 1);
+    assert_ne!(with_write, source, "Counter.sol changed: update this test");
+    let end = with_write.rfind('}').unwrap();
+    format!("{}\n    uint256 public extra;\n}}\n", with_write[..end].trim_end())
+}
+
+/// Replaces `to/contracts` and `to/artifacts` by those of `from`.
+fn take_build(from: &Path, to: &Path) {
+    for part in ["contracts", "artifacts"] {
+        let _ = std::fs::remove_dir_all(to.join(part));
+        let status = Command::new("cp").arg("-r").arg(from.join(part)).arg(to.join(part)).status().unwrap();
+        assert!(status.success());
+    }
+}
+
+/// Names a pull request could use to attack the page, in contracts, functions and tests.
+fn hostile_reports(dir: &Path) -> (PathBuf, PathBuf) {
+    let names = [
+        "<img src=x onerror=alert(1)>",
+        "<script>window.pwned=1</script>",
+        "\"><svg onload=alert(1)>",
+        "a&amp;b",
+        "\u{202E}txt.exe",
+    ];
+    let mut base = GasReport::new("test");
+    let mut head = GasReport::new("test");
+    for (index, name) in names.iter().enumerate() {
+        base.tests.insert(format!("{name}:t()"), TestGas::Gas { gas: 100 });
+        head.tests.insert(format!("{name}:t()"), TestGas::Gas { gas: 101 + index as u64 });
+        let contract = ContractGas {
+            deployment: Some(Deployment { gas: 1_000, size: 100, initcode_size: 0 }),
+            deployments: None,
+            functions: [(format!("{name}()"), Stats::from_samples(&[500]).unwrap())].into(),
+        };
+        head.contracts.insert(format!("src/{name}.sol:{name}"), contract);
+    }
+    let (base_path, head_path) = (dir.join("hostile-base.json"), dir.join("hostile-head.json"));
+    std::fs::write(&base_path, report_json(&base)).unwrap();
+    std::fs::write(&head_path, report_json(&head)).unwrap();
+    (base_path, head_path)
+}
+
+/// Where Chromium is, or `None` (with a note) when the Chromium tests cannot run here.
+fn chromium() -> Option<PathBuf> {
+    let chromium =
+        std::env::var_os("CHROMIUM").map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from);
+    let missing: Vec<String> = [chromium.clone(), root().join("node_modules/playwright-core")]
+        .into_iter()
+        .filter(|path| !path.exists())
+        .map(|path| path.display().to_string())
+        .collect();
+    if missing.is_empty() {
+        return Some(chromium);
+    }
+    let message = format!(
+        "cannot open the HTML report: missing {}\n\nhint: run scripts/install-chromium.sh and scripts/test.sh (npm install)",
+        missing.join(", ")
+    );
+    assert!(std::env::var("CI").as_deref() != Ok("true"), "{message}");
+    println!("note: {message}; skipping");
+    None
+}
+
+/// Opens each `(name, page)` in Chromium; one record per page.
+fn open(chromium: &Path, filter: &str, pages: &[(&str, &Path)]) -> Vec<Value> {
+    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("html-report");
+    std::fs::create_dir_all(&out).unwrap();
+    let mut command = Command::new("node");
+    command
+        .arg(root().join("scripts/check-html.mjs"))
+        .args(["--out"])
+        .arg(&out)
+        .args(["--filter", filter])
+        .env("CHROMIUM", chromium);
+    for (name, path) in pages {
+        command.arg(format!("{name}={}", path.display()));
+    }
+    let output = command.output().expect("failed to run node");
+    assert!(output.status.success(), "check-html.mjs failed: {}", stderr(&output));
+    let records: Vec<Value> =
+        stdout(&output).lines().map(|line| serde_json::from_str(line).unwrap()).collect();
+    assert_eq!(records.len(), pages.len(), "{}", stdout(&output));
+    for record in &records {
+        assert_eq!(record["requests"], serde_json::json!([]), "a request left the page: {record}");
+        assert_eq!(record["consoleErrors"], serde_json::json!([]), "console errors: {record}");
+        assert_eq!(record["pageErrors"], serde_json::json!([]), "page errors: {record}");
+        assert_eq!(record["scripts"], 1, "only gasguard's own script: {record}");
+        assert_eq!(record["foreignElements"], serde_json::json!([]), "markup from names: {record}");
+        assert!(Path::new(record["png"].as_str().unwrap()).is_file());
+    }
+    records
+}
+
+/// Three commits of main with stored baselines (base, the extra write, base again), a head with
+/// the extra write: the page shows the failed verdict, the regression with its storage cause
+/// and line, a chart of three points plus the head for `Counter.increment()`, its differential
+/// flamegraph, and a filter that keeps only the matching function. Hostile names stay text.
+#[test]
+fn pages_in_chromium() {
+    let Some(chromium) = chromium() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("repo");
+    let (base_build, head_build) = (dir.path().join("base"), dir.path().join("head"));
+    compile(&base_build, |source| source);
+    compile(&head_build, with_extra_write);
+    std::fs::create_dir_all(&repo).unwrap();
+    std::fs::write(repo.join("gasguard.toml"), CONFIG).unwrap();
+    git(&repo, &["init", "--quiet"]);
+    let mut stored = Vec::new();
+    for (index, build) in [&base_build, &head_build, &base_build].into_iter().enumerate() {
+        take_build(build, &repo);
+        git(&repo, &["add", "-A"]);
+        git(&repo, &["commit", "--quiet", "--allow-empty", "-m", &format!("commit {index}")]);
+        let output = gasguard(&repo, &["baseline", "--store"]);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        stored.push(git(&repo, &["rev-parse", "HEAD"]));
+    }
+    let output = gasguard(&repo, &["baseline", "--out", "base.json"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    // The pull request's head: the extra write, not committed.
+    take_build(&head_build, &repo);
+    let site = dir.path().join("site");
+    let output =
+        gasguard(&repo, &["html", "--baseline", "base.json", "--history", "--out", site.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0), "a report, not a gate: {}", stderr(&output));
+    assert!(stderr(&output).contains("3 stored baselines"), "{}", stderr(&output));
+    let page = std::fs::read_to_string(site.join("index.html")).unwrap();
+    for commit in &stored {
+        assert!(page.contains(&format!("<li><code>{commit}</code>")), "{commit} is listed");
+    }
+
+    let (hostile_base, hostile_head) = hostile_reports(dir.path());
+    let hostile_site = dir.path().join("hostile");
+    let output = gasguard(
+        dir.path(),
+        &[
+            "html",
+            "--report",
+            hostile_head.to_str().unwrap(),
+            "--baseline",
+            hostile_base.to_str().unwrap(),
+            "--out",
+            hostile_site.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+
+    let records = open(
+        &chromium,
+        "functions=increment",
+        &[("history", &site.join("index.html")), ("hostile", &hostile_site.join("index.html"))],
+    );
+    let history = &records[0];
+    let verdict = history["verdict"].as_str().unwrap();
+    assert!(verdict.starts_with("❌ ") && verdict.contains(" cost more gas (largest +"), "{verdict}");
+    assert!(verdict.ends_with("break the policy"), "{verdict}");
+    let regression = history["regressions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| row.as_str().unwrap())
+        .find(|row| row.starts_with("Counter.increment()"))
+        .expect("the regression is listed");
+    assert!(regression.contains("storage +22,100"), "{regression}");
+    assert!(regression.contains(ADDED), "the added line is the cause: {regression}");
+    assert!(regression.contains("flamegraph"), "{regression}");
+
+    let charts = history["charts"].as_array().unwrap();
+    let increment = charts
+        .iter()
+        .find(|chart| chart["row"].as_str().unwrap().contains("increment()"))
+        .expect("a chart for Counter.increment()");
+    assert_eq!(increment["dataPoints"], 3, "{increment}");
+    assert_eq!(increment["vertices"], 3, "one point per stored baseline: {increment}");
+    assert_eq!(increment["head"], 1, "{increment}");
+    assert_eq!(increment["visible"], true);
+    assert!(
+        charts.iter().any(|chart| chart["row"].as_str().unwrap().contains("Counter")),
+        "deployment chart"
+    );
+    assert_eq!(history["chartsWithoutScript"].as_u64(), Some(charts.len() as u64), "readable without script");
+
+    let flamegraphs = history["flamegraphs"].as_array().unwrap();
+    assert!(!flamegraphs.is_empty());
+    for graph in flamegraphs {
+        assert!(graph["naturalWidth"].as_f64().unwrap() > 100.0, "the flamegraph is drawn: {graph}");
+        assert!(graph["width"].as_f64().unwrap() > 100.0, "{graph}");
+    }
+
+    let filter = &history["filter"];
+    assert!(filter["before"].as_u64().unwrap() > 1, "{filter}");
+    assert_eq!(filter["after"], 1, "{filter}");
+    assert!(filter["shown"][0].as_str().unwrap().contains("increment()"), "{filter}");
+
+    let hostile = &records[1];
+    let text = hostile["text"].as_str().unwrap();
+    for name in [
+        "<img src=x onerror=alert(1)>",
+        "<script>window.pwned=1</script>",
+        "\"><svg onload=alert(1)>",
+        "a&amp;b",
+    ] {
+        assert!(text.contains(name), "`{name}` is shown as text");
+    }
+    assert!(!text.contains('\u{202E}'), "bidi overrides are replaced");
+}
+
+/// The action's HTML step renders the report the check saved, with the check's base, and with
+/// the history when the store branch is there.
+#[test]
+fn action_html_step_reuses_the_checks_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let fake = bin.join("gasguard");
+    std::fs::write(&fake, "#!/usr/bin/env bash\nprintf '%s\\n' \"$@\"\n").unwrap();
+    let mut permissions = std::fs::metadata(&fake).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, 0o755);
+    std::fs::set_permissions(&fake, permissions).unwrap();
+    let work = dir.path().join("work");
+    std::fs::create_dir_all(work.join(".gasguard")).unwrap();
+    git(&work, &["init", "--quiet"]);
+    let run = |env: &[(&str, &str)]| {
+        let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+        let mut command = Command::new("bash");
+        command.arg(root().join("scripts/action/html.sh")).current_dir(&work).env("PATH", path);
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        let output = command.output().unwrap();
+        assert!(output.status.success(), "{}", stderr(&output));
+        stdout(&output)
+    };
+    let args = run(&[("INPUT_BASE_REF", "main")]);
+    assert_eq!(args, "html\n--out\n.gasguard/html\n--if-no-baseline\nerror\n--base-ref\nmain\n");
+    std::fs::write(work.join(".gasguard/report.json"), "{}").unwrap();
+    git(&work, &["commit", "--quiet", "--allow-empty", "-m", "x"]);
+    git(&work, &["branch", "gasguard-baseline"]);
+    let args = run(&[("INPUT_BASELINE", "b.json"), ("INPUT_IF_NO_BASELINE", "pass")]);
+    assert_eq!(
+        args,
+        "html\n--out\n.gasguard/html\n--if-no-baseline\npass\n--baseline\nb.json\n--report\n.gasguard/report.json\n--history\n"
+    );
+}
