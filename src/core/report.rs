@@ -51,7 +51,7 @@ pub struct GasReport {
     /// Which shard of a run this report holds (`gasguard run --shard K/N`); `gasguard merge`
     /// removes it. Absent from full runs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub shard: Option<crate::core::shard::ShardInfo>,
+    pub shard: Option<ShardInfo>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -363,6 +363,28 @@ impl GasReport {
 
 /// A function's samples: the lower bounds (`gas_used`), and the upper ones.
 type Bounds = (Vec<u64>, Vec<u64>);
+
+/// What a shard report says about itself, so that `merge` can check the set it is given.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShardInfo {
+    /// 1-based.
+    pub index: u32,
+    pub count: u32,
+    /// Keccak-256 of the config files' bytes, in the order they were given.
+    pub config: String,
+    /// Keccak-256 of the code every scenario of the full run deploys (contract ids and init code).
+    pub build: String,
+    /// How many scenarios the full run has.
+    pub total_scenarios: usize,
+    /// This shard's scenarios, with their position (0-based) in the full run.
+    pub scenarios: BTreeMap<String, usize>,
+    /// The attribution of each of this shard's calls, in the order of `calls` (`null`: not
+    /// attributed); empty without attribution. An entry's attribution is the mean over all its
+    /// calls, which may sit in several shards, so `merge` needs the calls' own.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attributions: Vec<Option<Attribution>>,
+}
 
 #[cfg(test)]
 mod tests {

@@ -9,9 +9,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use alloy::primitives::keccak256;
-use serde::{Deserialize, Serialize};
 
-use crate::core::attribution::Attribution;
 use crate::core::build::BuildInfo;
 use crate::core::report::{CallStatus, GasReport};
 
@@ -58,27 +56,8 @@ pub fn shard_of(name: &str, count: u32) -> u32 {
     (u64::from_be_bytes(first) % u64::from(count.max(1))) as u32 + 1
 }
 
-/// What a shard report says about itself, so that `merge` can check the set it is given.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ShardInfo {
-    /// 1-based.
-    pub index: u32,
-    pub count: u32,
-    /// Keccak-256 of the config files' bytes, in the order they were given.
-    pub config: String,
-    /// Keccak-256 of the code every scenario of the full run deploys (contract ids and init code).
-    pub build: String,
-    /// How many scenarios the full run has.
-    pub total_scenarios: usize,
-    /// This shard's scenarios, with their position (0-based) in the full run.
-    pub scenarios: BTreeMap<String, usize>,
-    /// The attribution of each of this shard's calls, in the order of `calls` (`null`: not
-    /// attributed); empty without attribution. An entry's attribution is the mean over all its
-    /// calls, which may sit in several shards, so `merge` needs the calls' own.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub attributions: Vec<Option<Attribution>>,
-}
+/// Defined beside the report that carries it (a report names no module that reads reports).
+pub use crate::core::report::ShardInfo;
 
 /// Why shard reports cannot be merged. `label` names the file.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
