@@ -6,84 +6,18 @@
 mod support;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::Value;
-use support::{gasguard, root, stderr, stdout};
+use support::counter_change::{ADDED, CONFIG, compile, with_extra_write};
+use support::{gasguard, stderr, stdout};
 
-const CONFIG: &str = r#"artifacts = "artifacts/foundry/out"
-[evm]
-spec = "prague"
-
-[policy]
-max_increase_pct = 1.0
-
-[[scenario]]
-name = "direct"
-
-[[scenario.step]]
-deploy = "Counter"
-as = "counter"
-
-[[scenario.step]]
-call = "counter"
-function = "increment()"
-
-[[scenario]]
-name = "routed"
-
-[[scenario.step]]
-deploy = "Counter"
-as = "counter"
-
-[[scenario.step]]
-deploy = "Router"
-as = "router"
-args = ["counter"]
-
-[[scenario.step]]
-call = "router"
-function = "bump(uint256)"
-args = ["1"]
-"#;
-
-/// The statement the head adds to `Counter.increment()`: a write to a slot never written.
-const ADDED: &str = "extra = next;";
-
-/// Copies `contracts/` into `dir` (with `Counter.sol` passed through `edit`), compiles it with
-/// the pinned solc and writes the config. Returns the config's path.
+/// Compiles the sample project into `dir` (with `Counter.sol` passed through `edit`) and writes
+/// its config. Returns the config's path.
 fn project(dir: &Path, edit: impl Fn(String) -> String) -> PathBuf {
-    let contracts = dir.join("contracts");
-    std::fs::create_dir_all(&contracts).unwrap();
-    for entry in std::fs::read_dir(root().join("contracts")).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_some_and(|ext| ext == "sol") {
-            let mut text = std::fs::read_to_string(&path).unwrap();
-            if path.file_name().is_some_and(|name| name == "Counter.sol") {
-                text = edit(text);
-            }
-            std::fs::write(contracts.join(path.file_name().unwrap()), text).unwrap();
-        }
-    }
-    let output = Command::new("node")
-        .args(["scripts/compile-contracts.mjs", "--project", dir.to_str().unwrap()])
-        .current_dir(root())
-        .output()
-        .expect("failed to start `node`; it is needed to compile the contracts");
-    assert!(output.status.success(), "compiling failed:\n{}", stderr(&output));
+    compile(dir, edit);
     let config = dir.join("gasguard.toml");
     std::fs::write(&config, CONFIG).unwrap();
     config
-}
-
-/// `Counter` with one more state variable (declared last, so no line above the change moves
-/// and it takes the fresh slot 1) and one more statement writing it in `increment()`.
-fn with_extra_write(source: String) -> String {
-    let with_write =
-        source.replacen("        count = next;\n", &format!("        count = next;\n        {ADDED}\n"), 1);
-    assert_ne!(with_write, source, "Counter.sol changed: update this test");
-    let end = with_write.rfind('}').unwrap();
-    format!("{}\n    uint256 public extra;\n}}\n", with_write[..end].trim_end())
 }
 
 /// Every profiled function has its folded stacks and a valid SVG naming its frames; changed
