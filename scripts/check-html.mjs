@@ -10,10 +10,10 @@
 // and writes DIR/NAME.png (the top 1,500 pixels at 1,280 wide). The caller decides what is right.
 // Exits 2 with a message when Chromium cannot be started.
 
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { chromium } from "playwright-core";
+import { launchChromium } from "./chromium.mjs";
 
 const options = { out: null, filter: null, pages: [] };
 const argv = process.argv.slice(2);
@@ -34,23 +34,8 @@ if (!options.out || !options.pages.length) {
   console.error("usage: check-html.mjs --out DIR [--filter SECTION=QUERY] NAME=PAGE.html...");
   process.exit(2);
 }
-const executablePath = process.env.CHROMIUM || "/usr/bin/chromium";
-if (!existsSync(executablePath)) {
-  console.error(`Chromium is missing at \`${executablePath}\`\n\nhint: run scripts/install-chromium.sh`);
-  process.exit(2);
-}
 mkdirSync(options.out, { recursive: true });
-let browser;
-try {
-  browser = await chromium.launch({
-    executablePath,
-    headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
-  });
-} catch (error) {
-  console.error(`failed to start Chromium \`${executablePath}\`: ${error.message}`);
-  process.exit(2);
-}
+const browser = await launchChromium();
 
 async function open(context, url, record) {
   const tab = await context.newPage();

@@ -12,10 +12,10 @@
 //   {"name", "clientWidth", "scrollWidth", "tables": [{"clientWidth", "scrollWidth"}], "png"}
 // The caller decides what fits. Exits 2 with a message when Chromium cannot be started.
 
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import MarkdownIt from "markdown-it";
-import { chromium } from "playwright-core";
+import { launchChromium } from "./chromium.mjs";
 
 const CSS = `
 html { background: #ffffff; }
@@ -74,23 +74,8 @@ function page(body) {
 }
 
 const options = parseArgs(process.argv.slice(2));
-const executablePath = process.env.CHROMIUM || "/usr/bin/chromium";
-if (!existsSync(executablePath)) {
-  console.error(`Chromium is missing at \`${executablePath}\`\n\nhint: run scripts/install-chromium.sh`);
-  process.exit(2);
-}
 mkdirSync(options.out, { recursive: true });
-let browser;
-try {
-  browser = await chromium.launch({
-    executablePath,
-    headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
-  });
-} catch (error) {
-  console.error(`failed to start Chromium \`${executablePath}\`: ${error.message}`);
-  process.exit(2);
-}
+const browser = await launchChromium();
 try {
   const context = await browser.newContext({ viewport: { width: options.width, height: 600 } });
   // Nothing is fetched: the page is self-contained and anything it asks for is refused.
