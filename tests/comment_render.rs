@@ -120,26 +120,9 @@ fn readme_shows_the_demo_comment_and_its_command() {
     assert!(root().join("docs/comment.png").is_file());
 }
 
-/// Where Chromium is, or `None` (with a note) when the rendering test cannot run here.
+/// Where Chromium is, or `None` (with a note) when the browser test cannot run here.
 fn chromium() -> Option<PathBuf> {
-    let chromium =
-        std::env::var_os("CHROMIUM").map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from);
-    let packages = ["markdown-it", "playwright-core"].map(|name| root().join("node_modules").join(name));
-    let missing: Vec<String> = std::iter::once(chromium.clone())
-        .chain(packages)
-        .filter(|path| !path.exists())
-        .map(|path| path.display().to_string())
-        .collect();
-    if missing.is_empty() {
-        return Some(chromium);
-    }
-    let message = format!(
-        "cannot render the comment: missing {}\n\nhint: run scripts/install-chromium.sh and scripts/test.sh (npm install)",
-        missing.join(", ")
-    );
-    assert!(std::env::var("CI").as_deref() != Ok("true"), "{message}");
-    println!("note: {message}; skipping");
-    None
+    support::chromium("render the comment", &["markdown-it", "playwright-core"])
 }
 
 /// Renders each `(name, body)` in Chromium at `width` pixels; one measurement per body.

@@ -117,25 +117,9 @@ fn hostile_reports(dir: &Path) -> (PathBuf, PathBuf) {
     (base_path, head_path)
 }
 
-/// Where Chromium is, or `None` (with a note) when the Chromium tests cannot run here.
+/// Where Chromium is, or `None` (with a note) when the browser test cannot run here.
 fn chromium() -> Option<PathBuf> {
-    let chromium =
-        std::env::var_os("CHROMIUM").map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from);
-    let missing: Vec<String> = [chromium.clone(), root().join("node_modules/playwright-core")]
-        .into_iter()
-        .filter(|path| !path.exists())
-        .map(|path| path.display().to_string())
-        .collect();
-    if missing.is_empty() {
-        return Some(chromium);
-    }
-    let message = format!(
-        "cannot open the HTML report: missing {}\n\nhint: run scripts/install-chromium.sh and scripts/test.sh (npm install)",
-        missing.join(", ")
-    );
-    assert!(std::env::var("CI").as_deref() != Ok("true"), "{message}");
-    println!("note: {message}; skipping");
-    None
+    support::chromium("open the HTML report", &["playwright-core"])
 }
 
 /// Opens each `(name, page)` in Chromium; one record per page.

@@ -209,3 +209,29 @@ pub fn assert_every_call_attributed(profiled: &gasguard::cli::profile::Profiled)
         assert!(!attribution.by_frame.is_empty(), "{label}");
     }
 }
+
+/// Where Chromium is, for a test that renders pages in it (`what` says what it renders), when it
+/// and the npm `packages` the page scripts import are installed. Otherwise `None`, with a note
+/// on the terminal, except under `CI` (any value but empty, `0` or `false`), where a skip would be
+/// a pass that checked nothing: the test fails instead. `CHROMIUM` overrides the path.
+pub fn chromium(what: &str, packages: &[&str]) -> Option<PathBuf> {
+    let chromium =
+        std::env::var_os("CHROMIUM").map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from);
+    let missing: Vec<String> = std::iter::once(chromium.clone())
+        .chain(packages.iter().map(|name| root().join("node_modules").join(name)))
+        .filter(|path| !path.exists())
+        .map(|path| path.display().to_string())
+        .collect();
+    if missing.is_empty() {
+        return Some(chromium);
+    }
+    let message = format!(
+        "cannot {what}: missing {}\n\nhint: run scripts/install-chromium.sh and scripts/test.sh (npm install)",
+        missing.join(", ")
+    );
+    let ci = std::env::var("CI").is_ok_and(|value| !matches!(value.trim(), "" | "0" | "false"));
+    assert!(!ci, "{message}");
+    // Straight to stderr: the harness captures `println!` of passing tests.
+    let _ = std::io::Write::write_fmt(&mut std::io::stderr(), format_args!("note: {message}; skipping\n"));
+    None
+}
