@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use alloy::primitives::{Address, B256, U256, keccak256};
+use alloy::primitives::{Address, U256};
 use revm::bytecode::opcode;
 use revm::context_interface::{ContextTr, JournalTr};
 use revm::inspector::{Inspector, JournalExt};
@@ -29,7 +29,7 @@ use revm::interpreter::{CallInputs, CallOutcome, CreateInputs, CreateOutcome, In
 use crate::artifacts::{Artifact, ArtifactSet, LinkableCode};
 use crate::core::attribution::{
     Attribution, GasKind, LINE_CODE_DEPOSIT, LINE_COMPILER, LINE_INTRINSIC, LINE_REFUND, LINE_UNKNOWN_CODE,
-    LineKey, StorageAccess, StorageOp, ValueChange,
+    LineKey, StorageAccess, StorageOp, Text, ValueChange,
 };
 
 /// Gas per byte of deployed code (EIP-170 era, unchanged through Osaka).
@@ -80,7 +80,7 @@ impl MaskedCode {
 /// One contract of the artifacts, ready to be recognised and named.
 #[derive(Debug)]
 struct KnownContract {
-    name: String,
+    name: Text,
     selectors: HashMap<[u8; 4], String>,
     has_fallback: bool,
     has_receive: bool,
@@ -109,7 +109,7 @@ impl CodeInfo {
 /// A source file: its unit name, and its text split into lines when it was found.
 #[derive(Debug)]
 struct SourceFile {
-    name: String,
+    name: Text,
     /// Byte offset of each line's start, and the text.
     text: Option<(Vec<usize>, String)>,
 }
@@ -129,9 +129,9 @@ impl SourceFile {
                 let index = self.line_index(offset);
                 let end = starts.get(index + 1).copied().unwrap_or(text.len());
                 let line = text.get(starts[index]..end).unwrap_or("").trim();
-                LineKey { file: Some(self.name.clone()), line: Some(index as u32 + 1), text: line.to_owned() }
+                LineKey { file: Some(self.name.clone()), line: Some(index as u32 + 1), text: line.into() }
             }
-            None => LineKey { file: Some(self.name.clone()), line: None, text: String::new() },
+            None => LineKey { file: Some(self.name.clone()), line: None, text: "".into() },
         }
     }
 }
@@ -160,7 +160,7 @@ impl CodeIndex {
                         (starts, text)
                     },
                 );
-            sources.insert(*id, SourceFile { name: name.clone(), text });
+            sources.insert(*id, SourceFile { name: name.as_str().into(), text });
         }
         Self { contracts, sources }
     }
@@ -246,7 +246,7 @@ fn known_contract(artifact: &Artifact) -> KnownContract {
     let selectors =
         artifact.abi.functions().map(|function| (function.selector().0, function.signature())).collect();
     KnownContract {
-        name: artifact.name.clone(),
+        name: artifact.name.as_str().into(),
         selectors,
         has_fallback: artifact.abi.fallback.is_some(),
         has_receive: artifact.abi.receive.is_some(),
@@ -349,7 +349,7 @@ struct Frame {
 #[derive(Debug, Default)]
 struct TxState {
     kinds: [i64; 13],
-    frames: Vec<(String, i64)>,
+    frames: Vec<(Text, i64)>,
     lines: HashMap<LineKey, i64>,
     /// Gas per line-table entry of each code that ran, so stepping never touches a string.
     code_lines: Vec<(Arc<CodeInfo>, Vec<i64>)>,
@@ -369,7 +369,15 @@ pub struct AttributionInspector {
     berlin: bool,
     /// Gas per deployed byte: Ethereum's, or the schedule's.
     code_deposit_per_byte: u64,
-    codes: HashMap<(B256, bool), Arc<CodeInfo>>,
+    /// Codes seen, by a sampled fingerprint of their bytes; a hit is confirmed by comparing the
+    /// bytes, so equal codes share their description without any code being hashed whole.
+    codes: HashMap<(u64, bool), Vec<(revm::bytecode::Bytecode, Arc<CodeInfo>)>>,
+    /// The same, by where revm keeps the bytes: the usual lookup, a pointer. Each entry holds a
+    /// clone of the bytecode, so its bytes live (and cannot be reused for other code) as long
+    /// as the entry does.
+    by_pointer: HashMap<(usize, usize, bool), Arc<CodeInfo>>,
+    /// Storage slots as the report writes them, formatted once.
+    slot_names: HashMap<U256, Text>,
     stack: Vec<Frame>,
     tx: TxState,
 }
@@ -398,6 +406,8 @@ impl AttributionInspector {
             berlin,
             code_deposit_per_byte: CODE_DEPOSIT_PER_BYTE,
             codes: HashMap::new(),
+            by_pointer: HashMap::new(),
+            slot_names: HashMap::new(),
             stack: Vec::new(),
             tx: TxState::default(),
         }
@@ -461,10 +471,54 @@ impl AttributionInspector {
         Ok(attribution)
     }
 
-    fn code_info(&mut self, code: &[u8], hash: Option<B256>, create: bool) -> Arc<CodeInfo> {
-        let hash = hash.unwrap_or_else(|| keccak256(code));
-        let index = &self.index;
-        self.codes.entry((hash, create)).or_insert_with(|| Arc::new(index.describe(code, create))).clone()
+    /// The description of the code `interp` runs, from the caches when the code was seen.
+    #[cold]
+    #[inline(never)]
+    fn code_info(&mut self, interp: &Interpreter<EthInterpreter>, create: bool) -> Arc<CodeInfo> {
+        let code = interp.bytecode.bytecode_slice();
+        let key = (code.as_ptr() as usize, code.len(), create);
+        if let Some(known) = self.by_pointer.get(&key) {
+            return known.clone();
+        }
+        let same = self.codes.entry((fingerprint(code), create)).or_default();
+        let info = match same.iter().find(|(known, _)| known.original_byte_slice() == code) {
+            Some((_, info)) => info.clone(),
+            None => {
+                let info = Arc::new(self.index.describe(code, create));
+                same.push(((*interp.bytecode).clone(), info.clone()));
+                info
+            }
+        };
+        // Keeping the bytecode alive in `codes` keeps the pointer from being reused.
+        if let Some((kept, _)) = same.iter().find(|(_, known)| Arc::ptr_eq(known, &info))
+            && kept.original_byte_slice().as_ptr() == code.as_ptr()
+        {
+            self.by_pointer.insert(key, info.clone());
+        }
+        info
+    }
+
+    /// A frame's first step: its code, the line table it charges, its name.
+    #[cold]
+    #[inline(never)]
+    fn enter_code(&mut self, interp: &Interpreter<EthInterpreter>, remaining: u64) {
+        let is_create = self.stack.last().is_some_and(|frame| frame.is_create);
+        let code = self.code_info(interp, is_create);
+        let slot = match self.tx.code_lines.iter().position(|(known, _)| Arc::ptr_eq(known, &code)) {
+            Some(slot) => slot,
+            None => {
+                self.tx.code_lines.push((code.clone(), vec![0; code.lines.len()]));
+                self.tx.code_lines.len() - 1
+            }
+        };
+        if let Some(mut frame) = self.stack.pop() {
+            frame.code = Some(code);
+            frame.line_slot = slot;
+            frame.start = Some(remaining);
+            frame.target = interp.input.target_address();
+            frame.path = self.name_frame(&frame);
+            self.stack.push(frame);
+        }
     }
 
     fn push(&mut self, frame: Frame) {
@@ -566,7 +620,7 @@ impl AttributionInspector {
             };
             self.tx.storage.push(StorageAccess {
                 contract,
-                slot: format!("{slot:#x}"),
+                slot: self.slot_names.entry(slot).or_insert_with(|| format!("{slot:#x}").into()).clone(),
                 op,
                 cold,
                 change,
@@ -631,7 +685,7 @@ impl AttributionInspector {
                 }
             }
         }
-        self.tx.frames.push((frame.path, frame.self_gas));
+        self.tx.frames.push((frame.path.into(), frame.self_gas));
         match self.stack.last_mut() {
             Some(parent) => parent.children += total,
             None => {
@@ -666,6 +720,19 @@ impl AttributionInspector {
 
 /// Whether `op`'s whole cost is `compute` (no storage, account, copy, create, log or hashing
 /// part, no child frame): what [`AttributionInspector::settle`]'s last arm charges.
+/// A cheap fingerprint of a code: its length and 64 bytes sampled across it. Equal codes have
+/// equal fingerprints; different codes rarely do, and are told apart by comparing bytes.
+fn fingerprint(code: &[u8]) -> u64 {
+    let mut hash = code.len() as u64;
+    if !code.is_empty() {
+        for index in 0..64 {
+            let byte = code[index * (code.len() - 1) / 63];
+            hash = (hash.rotate_left(5) ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    hash
+}
+
 fn is_plain(op: u8) -> bool {
     !matches!(
         op,
@@ -701,10 +768,10 @@ fn unknown_call_label(frame: &Frame) -> String {
     }
 }
 
-fn frame_contract(index: &CodeIndex, frame: &Frame) -> String {
+fn frame_contract(index: &CodeIndex, frame: &Frame) -> Text {
     match frame.code.as_ref().and_then(|code| code.contract) {
         Some(contract) => index.contracts[contract].name.clone(),
-        None => frame.target.to_checksum(None),
+        None => frame.target.to_checksum(None).into(),
     }
 }
 
@@ -715,6 +782,11 @@ where
     fn step(&mut self, interp: &mut Interpreter<EthInterpreter>, context: &mut CTX) {
         let remaining = interp.gas.remaining();
         let memory = interp.gas.memory().expansion_cost;
+        let Some(frame) = self.stack.last_mut() else { return };
+        if frame.code.is_none() {
+            // The frame's first step (nothing pending yet): find its code.
+            self.enter_code(interp, remaining);
+        }
         let Some(frame) = self.stack.last_mut() else { return };
         if let Some(pending) = frame.pending.take() {
             if frame.children == 0 && memory == pending.memory && is_plain(pending.op) {
@@ -730,26 +802,6 @@ where
                 self.settle(context, pending, remaining, memory);
             }
         }
-        let needs_code = self.stack.last().is_some_and(|frame| frame.code.is_none());
-        if needs_code {
-            let is_create = self.stack.last().is_some_and(|frame| frame.is_create);
-            let code = self.code_info(interp.bytecode.bytecode_slice(), interp.bytecode.hash(), is_create);
-            let slot = match self.tx.code_lines.iter().position(|(known, _)| Arc::ptr_eq(known, &code)) {
-                Some(slot) => slot,
-                None => {
-                    self.tx.code_lines.push((code.clone(), vec![0; code.lines.len()]));
-                    self.tx.code_lines.len() - 1
-                }
-            };
-            if let Some(mut frame) = self.stack.pop() {
-                frame.code = Some(code);
-                frame.line_slot = slot;
-                frame.start = Some(remaining);
-                frame.target = interp.input.target_address();
-                frame.path = self.name_frame(&frame);
-                self.stack.push(frame);
-            }
-        }
         let op = interp.bytecode.opcode();
         let peek = |n: usize| interp.stack.peek(n).unwrap_or_default();
         let words = |size: U256| u64::try_from(size).unwrap_or(u64::MAX).div_ceil(32);
@@ -761,8 +813,10 @@ where
             _ => 0,
         };
         let Some(frame) = self.stack.last_mut() else { return };
-        frame.pending_slot = match op {
-            opcode::SLOAD => Some((peek(0), U256::ZERO, None)),
+        // Only storage opcodes set it, and `settle` (where they always go) takes it back, so
+        // other steps need not touch it.
+        match op {
+            opcode::SLOAD => frame.pending_slot = Some((peek(0), U256::ZERO, None)),
             opcode::SSTORE => {
                 let slot = peek(0);
                 let before = context
@@ -771,10 +825,10 @@ where
                     .get(&frame.target)
                     .and_then(|account| account.storage.get(&slot))
                     .map(|stored| stored.present_value);
-                Some((slot, peek(1), before))
+                frame.pending_slot = Some((slot, peek(1), before));
             }
-            _ => None,
-        };
+            _ => {}
+        }
         frame.pending = Some(Pending { pc: interp.bytecode.pc(), op, remaining, memory, copy_words });
     }
 
