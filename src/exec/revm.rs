@@ -566,4 +566,27 @@ mod tests {
         assert_eq!(said(HaltReason::InvalidJump), "invalid jump destination");
         assert_eq!(said(HaltReason::CallTooDeep), "call too deep");
     }
+
+    /// Only halts count: they consume all the gas a frame was given. A revert, or a call refused
+    /// for its depth or the caller's balance, gives the gas back.
+    #[test]
+    fn only_halts_are_watched_and_the_first_is_kept() {
+        let mut watch = HaltWatch::default();
+        for result in [
+            InstructionResult::Stop,
+            InstructionResult::Return,
+            InstructionResult::Revert,
+            InstructionResult::CallTooDeep,
+            InstructionResult::OutOfFunds,
+        ] {
+            watch.see(result);
+        }
+        assert_eq!(watch.first, None);
+        watch.see(InstructionResult::CreateCollision);
+        watch.see(InstructionResult::OutOfGas);
+        assert_eq!(watch.first, Some(InstructionResult::CreateCollision));
+        assert_eq!(frame_halt(InstructionResult::MemoryOOG), halt_words::OUT_OF_GAS);
+        assert_eq!(frame_halt(InstructionResult::InvalidFEOpcode), halt_words::INVALID);
+        assert_eq!(frame_halt(InstructionResult::StackUnderflow), "stack underflow");
+    }
 }

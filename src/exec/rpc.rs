@@ -737,4 +737,22 @@ mod tests {
         assert_eq!(sender["nonce"], "0x6");
         assert_eq!(sender["balance"], "0xa");
     }
+
+    /// The call tracer's tree is searched at any depth; a revert is not a halt; the common halts
+    /// read as the embedded EVM says them.
+    #[test]
+    fn halted_frames_are_found_in_the_call_tree() {
+        let reverted = json!({"error": "execution reverted", "calls": [{"type": "CALL"}]});
+        assert_eq!(halted_frame(&reverted), None);
+        let nested = json!({"calls": [
+            {"type": "CALL", "error": "execution reverted"},
+            {"type": "CALL", "calls": [{"type": "CREATE2", "error": "CreateCollision"}]},
+            {"type": "CALL", "error": "out of gas"},
+        ]});
+        assert_eq!(halted_frame(&nested).as_deref(), Some(halt_words::COLLISION));
+        let unusual = json!({"calls": [{"error": "stack underflow (0 <=> 1)"}]});
+        assert_eq!(halted_frame(&unusual).as_deref(), Some("stack underflow (0 <=> 1)"));
+        let invalid = json!({"error": "invalid opcode: INVALID"});
+        assert_eq!(halted_frame(&invalid).as_deref(), Some(halt_words::INVALID));
+    }
 }
