@@ -221,6 +221,35 @@ fn halted_frames_are_warned_exactly_when_the_limit_moves_the_figure() {
     assert_eq!(limit_warnings(&traced), warnings, "{traced}");
 }
 
+/// A development node that cannot trace its transactions with the call tracer still flags a
+/// transaction that used all of its limit, and says what it cannot see: whether the method is
+/// missing (found when connecting) or fails when first used.
+#[test]
+fn a_node_without_the_call_tracer_flags_only_a_whole_limit() {
+    use support::proxy::{Behaviour, Proxy};
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), HALTS);
+    let anvil = support::Anvil::start(&["--hardfork", "prague"]);
+    let whole_limit = "warning: scenario `halts`, step 5: the transaction used all of its 60,000 gas limit, so its figure depends on the gas limit rather than on the code";
+
+    let hidden = Proxy::start(
+        &anvil.url(),
+        Behaviour { hidden_methods: vec!["debug_traceTransaction".into()], ..Behaviour::default() },
+    );
+    let messages = run_on_node(dir.path(), &config, &hidden.url());
+    assert!(messages.contains("offers no `debug_traceTransaction`: a transaction that uses its whole gas limit is still flagged, but not one in which a frame halts"), "{messages}");
+    assert_eq!(limit_warnings(&messages), [whole_limit], "{messages}");
+
+    // Offered (the probe is answered), then failing on the first transaction.
+    let failing = Proxy::start(
+        &anvil.url(),
+        Behaviour { fail_method_after: Some(("debug_traceTransaction".into(), 1)), ..Behaviour::default() },
+    );
+    let messages = run_on_node(dir.path(), &config, &failing.url());
+    assert!(messages.contains("`debug_traceTransaction` with the call tracer failed on"), "{messages}");
+    assert_eq!(limit_warnings(&messages), [whole_limit], "{messages}");
+}
+
 /// `-q` prints only data and errors: no table after writing the report, no warning.
 #[test]
 fn quiet_prints_no_table() {

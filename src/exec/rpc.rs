@@ -16,8 +16,8 @@
 //!   is an error. [`GasMethod::Estimate`].
 //!
 //! A figure that depends on the gas limit (see [`TxOutcome::depends_on_limit`]) is found with
-//! the call tracer: `debug_traceTransaction` on a mined transaction (when the node offers it),
-//! the trace itself in trace mode. A frame whose `error` is not a revert halted; a
+//! the call tracer: `debug_traceTransaction` on a development node's mined transaction (when the
+//! node offers it), the trace itself in trace mode. A frame whose `error` is not a revert halted; a
 //! `debug_traceCall` on the same state at a lower limit then tells whether the figure moves.
 //! Estimates do not depend on a limit.
 
@@ -130,8 +130,9 @@ impl RpcChain {
                 Err(error) => return Err(error.into()),
             },
         };
+        // Not under `--send`: its transactions' limits are the node's estimates, not the steps'.
         let trace_mined = match mode {
-            Mode::Dev { .. } | Mode::Send { .. } => {
+            Mode::Dev { .. } => {
                 // A hash no transaction has: a node that offers the method says it is unknown.
                 let probe = json!([B256::ZERO, {"tracer": "callTracer"}]);
                 let offered = match client.call("debug_traceTransaction", probe) {
@@ -145,12 +146,13 @@ impl RpcChain {
                 }
                 offered
             }
-            Mode::Trace { .. } | Mode::Estimate { .. } => false,
+            Mode::Send { .. } | Mode::Trace { .. } | Mode::Estimate { .. } => false,
         };
         Ok(Self { client, mode, notes, trace_mined })
     }
 
-    /// What the user should know about the mode, to show once.
+    /// What the user should know about the mode, to show once: after connecting, and again after
+    /// the run (what was learnt on the way).
     pub fn take_notes(&mut self) -> Vec<String> {
         std::mem::take(&mut self.notes)
     }
@@ -215,7 +217,7 @@ impl RpcChain {
     }
 
     /// The outcome of a mined transaction, from its receipt.
-    fn mined(&self, hash: &Value, tx: &TxRequest, request: &Value) -> anyhow::Result<TxOutcome> {
+    fn mined(&mut self, hash: &Value, tx: &TxRequest, request: &Value) -> anyhow::Result<TxOutcome> {
         let wants_output = tx.wants_output;
         let receipt = self.receipt(hash)?;
         let gas_used = quantity(&receipt, "gasUsed")?;
@@ -250,20 +252,32 @@ impl RpcChain {
             };
             (data, None)
         };
-        let depends_on_limit = if self.trace_mined {
-            let frame = self.request("debug_traceTransaction", json!([hash, {"tracer": "callTracer"}]))?;
-            match halted_frame(&frame) {
-                Some(halt) => {
-                    // The state the transaction ran on: the block before its own, as a
-                    // development node mines one transaction per block.
-                    let block = quantity(&receipt, "blockNumber")?.saturating_sub(1);
-                    self.moves_with_limit(tx, gas_used, success, &json!(format!("{block:#x}")), None)
-                        .then_some(halt)
+        let frame = if self.trace_mined {
+            match self.client.call("debug_traceTransaction", json!([hash, {"tracer": "callTracer"}])) {
+                Ok(frame) => Some(frame),
+                // Offered, but not with the call tracer (a node may know only its own tracer).
+                Err(RpcError::Node { message, .. }) => {
+                    self.trace_mined = false;
+                    self.notes.push(format!(
+                        "`debug_traceTransaction` with the call tracer failed on `{}` ({message}): from then on, a transaction that uses its whole gas limit is still flagged, but not one in which a frame halts after using all the gas forwarded to it",
+                        self.client.display_url()
+                    ));
+                    None
                 }
-                None => None,
+                Err(error) => return Err(error.into()),
             }
         } else {
             None
+        };
+        let depends_on_limit = match frame.as_ref().and_then(halted_frame) {
+            Some(halt) => {
+                // The state the transaction ran on: the block before its own, as a development
+                // node mines one transaction per block.
+                let block = quantity(&receipt, "blockNumber")?.saturating_sub(1);
+                self.moves_with_limit(tx, gas_used, success, &json!(format!("{block:#x}")), None)
+                    .then_some(halt)
+            }
+            None => None,
         };
         Ok(TxOutcome {
             gas_used,
