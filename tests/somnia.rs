@@ -9,7 +9,7 @@ use std::path::Path;
 use alloy::dyn_abi::DynSolValue;
 use alloy::primitives::{Address, U256, keccak256};
 use serde_json::{Value, json};
-use support::{Anvil, fixture, gasguard, rpc_call, send_transaction, stderr};
+use support::{Anvil, fixture, gasguard, gasguard_with_env, rpc_call, send_transaction, stderr, stdout};
 
 const ALICE: &str = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
 
@@ -196,6 +196,119 @@ fn calibrate_against_anvil_finds_ethereum_pricing_everywhere() {
         let cells: Vec<&str> = row[rule.len()..].split_whitespace().collect();
         assert_eq!(number(cells[0]) - number(cells[1]), difference, "{rule}: {table}");
     }
+}
+
+/// anvil's first development key (public knowledge), and its account.
+const DEV_KEY: &str = "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+/// A key whose account anvil does not fund.
+const POOR_KEY: &str = "1111111111111111111111111111111111111111111111111111111111111111";
+const POOR: &str = "0x19E7E376E7C213B7E7e7e46cc70A5dD086DAff2A";
+
+fn nonce(node: &str, address: &str) -> u64 {
+    let count = rpc_call(node, "eth_getTransactionCount", &format!(r#"["{address}", "latest"]"#)).unwrap();
+    u64::from_str_radix(count.as_str().unwrap().trim_start_matches("0x"), 16).unwrap()
+}
+
+/// Neither stream shows the key, with or without its prefix, in any case.
+fn assert_no_key(output: &std::process::Output, key: &str) {
+    let all = format!("{}{}", stdout(output), stderr(output)).to_lowercase();
+    assert!(!all.contains(key), "the key leaked: {all}");
+    assert!(!all.contains(&key[..16]), "part of the key leaked: {all}");
+}
+
+/// `calibrate --send` with a funded key: the probes are real transactions signed with it, the
+/// figures the receipts' `gasUsed`. On anvil they are the dry run's figures exactly (the table on
+/// stdout is the same), every rule is "Ethereum pricing", the sender's nonce advanced by the 16
+/// transactions, each hash on stderr is a successful transaction of that sender, and the key is
+/// shown nowhere.
+#[test]
+fn calibrate_send_with_a_funded_key_gives_the_dry_runs_figures() {
+    let node = Anvil::start(&["--hardfork", "prague"]);
+    let dir = tempfile::tempdir().unwrap();
+    let dry = gasguard(dir.path(), &["calibrate", "--rpc-url", &node.url()]);
+    assert_eq!(dry.status.code(), Some(0), "{}", stderr(&dry));
+    let before = nonce(&node.url(), ALICE);
+    let key = format!("0x{DEV_KEY}");
+    let sent = gasguard_with_env(
+        dir.path(),
+        &["calibrate", "--rpc-url", &node.url(), "--send"],
+        &[("GASGUARD_PRIVATE_KEY", &key)],
+    );
+    assert_eq!(sent.status.code(), Some(0), "{}", stderr(&sent));
+    assert_no_key(&sent, DEV_KEY);
+    let table = stdout(&sent);
+    assert_eq!(table, stdout(&dry));
+    let rows: Vec<&str> = table.lines().skip(1).collect();
+    assert_eq!(rows.len(), 8, "{table}");
+    assert!(rows.iter().all(|row| row.ends_with("Ethereum pricing")), "{table}");
+    assert_eq!(nonce(&node.url(), ALICE) - before, 16);
+    let messages = stderr(&sent);
+    let hashes: Vec<&str> = messages
+        .lines()
+        .filter_map(|line| line.strip_prefix("sent `"))
+        .flat_map(|line| line.split_once("`: ").unwrap().1.split(", "))
+        .collect();
+    assert_eq!(hashes.len(), 16, "{messages}");
+    for hash in hashes {
+        let receipt = rpc_call(&node.url(), "eth_getTransactionReceipt", &format!(r#"["{hash}"]"#)).unwrap();
+        assert_eq!(receipt["status"], "0x1", "{hash}: {receipt}");
+        assert_eq!(receipt["from"].as_str().unwrap(), ALICE.to_lowercase(), "{hash}: {receipt}");
+    }
+}
+
+/// `calibrate --send` refuses before sending anything: without a key (naming the variable, the
+/// default one or `--private-key-env`'s), and with an account that cannot pay for every probe
+/// (naming the address and the balance needed). Exit 2, nothing on stdout, the key nowhere.
+#[test]
+fn calibrate_send_without_a_key_or_funds_sends_nothing() {
+    let node = Anvil::start(&["--hardfork", "prague"]);
+    let dir = tempfile::tempdir().unwrap();
+    let blocks = block_number(&node.url());
+    let missing = gasguard(dir.path(), &["calibrate", "--rpc-url", &node.url(), "--send"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(
+        stderr(&missing).contains("environment variable `GASGUARD_PRIVATE_KEY` is not set"),
+        "{}",
+        stderr(&missing)
+    );
+    let named = gasguard_with_env(
+        dir.path(),
+        &["calibrate", "--rpc-url", &node.url(), "--send", "--private-key-env", "PROBE_KEY"],
+        &[("GASGUARD_PRIVATE_KEY", DEV_KEY)],
+    );
+    assert_eq!(named.status.code(), Some(2));
+    assert!(stderr(&named).contains("environment variable `PROBE_KEY` is not set"), "{}", stderr(&named));
+
+    let poor = gasguard_with_env(
+        dir.path(),
+        &["calibrate", "--rpc-url", &node.url(), "--send", "--private-key-env", "PROBE_KEY"],
+        &[("PROBE_KEY", POOR_KEY)],
+    );
+    assert_eq!(poor.status.code(), Some(2), "{}", stderr(&poor));
+    assert_no_key(&poor, POOR_KEY);
+    let message = stderr(&poor);
+    assert!(message.contains(&format!("`{POOR}` holds 0 wei on `{}`", node.url())), "{message}");
+    // The balance needed is each probe's gas limit at the max fee per gas, stated with its parts.
+    let needed: u128 = message.split("needs ").nth(1).unwrap().split(' ').next().unwrap().parse().unwrap();
+    let gas: u128 = message
+        .split("native unit): ")
+        .nth(1)
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap()
+        .replace(',', "")
+        .parse()
+        .unwrap();
+    let fee: u128 = message.split("up to ").nth(1).unwrap().split(' ').next().unwrap().parse().unwrap();
+    assert!(gas > 16 * 53_000 && fee > 0, "{message}");
+    assert_eq!(needed, gas * fee, "{message}");
+    assert!(message.contains("nothing was sent"), "{message}");
+    for output in [&missing, &named, &poor] {
+        assert!(stdout(output).is_empty(), "{}", stdout(output));
+    }
+    assert_eq!(nonce(&node.url(), POOR), 0);
+    assert_eq!(block_number(&node.url()), blocks);
 }
 
 /// An unknown schedule is an error naming the file and the key, exit 2, nothing written.
