@@ -140,15 +140,34 @@ fn bounds_over_a_fork_follow_somnias_recency_rule() {
     )
     .expect("the fork profiles in-process");
     support::assert_every_call_attributed(&profiled);
-    // Function statistics carry the upper bound where it differs, and the entries every
-    // renderer shows list it beside the lower one.
-    let entries = profiled.report.entries();
-    let upper: Vec<_> = entries.keys().filter(|id| id.ends_with(" [somnia upper]")).collect();
-    assert_eq!(upper.len(), 1, "{upper:?}");
-    assert!(upper[0].ends_with("SlotStore.values(uint256) [somnia upper]"), "{upper:?}");
+    // Function statistics carry the upper bound where it differs, and the bounds every renderer
+    // shows beside the value are those of `values(uint256)` alone (the mean of its two calls:
+    // one a million above, one not). No entry of their own.
     let stats =
         profiled.report.contracts.values().find_map(|gas| gas.functions.get("values(uint256)")).unwrap();
     assert_eq!(stats.upper.unwrap().max - stats.max, 1_000_000);
+    let bounds: Vec<_> = profiled.report.bounds().into_iter().collect();
+    assert_eq!(bounds.len(), 1, "{bounds:?}");
+    assert!(bounds[0].0.ends_with("SlotStore.values(uint256)"), "{bounds:?}");
+    assert_eq!(bounds[0].1.upper - bounds[0].1.lower, 500_000);
+    assert_eq!(profiled.report.entries().len(), 2, "{:?}", profiled.report.entries().keys());
+
+    // The step whose limit is too small for Somnia: its limit beside what Somnia needs in the
+    // JSON, and `explain` lists it.
+    assert_eq!(figure(3, "gas_limit"), 400_000);
+    assert!(figure(3, "gas_limit_needed") > 1_000_000);
+    assert!(figure(2, "gas_limit") > figure(2, "gas_limit_needed"), "{}", calls[2]);
+    let explained = gasguard(dir.path(), &["explain", "set(uint256,uint256)", "--report", "report.json"]);
+    assert_eq!(explained.status.code(), Some(0), "{}", stderr(&explained));
+    let text = stdout(&explained);
+    let needed = gasguard::core::number::group_digits(figure(3, "gas_limit_needed"));
+    assert!(
+        text.contains(&format!(
+            "Gas limits below what Somnia needs (head): these transactions would fail on Somnia\n  scenario `slots`, step 4, iteration 1: gas_limit_needed {needed} > gas_limit 400,000\n"
+        )),
+        "{text}"
+    );
+    assert!(!text.contains("step 3,"), "{text}");
 
     let (ethereum, messages) = run(dir.path(), &config(&url, block, store, "ethereum"));
     assert!(!messages.contains("Somnia needs"), "{messages}");
