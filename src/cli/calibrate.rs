@@ -96,6 +96,13 @@ fn probes() -> Vec<Probe> {
         Probe { rule: "ecRecover vs identity", a: nothing.clone(), b: static_call(0x01) },
         Probe { rule: "SHA-256 vs identity", a: nothing, b: static_call(0x02) },
         Probe { rule: "code deposit: 10 more bytes", a: deployer(&[0; 10]), b: deployer(&[0; 20]) },
+        // CREATE of an empty contract: Ethereum's 32,000 includes the account, Somnia's docs
+        // charge its 400,000 on top (the probe's pushes and POPs cost the same on both).
+        Probe {
+            rule: "CREATE: a new account",
+            a: vec![PUSH0, PUSH0, PUSH0, 0x50, 0x50, 0x50, 0x00],
+            b: vec![PUSH0, PUSH0, PUSH0, 0xf0, 0x50, 0x00],
+        },
     ]
 }
 
