@@ -218,6 +218,60 @@ fn calibrate_against_anvil_finds_ethereum_pricing_everywhere() {
     }
 }
 
+/// A Somnia diff through the binary, from two real runs over the fork: the head writes slot 1
+/// first (an existing key untouched before: a million more at the upper bound), so `set`'s
+/// bounds appear, and `values` reads it afterwards (touched: its bounds go). Terminal and
+/// comment show both bounds where they differ and say which one was judged; the JSON diff
+/// carries them beside the values.
+#[test]
+fn a_somnia_diff_shows_both_bounds_in_every_renderer() {
+    let node = Anvil::start(&["--hardfork", "prague"]);
+    let url = node.url();
+    let receipt = send(&url, None, &init_code("SlotStore"));
+    let store: Address = receipt["contractAddress"].as_str().unwrap().parse().unwrap();
+    let uint = |value: u64| DynSolValue::Uint(U256::from(value), 256);
+    send(&url, Some(store), &calldata("set(uint256,uint256)", vec![uint(1), uint(42)]));
+    let block = block_number(&url);
+    let dir = tempfile::tempdir().unwrap();
+    let base = config(&url, block, store, "somnia");
+    let (_, _) = run(dir.path(), &base);
+    std::fs::rename(dir.path().join("report.json"), dir.path().join("base.json")).unwrap();
+    let first = format!(
+        "name = \"slots\"\n\n[[scenario.step]]\ncall = \"{store}\"\nabi = \"SlotStore\"\nfunction = \"set(uint256,uint256)\"\nargs = [\"1\", \"43\"]\n"
+    );
+    let head = base.replacen("name = \"slots\"\n", &first, 1);
+    assert_ne!(head, base);
+    let (_, _) = run(dir.path(), &head);
+    std::fs::rename(dir.path().join("report.json"), dir.path().join("head.json")).unwrap();
+    std::fs::remove_file(dir.path().join("gasguard.toml")).unwrap();
+
+    let render = |format: &str| {
+        let output =
+            gasguard(dir.path(), &["diff", "base.json", "head.json", "--format", format, "--color", "never"]);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        stdout(&output)
+    };
+    insta::assert_snapshot!("somnia_diff_terminal", render("terminal"));
+    insta::assert_snapshot!("somnia_diff_markdown", render("markdown"));
+    let json: Value = serde_json::from_str(&render("json")).unwrap();
+    let entry = |name: &str| {
+        json["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|entry| entry["id"].as_str().unwrap().ends_with(name))
+            .unwrap_or_else(|| panic!("no {name}: {json}"))
+            .clone()
+    };
+    let values = entry("values(uint256)");
+    assert_eq!(values["base_bounds"]["upper"].as_u64().unwrap() - values["base"].as_u64().unwrap(), 500_000);
+    assert!(values.get("head_bounds").is_none(), "{values}");
+    let set = entry("set(uint256,uint256)");
+    assert!(set.get("base_bounds").is_none(), "{set}");
+    // Three calls, one of them a million above: a third of it in the mean, rounded half up.
+    assert_eq!(set["head_bounds"]["upper"].as_u64().unwrap() - set["head"].as_u64().unwrap(), 333_333);
+}
+
 /// anvil's first development key (public knowledge), and its account.
 const DEV_KEY: &str = "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 /// A key whose account anvil does not fund.
