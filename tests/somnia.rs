@@ -270,6 +270,26 @@ fn a_somnia_diff_shows_both_bounds_in_every_renderer() {
     assert!(set.get("base_bounds").is_none(), "{set}");
     // Three calls, one of them a million above: a third of it in the mean, rounded half up.
     assert_eq!(set["head_bounds"]["upper"].as_u64().unwrap() - set["head"].as_u64().unwrap(), 333_333);
+    assert!(set.get("why").is_some(), "{set}");
+
+    // Judged by the upper bound: both entries move by their upper bounds, and neither has a
+    // `why` (the attribution explains the lower bound) nor a note blaming a missing one.
+    std::fs::write(dir.path().join("upper.toml"), "[policy]\nsomnia_bound = \"upper\"\n").unwrap();
+    let output = gasguard(
+        dir.path(),
+        &["diff", "base.json", "head.json", "--format", "json", "--config", "upper.toml"],
+    );
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let upper: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert!(upper.get("why_note").is_none(), "{upper}");
+    let entries = upper["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 2, "{upper}");
+    for entry in entries {
+        assert!(entry.get("why").is_none(), "{entry}");
+    }
+    assert_eq!(entries[0]["head"], set["head_bounds"]["upper"], "{upper}");
+    assert_eq!(entries[0]["status"], "regression", "{upper}");
+    assert_eq!(entries[1]["delta"], -500_000, "{upper}");
 }
 
 /// anvil's first development key (public knowledge), and its account.

@@ -163,13 +163,16 @@ pub struct Failure {
 
 /// Compares `head` with `base` and applies `policy`.
 pub fn diff(base: &GasReport, head: &GasReport, policy: &CompiledPolicy, labels: DiffLabels) -> GasDiff {
+    let (base_bounds, head_bounds) = (base.bounds(), head.bounds());
     let mut diff = if policy.policy().somnia_bound == Some(crate::core::policy::SomniaBound::Upper) {
-        diff_bound(&base.upper_bound(), &head.upper_bound(), policy, labels)
+        // The attribution explains the lower bound: an entry judged by an upper bound that
+        // differs from it gets no `why`, and no note blames a missing attribution.
+        let unexplainable = |id: &str| base_bounds.contains_key(id) || head_bounds.contains_key(id);
+        diff_bound(&base.upper_bound(), &head.upper_bound(), policy, labels, &unexplainable)
     } else {
-        diff_bound(base, head, policy, labels)
+        diff_bound(base, head, policy, labels, &|_| false)
     };
     // Both bounds ride beside whichever one was judged, so every renderer can show them.
-    let (base_bounds, head_bounds) = (base.bounds(), head.bounds());
     for entry in &mut diff.entries {
         entry.base_bounds = entry.base.as_ref().and(base_bounds.get(&entry.id).copied());
         entry.head_bounds = entry.head.as_ref().and(head_bounds.get(&entry.id).copied());
@@ -177,7 +180,14 @@ pub fn diff(base: &GasReport, head: &GasReport, policy: &CompiledPolicy, labels:
     diff
 }
 
-fn diff_bound(base: &GasReport, head: &GasReport, policy: &CompiledPolicy, labels: DiffLabels) -> GasDiff {
+/// The diff of `base` and `head` as they are; `unexplainable` entries get no `why`.
+fn diff_bound(
+    base: &GasReport,
+    head: &GasReport,
+    policy: &CompiledPolicy,
+    labels: DiffLabels,
+    unexplainable: &dyn Fn(&str) -> bool,
+) -> GasDiff {
     let mut base_entries = base.entries();
     let mut entries = Vec::new();
     let mut failures = Vec::new();
@@ -205,7 +215,7 @@ fn diff_bound(base: &GasReport, head: &GasReport, policy: &CompiledPolicy, label
     }
     let mut unexplained = (0, 0);
     for entry in &mut entries {
-        if !matches!(entry.status, Status::Regression | Status::Improvement) {
+        if !matches!(entry.status, Status::Regression | Status::Improvement) || unexplainable(&entry.id) {
             continue;
         }
         // An attribution explains its side only when it sums to that side's value: a report
