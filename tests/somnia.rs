@@ -325,7 +325,7 @@ fn calibrate_send_with_a_funded_key_gives_the_dry_runs_figures() {
     let key = format!("0x{DEV_KEY}");
     let sent = gasguard_with_env(
         dir.path(),
-        &["calibrate", "--rpc-url", &node.url(), "--send"],
+        &["calibrate", "--rpc-url", &node.url(), "--send", "--chain-id", "31337"],
         &[("GASGUARD_PRIVATE_KEY", &key)],
     );
     assert_eq!(sent.status.code(), Some(0), "{}", stderr(&sent));
@@ -351,8 +351,8 @@ fn calibrate_send_with_a_funded_key_gives_the_dry_runs_figures() {
 }
 
 /// `calibrate --send` refuses before sending anything: without a key (naming the variable, the
-/// default one or `--private-key-env`'s), and with an account that cannot pay for every probe
-/// (naming the address and the balance needed). Exit 2, nothing on stdout, the key nowhere.
+/// default one or `--private-key-env`'s), with an account that cannot pay for every probe
+/// (naming the address and the balance needed), and on another chain than `--chain-id`. Exit 2, nothing on stdout, the key nowhere.
 #[test]
 fn calibrate_send_without_a_key_or_funds_sends_nothing() {
     let node = Anvil::start(&["--hardfork", "prague"]);
@@ -398,7 +398,23 @@ fn calibrate_send_without_a_key_or_funds_sends_nothing() {
     assert!(gas > 18 * 53_000 && fee > 0, "{message}");
     assert_eq!(needed, gas * fee, "{message}");
     assert!(message.contains("nothing was sent"), "{message}");
-    for output in [&missing, &named, &poor] {
+    // The wrong chain: refused before anything, even with a funded key.
+    let wrong = gasguard_with_env(
+        dir.path(),
+        &["calibrate", "--rpc-url", &node.url(), "--send", "--chain-id", "50312"],
+        &[("GASGUARD_PRIVATE_KEY", DEV_KEY)],
+    );
+    assert_eq!(wrong.status.code(), Some(2));
+    assert!(
+        stderr(&wrong).contains(&format!(
+            "`{}` is chain 31337, not chain 50312 (`--chain-id`); nothing was sent",
+            node.url()
+        )),
+        "{}",
+        stderr(&wrong)
+    );
+    assert_eq!(nonce(&node.url(), ALICE), 0);
+    for output in [&missing, &named, &poor, &wrong] {
         assert!(stdout(output).is_empty(), "{}", stdout(output));
     }
     assert_eq!(nonce(&node.url(), POOR), 0);

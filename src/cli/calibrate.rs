@@ -39,6 +39,10 @@ pub struct CalibrateArgs {
     /// The environment variable holding the private key for `--send` (never printed).
     #[arg(long, value_name = "NAME", default_value = registry::DEFAULT_KEY_ENV)]
     pub private_key_env: String,
+    /// Refuse to run unless the node's chain id is this one (`50312` for Somnia's testnet), as
+    /// the registry commands do: a wrong `--rpc-url` with `--send` spends real funds.
+    #[arg(long, value_name = "N")]
+    pub chain_id: Option<u64>,
 }
 
 /// The sender of every probe: a dev node funds it, a simulation needs no funds at a zero price.
@@ -189,6 +193,15 @@ pub fn calibrate(args: CalibrateArgs, printer: &Printer) -> anyhow::Result<ExitS
     let mut node = RpcChain::connect_with(&args.rpc_url, &shown, NodeOptions { signer })
         .with_context(|| format!("calibrate: could not use the node `{shown}`"))?;
     let notes = node.take_notes();
+    if let Some(expected) = args.chain_id {
+        let actual =
+            node.chain_id().with_context(|| format!("calibrate: reading the chain id of `{shown}`"))?;
+        if actual != expected {
+            anyhow::bail!(
+                "calibrate: `{shown}` is chain {actual}, not chain {expected} (`--chain-id`); nothing was sent\n\nhint: check `--rpc-url` and `--chain-id`"
+            );
+        }
+    }
     let probes = probes();
     let (from, balances) = match node.sender() {
         Some(sender) => {
