@@ -457,6 +457,33 @@ mod tests {
         assert_eq!(difference_of_differences(call_with_value_gas, &fresh, &create), 25_000);
     }
 
+    /// The attribution stays exact when CREATE charges the new account: the 400,000 is part of
+    /// the `create` kind, and every part sums to the receipt's gas.
+    #[test]
+    fn attribution_counts_the_new_account_under_create() {
+        use crate::core::attribution::GasKind;
+        let index = std::sync::Arc::new(crate::exec::attribution::CodeIndex::default());
+        let mut chain = RevmChain::empty(SpecId::PRAGUE, 31337, BlockSettings::default())
+            .with_schedule(GasSchedule::Somnia)
+            .with_attribution(index);
+        chain.begin_scenario(&[(SENDER, U256::from(10u128.pow(24)))]).unwrap();
+        let (_, created) = send(&mut chain, None, deployer(&[PUSH0, PUSH0, PUSH0, 0xf0, 0x50, 0x00]));
+        let outcome = chain
+            .execute(&TxRequest {
+                from: SENDER,
+                to: created,
+                value: U256::ZERO,
+                input: Default::default(),
+                gas_limit: GAS,
+                wants_output: false,
+            })
+            .unwrap();
+        assert!(outcome.success);
+        let attribution = outcome.attribution.unwrap().unwrap();
+        assert_eq!(attribution.sums(), [i128::from(outcome.gas_used); 3]);
+        assert_eq!(attribution.by_kind[&GasKind::Create], 32_000 + 400_000);
+    }
+
     /// CREATE2 hashes its init code at KECCAK256's per-word price (revm reads the one price for
     /// both; G does not say otherwise): 300 per word instead of 6.
     #[test]
