@@ -441,6 +441,7 @@ fn run_scenario(
                 method: outcome.method,
                 gas_used_upper: outcome.bounds.map(|bounds| bounds.gas_used_upper),
                 gas_limit_needed: outcome.bounds.map(|bounds| bounds.gas_limit_needed),
+                gas_limit: outcome.bounds.map(|_| gas_limit),
             });
             progress();
         }

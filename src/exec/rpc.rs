@@ -53,6 +53,16 @@ pub struct RpcChain {
     /// Whether mined transactions can be traced (`debug_traceTransaction` with the call
     /// tracer), to find frames that halted inside them.
     trace_mined: bool,
+    /// The transactions `--send` sent, in order.
+    sent: Vec<B256>,
+}
+
+/// The gas limit and fees `--send` offers for one transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SendTerms {
+    pub gas_limit: u64,
+    pub max_fee_per_gas: u128,
+    pub max_priority_fee_per_gas: u128,
 }
 
 enum Mode {
@@ -148,7 +158,7 @@ impl RpcChain {
             }
             Mode::Send { .. } | Mode::Trace { .. } | Mode::Estimate { .. } => false,
         };
-        Ok(Self { client, mode, notes, trace_mined })
+        Ok(Self { client, mode, notes, trace_mined, sent: Vec::new() })
     }
 
     /// What the user should know about the mode, to show once: after connecting, and again after
@@ -327,7 +337,7 @@ impl RpcChain {
     }
 
     fn send_signed(&mut self, tx: &TxRequest) -> anyhow::Result<TxOutcome> {
-        let Mode::Send { signer, chain_id, nonce } = &self.mode else { bail!("not in send mode") };
+        let Mode::Send { signer, .. } = &self.mode else { bail!("not in send mode") };
         if tx.from != signer.address() {
             bail!(
                 "the step sends from `{}`, but `--send` signs for `{}` only\n\nhint: set `from = \"{}\"` on the steps, or use a development node",
@@ -337,32 +347,14 @@ impl RpcChain {
             );
         }
         let request = call_object(tx);
-        let latest = self.request("eth_getBlockByNumber", json!(["latest", false]))?;
-        let base_fee = latest
-            .get("baseFeePerGas")
-            .and_then(Value::as_str)
-            .map_or(Ok(0), |_| quantity(&latest, "baseFeePerGas"))?;
-        let tip = match self.client.call("eth_maxPriorityFeePerGas", json!([])) {
-            Ok(value) => quantity_value(&value, "eth_maxPriorityFeePerGas")?,
-            // Not every node suggests a tip; 1 gwei is the common default of wallets.
-            Err(_) => 1_000_000_000,
-        };
-        // The limit only has to be enough: the estimate with a margin spares the sender's
-        // balance a reservation for the whole block. A reverting step keeps the step's limit.
-        let mut estimate_request = request.clone();
-        if let Some(object) = estimate_request.as_object_mut() {
-            object.remove("gas");
-        }
-        let gas_limit = match self.client.call("eth_estimateGas", json!([estimate_request])) {
-            Ok(value) => (quantity_value(&value, "eth_estimateGas")?.saturating_mul(5) / 4).min(tx.gas_limit),
-            Err(_) => tx.gas_limit,
-        };
+        let terms = self.send_terms(tx)?;
+        let Mode::Send { signer, chain_id, nonce } = &self.mode else { bail!("not in send mode") };
         let unsigned = TxEip1559 {
             chain_id: *chain_id,
             nonce: *nonce,
-            gas_limit,
-            max_fee_per_gas: u128::from(base_fee) * 2 + u128::from(tip),
-            max_priority_fee_per_gas: u128::from(tip),
+            gas_limit: terms.gas_limit,
+            max_fee_per_gas: terms.max_fee_per_gas,
+            max_priority_fee_per_gas: terms.max_priority_fee_per_gas,
             to: tx.to.map_or(TxKind::Create, TxKind::Call),
             value: tx.value,
             access_list: Default::default(),
@@ -376,7 +368,64 @@ impl RpcChain {
         if let Mode::Send { nonce, .. } = &mut self.mode {
             *nonce += 1;
         }
+        self.sent.push(
+            serde_json::from_value(hash.clone()).with_context(|| {
+                format!("`eth_sendRawTransaction` returned no transaction hash: `{hash}`")
+            })?,
+        );
         self.mined(&hash, tx, &request)
+    }
+
+    /// What `--send` would offer for `tx`: its gas limit (the node's estimate with a quarter more,
+    /// at most the step's own limit, which a reverting step keeps) and fees (twice the latest
+    /// base fee plus the node's suggested tip). The sender's balance must cover
+    /// `gas_limit × max_fee_per_gas` plus the value for the node to accept the transaction.
+    pub fn send_terms(&self, tx: &TxRequest) -> anyhow::Result<SendTerms> {
+        let latest = self.request("eth_getBlockByNumber", json!(["latest", false]))?;
+        let base_fee = latest
+            .get("baseFeePerGas")
+            .and_then(Value::as_str)
+            .map_or(Ok(0), |_| quantity(&latest, "baseFeePerGas"))?;
+        let tip = match self.client.call("eth_maxPriorityFeePerGas", json!([])) {
+            Ok(value) => quantity_value(&value, "eth_maxPriorityFeePerGas")?,
+            // Not every node suggests a tip; 1 gwei is the common default of wallets.
+            Err(_) => 1_000_000_000,
+        };
+        // The limit only has to be enough: the estimate with a margin spares the sender's
+        // balance a reservation for the whole block.
+        let mut estimate_request = call_object(tx);
+        if let Some(object) = estimate_request.as_object_mut() {
+            object.remove("gas");
+        }
+        let gas_limit = match self.client.call("eth_estimateGas", json!([estimate_request])) {
+            Ok(value) => (quantity_value(&value, "eth_estimateGas")?.saturating_mul(5) / 4).min(tx.gas_limit),
+            Err(_) => tx.gas_limit,
+        };
+        Ok(SendTerms {
+            gas_limit,
+            max_fee_per_gas: u128::from(base_fee) * 2 + u128::from(tip),
+            max_priority_fee_per_gas: u128::from(tip),
+        })
+    }
+
+    /// The address `--send` signs for; `None` in the other modes.
+    pub fn sender(&self) -> Option<Address> {
+        match &self.mode {
+            Mode::Send { signer, .. } => Some(signer.address()),
+            _ => None,
+        }
+    }
+
+    /// `address`'s balance at the node's latest block, in wei.
+    pub fn balance(&self, address: Address) -> anyhow::Result<U256> {
+        let value = self.request("eth_getBalance", json!([address, "latest"]))?;
+        serde_json::from_value(value.clone())
+            .with_context(|| format!("`eth_getBalance` is not a quantity: `{value}`"))
+    }
+
+    /// The hashes of the transactions `--send` has sent so far, in order.
+    pub fn sent_transactions(&self) -> &[B256] {
+        &self.sent
     }
 
     fn trace(&mut self, tx: &TxRequest) -> anyhow::Result<TxOutcome> {
