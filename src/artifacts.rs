@@ -445,7 +445,8 @@ fn malformed(path: &Path, message: impl Into<String>) -> ArtifactError {
 
 fn parse_abi(path: &Path, value: Option<&Value>, what: &str) -> Result<JsonAbi, ArtifactError> {
     let value = value.ok_or_else(|| malformed(path, format!("{what}: missing `abi`")))?;
-    serde_json::from_value(value.clone()).map_err(|error| malformed(path, format!("{what}: `abi`: {error}")))
+    // Read in place rather than from a copy of the value.
+    serde::Deserialize::deserialize(value).map_err(|error| malformed(path, format!("{what}: `abi`: {error}")))
 }
 
 /// Reads a bytecode string (with or without `0x`) and its link references

@@ -11,6 +11,7 @@ mod input;
 pub mod ipfs;
 pub mod profile;
 pub mod registry;
+mod report_writer;
 
 use std::path::PathBuf;
 

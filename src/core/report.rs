@@ -5,6 +5,7 @@
 //! shape directly; it asks [`GasReport::entries`] for the flat list, so a new source of numbers
 //! only has to say how it flattens.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -268,7 +269,13 @@ impl GasReport {
         attributions: &[Option<Attribution>],
         contracts: &BTreeMap<String, ContractGas>,
     ) -> BTreeMap<String, Attribution> {
-        let mut groups: BTreeMap<String, Vec<Option<&Attribution>>> = BTreeMap::new();
+        // Without a single attributed call, no entry can have an attribution.
+        if attributions.iter().all(Option::is_none) {
+            return BTreeMap::new();
+        }
+        // Keyed like `contracts`: (contract, function as in its `functions`), borrowed where the
+        // call's own strings serve, so that grouping allocates nothing per call.
+        let mut groups: BTreeMap<(&str, Cow<'_, str>), Vec<Option<&Attribution>>> = BTreeMap::new();
         let mut deployments: BTreeMap<&str, Vec<Option<&Attribution>>> = BTreeMap::new();
         for (call, attribution) in
             calls.iter().zip(attributions.iter().map(Option::as_ref).chain(std::iter::repeat(None)))
@@ -281,10 +288,10 @@ impl GasReport {
                 (true, CallStatus::Revert) => {}
                 (false, status) => {
                     let function = match status {
-                        CallStatus::Success => call.function.clone(),
-                        CallStatus::Revert => format!("{} [revert]", call.function),
+                        CallStatus::Success => Cow::Borrowed(call.function.as_str()),
+                        CallStatus::Revert => Cow::Owned(format!("{} [revert]", call.function)),
                     };
-                    groups.entry(format!("fn:{}.{function}", call.contract)).or_default().push(attribution);
+                    groups.entry((call.contract.as_str(), function)).or_default().push(attribution);
                 }
             }
         }
@@ -297,13 +304,14 @@ impl GasReport {
                 out.insert(format!("deploy:{contract}"), mean);
             }
             for (function, stats) in &gas.functions {
-                let id = format!("fn:{contract}.{function}");
-                let Some(group) = groups.get(&id) else { continue };
+                let Some(group) = groups.get(&(contract.as_str(), Cow::Borrowed(function.as_str()))) else {
+                    continue;
+                };
                 let Some(all) = group.iter().copied().collect::<Option<Vec<&Attribution>>>() else {
                     continue;
                 };
                 if let Ok(mean) = Attribution::mean(&all, stats.mean) {
-                    out.insert(id, mean);
+                    out.insert(format!("fn:{contract}.{function}"), mean);
                 }
             }
         }
@@ -344,7 +352,7 @@ impl GasReport {
         sizes: &BTreeMap<String, (u64, u64)>,
     ) -> BTreeMap<String, ContractGas> {
         // Per function: the lower bounds (`gas_used`) and the upper ones (the same where none).
-        let mut samples: BTreeMap<(&str, String), Bounds> = BTreeMap::new();
+        let mut samples: BTreeMap<(&str, Cow<'_, str>), Bounds> = BTreeMap::new();
         let mut deployments: BTreeMap<&str, Bounds> = BTreeMap::new();
         let mut contracts: BTreeMap<String, ContractGas> = BTreeMap::new();
         for call in calls {
@@ -359,7 +367,8 @@ impl GasReport {
                 // A deployment that reverted created nothing to size or call.
                 (true, CallStatus::Revert) => {}
                 (false, CallStatus::Success) => {
-                    let entry = samples.entry((&call.contract, call.function.clone())).or_default();
+                    let entry =
+                        samples.entry((&call.contract, Cow::Borrowed(call.function.as_str()))).or_default();
                     entry.0.push(call.gas_used);
                     entry.1.push(call.gas_used_upper.unwrap_or(call.gas_used));
                 }
@@ -367,7 +376,7 @@ impl GasReport {
                 // apart so they never blur the successful calls' statistics.
                 (false, CallStatus::Revert) => {
                     let key = format!("{} [revert]", call.function);
-                    let entry = samples.entry((&call.contract, key)).or_default();
+                    let entry = samples.entry((&call.contract, Cow::Owned(key))).or_default();
                     entry.0.push(call.gas_used);
                     entry.1.push(call.gas_used_upper.unwrap_or(call.gas_used));
                 }
@@ -383,7 +392,11 @@ impl GasReport {
         }
         for ((contract, function), (gas, upper)) in samples {
             if let Some(stats) = Stats::from_bounds(&gas, &upper) {
-                contracts.entry(contract.to_owned()).or_default().functions.insert(function, stats);
+                contracts
+                    .entry(contract.to_owned())
+                    .or_default()
+                    .functions
+                    .insert(function.into_owned(), stats);
             }
         }
         contracts

@@ -263,11 +263,17 @@ pub fn run_plan_parallel<C: Chain>(
 impl RunOutput {
     /// Adds the results of the scenarios that ran after those already here.
     fn append(&mut self, later: RunOutput) {
-        self.calls.extend(later.calls);
+        // The first scenario's records move in whole rather than one by one.
+        if self.calls.is_empty() && self.attributions.is_empty() {
+            self.calls = later.calls;
+            self.attributions = later.attributions;
+        } else {
+            self.calls.extend(later.calls);
+            self.attributions.extend(later.attributions);
+        }
         // A contract deployed in several scenarios keeps the sizes of its last deployment.
         self.sizes.extend(later.sizes);
         self.warnings.extend(later.warnings);
-        self.attributions.extend(later.attributions);
         self.attribution_errors.extend(later.attribution_errors);
     }
 }
@@ -283,6 +289,12 @@ fn run_scenario(
     progress: &dyn Fn(),
 ) -> Result<RunOutput, ProfileError> {
     let mut output = RunOutput::default();
+    // One record per transaction: room for all of them at once (up to a bound: `repeat` is
+    // the user's, and a reservation too large would abort where a long run only takes long).
+    let transactions: usize =
+        scenario.steps.iter().map(|step| step.repeat as usize).sum::<usize>().min(1 << 16);
+    output.calls.reserve(transactions);
+    output.attributions.reserve(transactions);
     // EIP-55 checksums cost a keccak each; a run repeats the same few addresses.
     let mut checksum = |address: Address| -> String {
         checksums.entry(address).or_insert_with(|| address.to_checksum(None)).clone()

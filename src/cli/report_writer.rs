@@ -1,0 +1,360 @@
+//! Writing a [`GasReport`] as the bytes `report_json` promises, fast. Everything but `calls` goes
+//! through serde with [`ReportFormatter`]; `calls` (one record per transaction: most of a large
+//! report, and most of the time serde spends on it) is written by hand, byte for byte what
+//! serde would write there (the tests below hold the two to it).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::profile::ReportFormatter;
+use crate::core::attribution::Attribution;
+use crate::core::build::BuildInfo;
+use crate::core::report::ShardInfo;
+use crate::core::report::{
+    CallRecord, CallStatus, ContractGas, EvmInfo, GasMethod, GasReport, SectionValue, TestGas, Tool,
+};
+
+/// What serde writes in place of `calls`, replaced by the hand-written array afterwards. A string
+/// holding a NUL is written escaped (`"\u0000…"`), and `calls` is the only key of the top level
+/// that can take it, so the text searched for (key included, at the top level's indentation)
+/// occurs exactly once.
+const PLACEHOLDER: &str = "\u{0}gasguard calls";
+const PLACEHOLDER_JSON: &str = "\n  \"calls\": \"\\u0000gasguard calls\"";
+
+/// [`GasReport`] field for field, in its order and with its rules for leaving fields out, with
+/// `calls` standing in for its placeholder.
+#[derive(Serialize)]
+struct Written<'a> {
+    schema: &'a str,
+    tool: &'a Tool,
+    source: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    evm: &'a Option<EvmInfo>,
+    contracts: &'a BTreeMap<String, ContractGas>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    calls: Option<&'static str>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    tests: &'a BTreeMap<String, TestGas>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    sections: &'a BTreeMap<String, SectionValue>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    build: &'a Option<BuildInfo>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    attribution: &'a BTreeMap<String, Attribution>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    shard: &'a Option<ShardInfo>,
+}
+
+/// The report's JSON, without the trailing newline.
+pub(super) fn write(report: &GasReport) -> Vec<u8> {
+    let GasReport { schema, tool, source, evm, contracts, calls, tests, sections, build, attribution, shard } =
+        report;
+    let written = Written {
+        schema,
+        tool,
+        source,
+        evm,
+        contracts,
+        calls: (!calls.is_empty()).then_some(PLACEHOLDER),
+        tests,
+        sections,
+        build,
+        attribution,
+        shard,
+    };
+    let mut bytes = Vec::with_capacity(4096);
+    let mut serializer = serde_json::Serializer::with_formatter(&mut bytes, ReportFormatter::default());
+    // Serialising plain data with string keys cannot fail.
+    let _ = written.serialize(&mut serializer);
+    if calls.is_empty() {
+        return bytes;
+    }
+    let Some(at) = find(&bytes, PLACEHOLDER_JSON.as_bytes()) else {
+        // Unreachable (see `PLACEHOLDER`); serde then writes the whole report.
+        return serde_bytes(report);
+    };
+    let value_at = at + "\n  \"calls\": ".len();
+    // About 400 bytes a call: one allocation instead of a dozen doublings of a large buffer.
+    let mut out = Vec::with_capacity(bytes.len() + 512 * calls.len());
+    out.extend_from_slice(&bytes[..value_at]);
+    write_calls(&mut out, calls);
+    out.extend_from_slice(&bytes[at + PLACEHOLDER_JSON.len()..]);
+    out
+}
+
+/// The whole report through serde: what [`write`] must equal.
+pub(super) fn serde_bytes(report: &GasReport) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    let mut serializer = serde_json::Serializer::with_formatter(&mut bytes, ReportFormatter::default());
+    let _ = report.serialize(&mut serializer);
+    bytes
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|window| window == needle)
+}
+
+/// `calls` as [`ReportFormatter`] lays it out at the top level's depth: the array's items on
+/// their own lines, indented 4 spaces, and each record's fields on their own lines, 6 spaces.
+fn write_calls(out: &mut Vec<u8>, calls: &[CallRecord]) {
+    out.push(b'[');
+    for (index, call) in calls.iter().enumerate() {
+        out.extend_from_slice(if index == 0 { b"\n    {" } else { b",\n    {" });
+        // Field for field as `CallRecord` derives `Serialize`: same order, same `None`s left out.
+        let CallRecord {
+            scenario,
+            step,
+            iteration,
+            contract,
+            function,
+            from,
+            to,
+            gas_used,
+            execution_gas,
+            status,
+            revert,
+            method,
+            gas_used_upper,
+            gas_limit_needed,
+            gas_limit,
+        } = call;
+        key(out, "scenario", true);
+        string(out, scenario);
+        key(out, "step", false);
+        number(out, *step as u64);
+        key(out, "iteration", false);
+        number(out, u64::from(*iteration));
+        key(out, "contract", false);
+        string(out, contract);
+        key(out, "function", false);
+        string(out, function);
+        key(out, "from", false);
+        string(out, from);
+        key(out, "to", false);
+        string(out, to);
+        key(out, "gas_used", false);
+        number(out, *gas_used);
+        key(out, "execution_gas", false);
+        number(out, *execution_gas);
+        key(out, "status", false);
+        string(out, status_name(*status));
+        if let Some(revert) = revert {
+            key(out, "revert", false);
+            string(out, revert);
+        }
+        key(out, "method", false);
+        string(out, method_name(*method));
+        for (name, value) in [
+            ("gas_used_upper", gas_used_upper),
+            ("gas_limit_needed", gas_limit_needed),
+            ("gas_limit", gas_limit),
+        ] {
+            if let Some(value) = value {
+                key(out, name, false);
+                number(out, *value);
+            }
+        }
+        out.extend_from_slice(b"\n    }");
+    }
+    out.extend_from_slice(b"\n  ]");
+}
+
+fn status_name(status: CallStatus) -> &'static str {
+    match status {
+        CallStatus::Success => "success",
+        CallStatus::Revert => "revert",
+    }
+}
+
+fn method_name(method: GasMethod) -> &'static str {
+    match method {
+        GasMethod::Execution => "execution",
+        GasMethod::Trace => "trace",
+        GasMethod::Estimate => "estimate",
+    }
+}
+
+fn key(out: &mut Vec<u8>, name: &str, first: bool) {
+    out.extend_from_slice(if first { b"\n      \"" } else { b",\n      \"" });
+    out.extend_from_slice(name.as_bytes());
+    out.extend_from_slice(b"\": ");
+}
+
+/// A JSON string as serde_json writes it: only `"`, `\` and control characters escaped.
+fn string(out: &mut Vec<u8>, text: &str) {
+    if needs_escape(text.as_bytes()) {
+        // Rare (a revert reason with a quote): serde_json's own escaping.
+        let _ = serde_json::to_writer(&mut *out, text);
+        return;
+    }
+    out.push(b'"');
+    out.extend_from_slice(text.as_bytes());
+    out.push(b'"');
+}
+
+/// Whether any byte is a control character, `"` or `\`: eight bytes at a time (each test below
+/// is exact as a whole: it is non-zero exactly when some byte of the word matches).
+fn needs_escape(bytes: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let below = |word: u64, limit: u64| word.wrapping_sub(ONES * limit) & !word & HIGHS;
+    let zero = |word: u64| word.wrapping_sub(ONES) & !word & HIGHS;
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let word = u64::from_le_bytes(word);
+        if below(word, 0x20) | zero(word ^ (ONES * u64::from(b'"'))) | zero(word ^ (ONES * u64::from(b'\\')))
+            != 0
+        {
+            return true;
+        }
+    }
+    chunks.remainder().iter().any(|&byte| byte < 0x20 || byte == b'"' || byte == b'\\')
+}
+
+fn number(out: &mut Vec<u8>, mut value: u64) {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (value % 10) as u8;
+        value /= 10;
+        if value == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[start..]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn call(index: usize) -> CallRecord {
+        CallRecord {
+            scenario: format!("scenario {index}"),
+            step: index,
+            iteration: 1 + index as u32,
+            contract: "src/Token.sol:Token".into(),
+            function: "transfer(address,uint256)".into(),
+            from: "0x0000000000000000000000000000000000000010".into(),
+            to: "0x0000000000000000000000000000000000000011".into(),
+            gas_used: 51_234 + index as u64,
+            execution_gas: 29_000,
+            status: CallStatus::Success,
+            revert: None,
+            method: GasMethod::Execution,
+            gas_used_upper: None,
+            gas_limit_needed: None,
+            gas_limit: None,
+        }
+    }
+
+    /// Every shape a record takes: each optional field present and absent, each status and
+    /// method, strings that need escaping and strings beyond ASCII, numbers at their limits.
+    fn varied_calls() -> Vec<CallRecord> {
+        let mut calls = Vec::new();
+        for (index, status) in [CallStatus::Success, CallStatus::Revert].into_iter().enumerate() {
+            for (offset, method) in
+                [GasMethod::Execution, GasMethod::Trace, GasMethod::Estimate].into_iter().enumerate()
+            {
+                let mut call = call(index * 3 + offset);
+                call.status = status;
+                call.method = method;
+                calls.push(call);
+            }
+        }
+        let mut reverted = call(10);
+        reverted.status = CallStatus::Revert;
+        reverted.revert = Some("Error(\"not \\ \"enough\"\n\tbalance\u{1}\u{7f}\") — ünïcode 🚀".into());
+        calls.push(reverted);
+        let mut plain_revert = call(11);
+        plain_revert.revert = Some("no revert data".into());
+        calls.push(plain_revert);
+        let mut somnia = call(12);
+        somnia.gas_used_upper = Some(u64::MAX);
+        somnia.gas_limit_needed = Some(0);
+        somnia.gas_limit = Some(16_777_216);
+        calls.push(somnia);
+        let mut upper_only = call(13);
+        upper_only.gas_used_upper = Some(7);
+        upper_only.step = usize::MAX;
+        upper_only.iteration = u32::MAX;
+        calls.push(upper_only);
+        let mut odd = call(14);
+        odd.scenario = "quotes \" and / slashes \\ and \u{0}gasguard calls".into();
+        odd.function = "f() [label: \"x\"]".into();
+        odd.gas_used = 0;
+        calls.push(odd);
+        calls
+    }
+
+    #[test]
+    fn escaping_is_found_wherever_it_is() {
+        let plain = "0x0000000000000000000000000000000000000010 transfer(address,uint256) ünï 🚀 ~\u{7f}";
+        assert!(!needs_escape(plain.as_bytes()));
+        for special in (0u8..0x20).chain([b'"', b'\\']) {
+            for at in 0..plain.len() {
+                let mut bytes = plain.as_bytes().to_vec();
+                bytes[at] = special;
+                assert!(needs_escape(&bytes), "byte {special:#x} at {at}");
+            }
+        }
+        // Bytes just above the limits and every non-ASCII byte pass.
+        let near: Vec<u8> = (0x20u8..=0xff).filter(|byte| *byte != b'"' && *byte != b'\\').collect();
+        assert!(!needs_escape(&near));
+    }
+
+    fn written_equals_serde(report: &GasReport) {
+        let fast = write(report);
+        let slow = serde_bytes(report);
+        assert_eq!(String::from_utf8_lossy(&fast), String::from_utf8_lossy(&slow));
+    }
+
+    #[test]
+    fn calls_are_written_as_serde_writes_them() {
+        let mut report = GasReport::new("gasguard run");
+        written_equals_serde(&report);
+        report.calls = vec![call(0)];
+        written_equals_serde(&report);
+        report.calls = varied_calls();
+        written_equals_serde(&report);
+    }
+
+    /// Real reports with every top-level field the fixtures have (evm, contracts, tests,
+    /// sections, build, attribution, shard), with and without calls.
+    #[test]
+    fn whole_reports_are_written_as_serde_writes_them() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut checked = 0;
+        for file in [
+            "fixtures/import/gasguard/report.json",
+            "fixtures/registry/report-a.json",
+            "fixtures/readme/head.json",
+            "fixtures/comment/demo-head.json",
+            "fixtures/comment/mocks-head.json",
+            "fixtures/github/gasguard-pr.json",
+            "fixtures/demo/.gasguard/baseline.json",
+        ] {
+            let Ok(text) = std::fs::read_to_string(root.join(file)) else { continue };
+            let Ok(mut report) = crate::import::parse_gasguard_report(&text, file) else { continue };
+            written_equals_serde(&report);
+            report.calls.extend(varied_calls());
+            written_equals_serde(&report);
+            report.shard = Some(ShardInfo {
+                index: 2,
+                count: 3,
+                config: "0xc0".into(),
+                build: "0xb1".into(),
+                total_scenarios: 9,
+                scenarios: [("scenario 1".to_owned(), 1)].into_iter().collect(),
+                attributions: Vec::new(),
+            });
+            written_equals_serde(&report);
+            checked += 1;
+        }
+        assert!(checked >= 3, "only {checked} fixture reports parsed");
+    }
+}
