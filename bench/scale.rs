@@ -11,8 +11,11 @@
 //!    `--jobs 1` against `--jobs 2` (whole-process wall time and peak RSS), then four shards and
 //!    the time of `gasguard merge`, whose output is asserted equal to the full report.
 //!
-//! Run with `cargo bench --bench scale` (it builds the release binary first). Figures go in
-//! `bench/README.md` with the machine's load.
+//! Run with `cargo bench --bench scale` (it builds the release binary first, unless
+//! `GASGUARD_BIN` names the gasguard binary to measure). Figures go in `bench/README.md` with the
+//! machine's load. Two other modes serve a profiler (callgrind), one side at a time:
+//! `scale write DIR` writes the Ledger workload (`ledger.toml`) and the suite (`gasguard.toml`)
+//! into DIR, and `scale raw` only runs the raw-revm side once.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -71,8 +74,16 @@ fn ledger_config(artifacts: &Path, scenarios: usize, repeat: u32) -> String {
     config
 }
 
-/// Raw revm over an empty state: the Ledger scenario's transactions, in process. Returns the wall
-/// time (one thread, CPU-bound) and each transaction's gas.
+/// The CPU time this thread has used (the scheduler's figure, in nanoseconds), so that a loaded
+/// machine does not inflate the raw side; `None` where the kernel does not say.
+fn thread_cpu() -> Option<Duration> {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    Some(Duration::from_nanos(text.split_whitespace().next()?.parse().ok()?))
+}
+
+/// Raw revm over an empty state: the Ledger scenario's transactions, in process. Returns the CPU
+/// time of the run (its wall time where the CPU time is not available) and each transaction's
+/// gas.
 fn raw_revm(artifacts: &Path, repeat: u32) -> (Duration, Vec<u64>) {
     let text = std::fs::read_to_string(artifacts.join("Token.sol/Token.json")).unwrap();
     let artifact: serde_json::Value = serde_json::from_str(&text).unwrap();
@@ -88,7 +99,7 @@ fn raw_revm(artifacts: &Path, repeat: u32) -> (Duration, Vec<u64>) {
     init.extend(constructor.abi_encode_input(&args).unwrap());
     let transfer = abi.function("transfer").unwrap()[0].clone();
 
-    let start = Instant::now();
+    let start = (Instant::now(), thread_cpu());
     let mut db = CacheDB::new(EmptyDB::new());
     for index in 0..ACCOUNTS {
         db.insert_account_info(
@@ -144,7 +155,11 @@ fn raw_revm(artifacts: &Path, repeat: u32) -> (Duration, Vec<u64>) {
             execute(&mut evm, from, Some(token), input.clone(), &mut gas);
         }
     }
-    (start.elapsed(), gas)
+    let time = match (start.1, thread_cpu()) {
+        (Some(before), Some(after)) => after.saturating_sub(before),
+        _ => start.0.elapsed(),
+    };
+    (time, gas)
 }
 
 /// What `/usr/bin/time` says about one gasguard process.
@@ -155,24 +170,42 @@ struct Measured {
     rss_kib: u64,
 }
 
+/// The gasguard binary measured: `GASGUARD_BIN`, or the release build.
+fn binary() -> PathBuf {
+    match std::env::var_os("GASGUARD_BIN") {
+        Some(path) => PathBuf::from(path),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/gasguard"),
+    }
+}
+
+/// One gasguard process: its CPU time (user + system) and wall time from bash's `time`, which
+/// reads the child's resource usage to the millisecond (`/usr/bin/time` rounds to 10 ms, a
+/// quarter of the Ledger run), then its peak RSS from `/usr/bin/time` in a second, identical run.
 fn gasguard(dir: &Path, args: &[&str]) -> Measured {
-    let binary = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/gasguard");
-    let output = Command::new("/usr/bin/time")
-        .args(["-f", "TIME %U %S %e %M"])
-        .arg(&binary)
-        .args(args)
-        .arg("--quiet")
-        .current_dir(dir)
-        .output()
-        .expect("/usr/bin/time runs");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "gasguard {args:?} failed: {stderr}");
-    let line = stderr.lines().rev().find(|line| line.starts_with("TIME ")).unwrap();
-    let fields: Vec<f64> = line[5..].split(' ').map(|field| field.parse().unwrap()).collect();
+    let binary = binary();
+    let run = |script: &str| {
+        let output = Command::new("bash")
+            .args(["-c", script, "bash"])
+            .arg(&binary)
+            .args(args)
+            .arg("--quiet")
+            .current_dir(dir)
+            .output()
+            .expect("bash runs");
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert!(output.status.success(), "gasguard {args:?} failed: {stderr}");
+        stderr
+    };
+    let fields = |stderr: &str, tag: &str| -> Vec<f64> {
+        let line = stderr.lines().rev().find(|line| line.starts_with(tag)).unwrap();
+        line[tag.len()..].split(' ').map(|field| field.parse().unwrap()).collect()
+    };
+    let times = fields(&run("TIMEFORMAT='TIME %3U %3S %3R'; time \"$@\""), "TIME ");
+    let rss = fields(&run("/usr/bin/time -f 'RSS %M' \"$@\""), "RSS ");
     Measured {
-        cpu: Duration::from_secs_f64(fields[0] + fields[1]),
-        wall: Duration::from_secs_f64(fields[2]),
-        rss_kib: fields[3] as u64,
+        cpu: Duration::from_secs_f64(times[0] + times[1]),
+        wall: Duration::from_secs_f64(times[2]),
+        rss_kib: rss[0] as u64,
     }
 }
 
@@ -186,12 +219,31 @@ fn ms(duration: Duration) -> String {
 
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let status = Command::new(env!("CARGO"))
-        .args(["build", "--release", "--bin", "gasguard"])
-        .current_dir(root)
-        .status();
-    assert!(status.is_ok_and(|status| status.success()), "the release build failed");
     let artifacts = root.join("fixtures/artifacts/foundry/out");
+    // `cargo bench` passes `--bench`; the modes are the other arguments.
+    let args: Vec<String> = std::env::args().skip(1).filter(|arg| arg != "--bench").collect();
+    match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+        ["write", dir] => {
+            std::fs::create_dir_all(dir).unwrap();
+            std::fs::write(Path::new(dir).join("ledger.toml"), ledger_config(&artifacts, 1, 111)).unwrap();
+            std::fs::write(Path::new(dir).join("gasguard.toml"), ledger_config(&artifacts, 40, 14)).unwrap();
+            return;
+        }
+        ["raw"] => {
+            let (time, gas) = raw_revm(&artifacts, 111);
+            println!("raw revm: {} transactions in {}", gas.len(), ms(time));
+            return;
+        }
+        [] => {}
+        other => panic!("unknown arguments {other:?}: expected none, `write DIR` or `raw`"),
+    }
+    if std::env::var_os("GASGUARD_BIN").is_none() {
+        let status = Command::new(env!("CARGO"))
+            .args(["build", "--release", "--bin", "gasguard"])
+            .current_dir(root)
+            .status();
+        assert!(status.is_ok_and(|status| status.success()), "the release build failed");
+    }
     let dir = tempfile::tempdir().unwrap();
     let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     println!(
@@ -200,10 +252,17 @@ fn main() {
         load.trim()
     );
 
-    // 1. Per core.
+    // 1. Per core: like with like (raw revm runs no inspector) is `--no-attribution`; the
+    // default, with attribution, beside it.
     std::fs::write(dir.path().join("ledger.toml"), ledger_config(&artifacts, 1, 111)).unwrap();
-    let whole = best(3, || {
-        gasguard(dir.path(), &["run", "--jobs", "1", "--config", "ledger.toml", "--out", "ledger.json"])
+    let bare = best(3, || {
+        gasguard(
+            dir.path(),
+            &["run", "--jobs", "1", "--no-attribution", "--config", "ledger.toml", "--out", "ledger.json"],
+        )
+    });
+    let attributed = best(3, || {
+        gasguard(dir.path(), &["run", "--jobs", "1", "--config", "ledger.toml", "--out", "attributed.json"])
     });
     let startup = best(3, || gasguard(dir.path(), &["--version"]));
     let (mut raw, mut raw_gas) = raw_revm(&artifacts, 111);
@@ -212,30 +271,42 @@ fn main() {
         raw = raw.min(time);
         raw_gas = gas;
     }
-    let report: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(dir.path().join("ledger.json")).unwrap()).unwrap();
-    let gas: Vec<u64> =
-        report["calls"].as_array().unwrap().iter().map(|call| call["gas_used"].as_u64().unwrap()).collect();
-    assert_eq!(gas, raw_gas, "gasguard and raw revm executed different transactions");
+    for file in ["ledger.json", "attributed.json"] {
+        let report: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.path().join(file)).unwrap()).unwrap();
+        let gas: Vec<u64> = report["calls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|call| call["gas_used"].as_u64().unwrap())
+            .collect();
+        assert_eq!(gas, raw_gas, "gasguard ({file}) and raw revm executed different transactions");
+    }
     let size = std::fs::metadata(dir.path().join("ledger.json")).unwrap().len();
     println!("\n| run | transactions | CPU | wall | peak RSS |\n| --- | --- | --- | --- | --- |");
-    println!(
-        "| gasguard run --jobs 1 (whole process) | {} | {} | {} | {:.1} MB |",
-        gas.len(),
-        ms(whole.cpu),
-        ms(whole.wall),
-        whole.rss_kib as f64 / 1024.0
-    );
+    for (name, measured) in [
+        ("gasguard run --jobs 1 --no-attribution (whole process)", bare),
+        ("gasguard run --jobs 1, attribution on (whole process)", attributed),
+    ] {
+        println!(
+            "| {name} | {} | {} | {} | {:.1} MB |",
+            raw_gas.len(),
+            ms(measured.cpu),
+            ms(measured.wall),
+            measured.rss_kib as f64 / 1024.0
+        );
+    }
     println!(
         "| gasguard --version (process start-up) | 0 | {} | {} | {:.1} MB |",
         ms(startup.cpu),
         ms(startup.wall),
         startup.rss_kib as f64 / 1024.0
     );
-    println!("| raw revm 43, in process | {} | {} | {} | |", raw_gas.len(), ms(raw), ms(raw));
+    println!("| raw revm 43, in process (thread CPU time) | {} | {} | | |", raw_gas.len(), ms(raw));
     println!(
-        "\nper core: raw revm / gasguard = {:.2}× (report: {:.1} MB of JSON)",
-        raw.as_secs_f64() / whole.cpu.as_secs_f64(),
+        "\nper core: raw revm / gasguard --no-attribution = {:.2}×, with attribution = {:.2}× (report: {:.1} MB of JSON)",
+        raw.as_secs_f64() / bare.cpu.as_secs_f64(),
+        raw.as_secs_f64() / attributed.cpu.as_secs_f64(),
         size as f64 / 1e6
     );
 

@@ -13,16 +13,28 @@ use anyhow::Context;
 /// the usual 022). A symlink is followed to its target, which is written the same way; a
 /// special file is opened and written directly, never replaced.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    write_atomic_with(path, |file| file.write_all(bytes))
+}
+
+/// [`write_atomic`], with the content written by `write` as it is made (a large report is never
+/// held whole in memory): nothing is left behind when it fails.
+pub fn write_atomic_with(
+    path: &Path,
+    mut write: impl FnMut(&mut dyn Write) -> std::io::Result<()>,
+) -> anyhow::Result<()> {
     let path = &real_target(path)?;
     if let Ok(metadata) = std::fs::metadata(path)
         && !metadata.is_file()
         && !metadata.is_dir()
     {
-        let mut file = std::fs::OpenOptions::new()
+        let file = std::fs::OpenOptions::new()
             .write(true)
             .open(path)
             .with_context(|| format!("failed to open `{}`", path.display()))?;
-        return file.write_all(bytes).with_context(|| format!("failed to write `{}`", path.display()));
+        let mut buffered = std::io::BufWriter::new(file);
+        return write(&mut buffered)
+            .and_then(|()| buffered.flush())
+            .with_context(|| format!("failed to write `{}`", path.display()));
     }
     let folder = match path.parent() {
         Some(folder) if !folder.as_os_str().is_empty() => folder,
@@ -40,7 +52,11 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     let mut file = builder
         .tempfile_in(folder)
         .with_context(|| format!("failed to create a temporary file in `{}`", folder.display()))?;
-    file.write_all(bytes)
+    let written = {
+        let mut buffered = std::io::BufWriter::new(file.as_file_mut());
+        write(&mut buffered).and_then(|()| buffered.flush())
+    };
+    written
         .and_then(|()| file.as_file().sync_all())
         .with_context(|| format!("failed to write `{}`", path.display()))?;
     file.persist(path)

@@ -76,11 +76,14 @@ pub(super) fn run(args: RunArgs, printer: &Printer) -> anyhow::Result<ExitStatus
         require_config(config, "run")?;
     }
     let report = profile_projects(&args.config, &overrides, printer)?;
-    let json = report_json(&report);
     if args.out == Path::new("-") {
-        printer.data(&json);
+        printer.data(&report_json(&report));
     } else {
-        crate::fsutil::write_atomic(&args.out, json.as_bytes())?;
+        // Streamed to the file: a large report is never held whole in memory.
+        crate::fsutil::write_atomic_with(&args.out, |file| {
+            super::report_writer::write_to(&report, file)?;
+            file.write_all(b"\n")
+        })?;
         // The table summarises the file just written: a message, not data, so `-q` drops it.
         if !printer.quiet {
             printer.data(&crate::core::summary::report_table(&report, printer.color_stdout));
@@ -334,7 +337,10 @@ pub fn profile_projects_with_calls(
     // Every scenario's name in the run, in order: what shards are cut from.
     let mut names = Vec::new();
     let mut config_hashes = Vec::new();
-    for (path, project) in config_paths.iter().zip(&projects) {
+    // Read up front for a shard's fingerprint, and so that a broken config among several fails
+    // before any is profiled; a lone config is read once, by `profile_one`.
+    let read_first = overrides.shard.is_some() || config_paths.len() > 1;
+    for (path, project) in config_paths.iter().zip(&projects).filter(|_| read_first) {
         let bytes = std::fs::read(path).with_context(|| format!("failed to read `{}`", path.display()))?;
         config_hashes.extend_from_slice(keccak256(&bytes).as_slice());
         let config = Config::load(path)?;

@@ -4,6 +4,7 @@
 //! serde would write there (the tests below hold the two to it).
 
 use std::collections::BTreeMap;
+use std::io::Write;
 
 use serde::Serialize;
 
@@ -48,6 +49,14 @@ struct Written<'a> {
 
 /// The report's JSON, without the trailing newline.
 pub(super) fn write(report: &GasReport) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(4096 + 512 * report.calls.len());
+    // Writing to memory cannot fail.
+    let _ = write_to(report, &mut bytes);
+    bytes
+}
+
+/// [`write`], streamed to `out` a slice at a time.
+pub(super) fn write_to(report: &GasReport, out: &mut dyn Write) -> std::io::Result<()> {
     let GasReport { schema, tool, source, evm, contracts, calls, tests, sections, build, attribution, shard } =
         report;
     let written = Written {
@@ -68,19 +77,15 @@ pub(super) fn write(report: &GasReport) -> Vec<u8> {
     // Serialising plain data with string keys cannot fail.
     let _ = written.serialize(&mut serializer);
     if calls.is_empty() {
-        return bytes;
+        return out.write_all(&bytes);
     }
     let Some(at) = find(&bytes, PLACEHOLDER_JSON.as_bytes()) else {
         // Unreachable (see `PLACEHOLDER`); serde then writes the whole report.
-        return serde_bytes(report);
+        return out.write_all(&serde_bytes(report));
     };
-    let value_at = at + "\n  \"calls\": ".len();
-    // About 400 bytes a call: one allocation instead of a dozen doublings of a large buffer.
-    let mut out = Vec::with_capacity(bytes.len() + 512 * calls.len());
-    out.extend_from_slice(&bytes[..value_at]);
-    write_calls(&mut out, calls);
-    out.extend_from_slice(&bytes[at + PLACEHOLDER_JSON.len()..]);
-    out
+    out.write_all(&bytes[..at + "\n  \"calls\": ".len()])?;
+    write_calls(out, calls)?;
+    out.write_all(&bytes[at + PLACEHOLDER_JSON.len()..])
 }
 
 /// The whole report through serde: what [`write`] must equal.
@@ -97,9 +102,17 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 
 /// `calls` as [`ReportFormatter`] lays it out at the top level's depth: the array's items on
 /// their own lines, indented 4 spaces, and each record's fields on their own lines, 6 spaces.
-fn write_calls(out: &mut Vec<u8>, calls: &[CallRecord]) {
+fn write_calls(writer: &mut dyn Write, calls: &[CallRecord]) -> std::io::Result<()> {
+    // Built a slice at a time in one small buffer, handed on whenever it fills.
+    const SLICE: usize = 1 << 16;
+    let mut buffer = Vec::with_capacity(SLICE + 1024);
+    let out = &mut buffer;
     out.push(b'[');
     for (index, call) in calls.iter().enumerate() {
+        if out.len() >= SLICE {
+            writer.write_all(out)?;
+            out.clear();
+        }
         out.extend_from_slice(if index == 0 { b"\n    {" } else { b",\n    {" });
         // Field for field as `CallRecord` derives `Serialize`: same order, same `None`s left out.
         let CallRecord {
@@ -158,6 +171,7 @@ fn write_calls(out: &mut Vec<u8>, calls: &[CallRecord]) {
         out.extend_from_slice(b"\n    }");
     }
     out.extend_from_slice(b"\n  ]");
+    writer.write_all(out)
 }
 
 fn status_name(status: CallStatus) -> &'static str {
