@@ -99,7 +99,7 @@ pub(super) fn html_command(args: HtmlArgs, printer: &Printer) -> anyhow::Result<
         head: &head,
         history: &history,
         flamegraphs: &flamegraphs,
-        registry: &[],
+        registry: None,
     });
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("failed to create the report folder `{}`", args.out.display()))?;
