@@ -17,6 +17,7 @@ use gasguard::cli::profile::report_json;
 use gasguard::core::report::{ContractGas, Deployment, GasReport, TestGas};
 use gasguard::core::stats::Stats;
 use serde_json::Value;
+use support::chain::{COUNTER, Chain, REGISTRY, TOKEN, TOKEN_MAPPING};
 use support::counter_change::{ADDED, CONFIG, compile, with_extra_write};
 use support::{gasguard, root, stderr, stdout};
 
@@ -302,4 +303,130 @@ fn action_html_step_reuses_the_checks_report() {
         args,
         "html\n--out\n.gasguard/html\n--if-no-baseline\npass\n--baseline\nb.json\n--report\n.gasguard/report.json\n--history\n"
     );
+}
+
+/// The content id of `fixtures/registry/report-a.json`, computed independently of gasguard (see
+/// `tests/registry.rs`).
+const CID_A: &str = "bafkreib53weh7koc2tn2w32yj2c64q4dfhm2b4ymy2iqmh2r6xlyd5kgja";
+
+/// The transaction `gasguard record` says it stored `contract` in.
+fn stored_in(record_stderr: &str, contract: &str) -> String {
+    let prefix = format!("stored `{contract}` in transaction `");
+    let line = record_stderr.lines().find_map(|line| line.strip_prefix(&prefix)).expect("a stored line");
+    line.trim_end_matches('`').to_owned()
+}
+
+/// `--registry`/`--rpc-url` against a real anvil with the registry deployed: the page names the
+/// entries `gasguard record` stored for the report (contract address, CID, entry, transaction);
+/// a report on record nowhere is said loudly on stderr and in the page, and is not an error; one
+/// flag without the other, or a node that fails, is (exit 2, nothing written).
+#[test]
+fn the_registry_entries_of_a_recorded_report_are_on_the_page() {
+    let chain = Chain::start();
+    // report-b first, so that report-a is Counter's second entry (index 1).
+    for report in ["report-b.json", "report-a.json"] {
+        let output = chain.record(report, &["--contract", TOKEN_MAPPING, "--send"]);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        if report == "report-a.json" {
+            let text = stderr(&output);
+            let counter_tx = stored_in(&text, "contracts/Counter.sol:Counter");
+            let token_tx = stored_in(&text, "contracts/Token.sol:Token");
+            let (registry, site) = (REGISTRY.to_string(), chain.dir().join("site"));
+            let output = chain.run(
+                &[
+                    "html",
+                    "--report",
+                    "report-a.json",
+                    "--baseline",
+                    "report-b.json",
+                    "--registry",
+                    &registry,
+                    "--rpc-url",
+                    &chain.url,
+                    "--contract",
+                    TOKEN_MAPPING,
+                    "--out",
+                    site.to_str().unwrap(),
+                ],
+                &[],
+            );
+            assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+            assert!(stderr(&output).contains("2 of 2 contracts hold `report-a.json`"), "{}", stderr(&output));
+            let page = std::fs::read_to_string(site.join("index.html")).unwrap();
+            let section = &page[page.find("<section id=\"registry\">").expect("the registry section")..];
+            let section = &section[..section.find("</section>").unwrap()];
+            assert!(
+                section.contains(&format!("Registry <code>{REGISTRY}</code> on chain 31337")),
+                "{section}"
+            );
+            assert!(section.contains(&format!("content id is <code>{CID_A}</code>")), "{section}");
+            assert!(
+                section.contains(&format!(
+                    "<tr><td>contracts/Counter.sol:Counter</td><td><code>{COUNTER}</code></td><td data-v=\"1\">1</td>\
+                     <td><code>{counter_tx}</code></td></tr>"
+                )),
+                "{section}"
+            );
+            assert!(
+                section.contains(&format!(
+                    "<tr><td>contracts/Token.sol:Token</td><td><code>{TOKEN}</code></td><td data-v=\"1\">1</td>\
+                     <td><code>{token_tx}</code></td></tr>"
+                )),
+                "{section}"
+            );
+            assert!(!section.contains("Not on record"), "{section}");
+            assert!(page.contains("<a href=\"#registry\">On chain</a>"));
+        }
+    }
+
+    // A report nobody recorded (report-a with other whitespace: other bytes, another content
+    // id): the page is written, and says so.
+    let unrecorded = std::fs::read_to_string(chain.dir().join("report-a.json")).unwrap().replace("\n", "\n ");
+    std::fs::write(chain.dir().join("unrecorded.json"), unrecorded).unwrap();
+    let registry = REGISTRY.to_string();
+    let site = chain.dir().join("unrecorded-site");
+    let html = |extra: &[&str], out: &Path| {
+        let mut args = vec![
+            "html",
+            "--report",
+            "unrecorded.json",
+            "--baseline",
+            "report-b.json",
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        chain.run(&args, &[])
+    };
+    let output =
+        html(&["--registry", &registry, "--rpc-url", &chain.url, "--contract", TOKEN_MAPPING], &site);
+    assert_eq!(output.status.code(), Some(0), "not on record is not an error: {}", stderr(&output));
+    assert!(
+        stderr(&output).contains("`unrecorded.json` (bafkrei")
+            && stderr(&output).contains("is not on record in registry"),
+        "{}",
+        stderr(&output)
+    );
+    let page = std::fs::read_to_string(site.join("index.html")).unwrap();
+    assert!(page.contains("<p class=\"warn\" id=\"not-recorded\">⚠️ Not on record"), "{page}");
+    assert!(page.contains(&format!(
+        "<code>contracts/Counter.sol:Counter</code> at <code>{COUNTER}</code>: no entry"
+    )));
+
+    // One flag without the other names the missing one; a dead node names the step and the URL
+    // without its credentials. Nothing is written.
+    let none = chain.dir().join("none");
+    let output = html(&["--registry", &registry], &none);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("--rpc-url"), "{}", stderr(&output));
+    let output = html(&["--rpc-url", &chain.url], &none);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("--registry"), "{}", stderr(&output));
+    let dead = format!("http://user:s3cr3t@127.0.0.1:{}", support::free_port());
+    let output = html(&["--registry", &registry, "--rpc-url", &dead, "--contract", TOKEN_MAPPING], &none);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let message = stderr(&output);
+    assert!(message.contains("reading the chain id") && message.contains("127.0.0.1"), "{message}");
+    assert!(!message.contains("s3cr3t"), "{message}");
+    assert!(!none.exists(), "nothing is written");
 }

@@ -2,9 +2,15 @@
 //! store branch (`--history`) and the flamegraphs of the changed entries, as `DIR/index.html`.
 //! The inputs are those of `check`; the page is drawn by [`crate::core::render::html`]. It is a
 //! report, not a gate: it exits 0 once the page is written, whatever the verdict.
+//!
+//! With `--registry` and `--rpc-url`, the page says where the report (`--report`, the file
+//! `gasguard record` recorded) is on record: the registry is asked before anything is profiled or
+//! written, and a node that fails is an error. A report on record for none of its contracts is
+//! not an error (the page is still the report), but a warning on stderr and in the page.
 
 use std::path::{Path, PathBuf};
 
+use alloy::primitives::Address;
 use anyhow::{Context, anyhow};
 
 use super::ExitStatus;
@@ -12,6 +18,7 @@ use super::base::{BaseRequest, IfNoBaseline, baseline_settings, choose_base};
 use super::check::{base_name, load_policy, require_measurements};
 use super::input::load_report;
 use super::profile::{ProfileOverrides, profile, require_config};
+use super::registry::{NodeArgs, find_recorded};
 use crate::core::diff::{DiffLabels, Status, diff};
 use crate::core::history::{History, HistoryCommit};
 use crate::core::render::by_relative_change;
@@ -58,6 +65,32 @@ pub struct HtmlArgs {
     /// Profile without attributing gas (no causes, no flamegraphs).
     #[arg(long)]
     pub no_attribution: bool,
+    /// Show where the report is on record in this registry: the entries `gasguard record` stored
+    /// for it (address, CID, transaction). Needs `--rpc-url`, and `--report`: the recorded file.
+    #[arg(
+        long,
+        value_name = "ADDRESS",
+        value_parser = super::registry::parse_address,
+        requires = "rpc_url",
+        requires = "report"
+    )]
+    pub registry: Option<Address>,
+    /// JSON-RPC URL of the registry's chain (with `--registry`); `${NAME}` parts are read from
+    /// the environment.
+    #[arg(long, value_name = "URL", requires = "registry")]
+    pub rpc_url: Option<String>,
+    /// On-chain address of a contract of the report, by id or unique bare name, as `gasguard
+    /// record --contract` (repeatable). Default: the address the report's deployment got.
+    #[arg(
+        long = "contract",
+        value_name = "ID=0xADDRESS",
+        value_parser = super::registry::parse_mapping,
+        requires = "registry"
+    )]
+    pub contracts: Vec<(String, Address)>,
+    /// Seconds to wait for each request to the registry's node.
+    #[arg(long, default_value_t = 60, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub timeout: u64,
 }
 
 pub(super) fn html_command(args: HtmlArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
@@ -65,6 +98,31 @@ pub(super) fn html_command(args: HtmlArgs, printer: &Printer) -> anyhow::Result<
     let config_path = args.config.clone().unwrap_or_else(|| PathBuf::from("gasguard.toml"));
     // History before profiling: a missing store branch is an error before any work.
     let history = if args.history { read_history(&args, &config_path, printer)? } else { History::default() };
+    // The registry too: a node that fails is an error before anything is written.
+    let registry = match (&args.registry, &args.rpc_url, &args.report) {
+        (Some(registry), Some(rpc_url), Some(report)) => {
+            let node = NodeArgs { rpc_url: rpc_url.clone(), timeout: args.timeout };
+            let record = find_recorded(&node, *registry, report, &args.contracts, printer)?;
+            if record.entries.is_empty() {
+                printer.warn(&format!(
+                    "`{}` ({}) is not on record in registry `{registry}`: no entry of its contracts holds it; \
+                     the page says so",
+                    report.display(),
+                    record.cid
+                ));
+            }
+            for (contract, address) in &record.missing {
+                if !record.entries.is_empty() {
+                    printer.warn(&format!(
+                        "`{contract}` at `{address}` has no entry holding `{}` in registry `{registry}`",
+                        report.display()
+                    ));
+                }
+            }
+            Some(record)
+        }
+        _ => None,
+    };
     let chosen = choose_base(
         &BaseRequest {
             config_path: &config_path,
@@ -99,7 +157,7 @@ pub(super) fn html_command(args: HtmlArgs, printer: &Printer) -> anyhow::Result<
         head: &head,
         history: &history,
         flamegraphs: &flamegraphs,
-        registry: None,
+        registry: registry.as_ref(),
     });
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("failed to create the report folder `{}`", args.out.display()))?;
