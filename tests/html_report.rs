@@ -67,6 +67,72 @@ fn history_without_a_store_branch_is_an_error() {
     assert!(!dir.path().join("site").exists());
 }
 
+/// `--history --remote NAME` reads the store branch of that remote (fetched, as there is no local
+/// one); without `--remote`, the only remote is used, as `--base-ref main` does; with several and
+/// no `origin`, or an unknown name, it is an error saying what to do.
+#[test]
+fn history_reads_the_store_branch_of_the_named_remote() {
+    let dir = tempfile::tempdir().unwrap();
+    let upstream = dir.path().join("upstream");
+    std::fs::create_dir_all(upstream.join("reports")).unwrap();
+    git(&upstream, &["init", "--quiet"]);
+    git(&upstream, &["checkout", "--quiet", "-b", "gasguard-baseline"]);
+    let commit = "0123456789abcdef0123456789abcdef01234567";
+    std::fs::copy(
+        root().join("fixtures/comment/demo-base.json"),
+        upstream.join(format!("reports/{commit}.json")),
+    )
+    .unwrap();
+    git(&upstream, &["add", "-A"]);
+    git(&upstream, &["commit", "--quiet", "-m", "store"]);
+    let work = dir.path().join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    git(&work, &["init", "--quiet"]);
+    git(&work, &["remote", "add", "upstream", upstream.to_str().unwrap()]);
+    let head = root().join("fixtures/comment/demo-head.json");
+    let base = root().join("fixtures/comment/demo-base.json");
+    let html = |extra: &[&str], out: &str| {
+        let mut args = vec![
+            "html",
+            "--report",
+            head.to_str().unwrap(),
+            "--baseline",
+            base.to_str().unwrap(),
+            "--history",
+        ];
+        args.extend_from_slice(extra);
+        args.extend(["--out", out]);
+        gasguard(&work, &args)
+    };
+    for (extra, out) in [(&["--remote", "upstream"][..], "named"), (&[][..], "only")] {
+        let output = html(extra, out);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        assert!(
+            stderr(&output)
+                .contains("read 1 stored baselines from `refs/remotes/upstream/gasguard-baseline`"),
+            "{}",
+            stderr(&output)
+        );
+        let page = std::fs::read_to_string(work.join(out).join("index.html")).unwrap();
+        assert!(page.contains(&format!("<li><code>{commit}</code>")), "the stored commit is listed");
+        assert!(page.contains("data-points=\"1\""), "charts of one stored baseline");
+    }
+    let output = html(&["--remote", "nosuch"], "none");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("no remote `nosuch` (`--remote`) in this repository; it has `upstream`")
+    );
+    git(&work, &["remote", "add", "other", upstream.to_str().unwrap()]);
+    let output = html(&[], "none");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("no `origin` among the remotes: name one with `--remote`"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!work.join("none").exists(), "nothing is written");
+}
+
 /// Runs git with no user or system config; panics with its stderr when it fails.
 fn git(dir: &Path, args: &[&str]) -> String {
     let output = Command::new("git")

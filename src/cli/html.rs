@@ -11,7 +11,7 @@
 use std::path::{Path, PathBuf};
 
 use alloy::primitives::Address;
-use anyhow::{Context, anyhow};
+use anyhow::{Context, anyhow, bail};
 
 use super::ExitStatus;
 use super::base::{BaseRequest, IfNoBaseline, baseline_settings, choose_base};
@@ -59,6 +59,10 @@ pub struct HtmlArgs {
     /// Chart every function and deployment across the reports stored on the store branch.
     #[arg(long)]
     pub history: bool,
+    /// The remote `--history` reads the store branch from when there is no local one [default:
+    /// `origin`, else the only remote, as `--base-ref main` does].
+    #[arg(long, value_name = "NAME", requires = "history")]
+    pub remote: Option<String>,
     /// How many stored reports the charts show at most (the latest).
     #[arg(long, value_name = "N", default_value = "200", requires = "history")]
     pub history_limit: usize,
@@ -211,7 +215,8 @@ fn flamegraphs(
 }
 
 /// The stored reports of the store branch, oldest first: the local branch, else the
-/// remote-tracking one, else fetched from `origin`.
+/// remote-tracking one, else fetched from the remote (`--remote`, else `origin`, else the only
+/// remote: as `--base-ref` chooses it).
 fn read_history(args: &HtmlArgs, config_path: &Path, printer: &Printer) -> anyhow::Result<History> {
     let settings = baseline_settings(config_path)?;
     let branch =
@@ -223,20 +228,43 @@ fn read_history(args: &HtmlArgs, config_path: &Path, printer: &Printer) -> anyho
     let git = Git::discover(&dir).context("`--history` needs a git repository")?;
     crate::git::check_branch_name(&git, branch)
         .with_context(|| format!("invalid store branch `{branch}`"))?;
+    let remotes = git.remotes()?;
+    let remote = match &args.remote {
+        Some(name) if !remotes.contains(name) => bail!(
+            "no remote `{name}` (`--remote`) in this repository{}",
+            if remotes.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; it has {}",
+                    remotes.iter().map(|r| format!("`{r}`")).collect::<Vec<_>>().join(", ")
+                )
+            }
+        ),
+        Some(name) => Some(name.clone()),
+        None => crate::git::find::default_remote(&remotes),
+    };
     let mut reference = None;
-    for candidate in [format!("refs/heads/{branch}"), format!("refs/remotes/origin/{branch}")] {
+    let mut candidates = vec![format!("refs/heads/{branch}")];
+    candidates.extend(remote.as_ref().map(|remote| format!("refs/remotes/{remote}/{branch}")));
+    for candidate in candidates {
         if git.resolve_commit(&candidate)?.is_some() {
             reference = Some(candidate);
             break;
         }
     }
-    if reference.is_none() && git.remotes()?.iter().any(|remote| remote == "origin") {
-        reference = crate::git::store::fetch_branch(&git, "origin", branch)?
-            .map(|_| format!("refs/remotes/origin/{branch}"));
+    if let (None, Some(remote)) = (&reference, &remote) {
+        reference = crate::git::store::fetch_branch(&git, remote, branch)?
+            .map(|_| format!("refs/remotes/{remote}/{branch}"));
     }
     let reference = reference.ok_or_else(|| {
+        let place = match &remote {
+            Some(remote) => format!("neither local nor on `{remote}`"),
+            None if remotes.is_empty() => "not local, and no remote to fetch it from".to_owned(),
+            None => "not local, and no `origin` among the remotes: name one with `--remote`".to_owned(),
+        };
         anyhow!(
-            "no store branch `{branch}` for `--history` (neither local nor on `origin`)\n\n\
+            "no store branch `{branch}` for `--history` ({place})\n\n\
              hint: store a baseline for every commit of main with `gasguard baseline --store --push`"
         )
     })?;
