@@ -133,6 +133,57 @@ fn history_reads_the_store_branch_of_the_named_remote() {
     assert!(!work.join("none").exists(), "nothing is written");
 }
 
+/// Several `--config` make one page as they make one check: ids prefixed by project, each
+/// project's `[policy]` judging its own entries (the rule names the project).
+#[test]
+fn two_projects_in_one_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let monorepo = root().join("fixtures/monorepo/packages");
+    let core = monorepo.join("core/gasguard.toml");
+    let periphery = monorepo.join("periphery/gasguard.toml");
+    let configs = ["--config", core.to_str().unwrap(), "--config", periphery.to_str().unwrap()];
+    let base = dir.path().join("base.json");
+    let mut args = vec!["baseline"];
+    args.extend(configs);
+    args.extend(["--out", base.to_str().unwrap()]);
+    let output = gasguard(dir.path(), &args);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    // Core's Token was 10 % cheaper in the base: a regression now, which core's policy fails.
+    let mut report: Value = serde_json::from_slice(&std::fs::read(&base).unwrap()).unwrap();
+    for stats in report["contracts"]["core/contracts/Token.sol:Token"]["functions"]
+        .as_object_mut()
+        .unwrap()
+        .values_mut()
+    {
+        for key in ["min", "mean", "median", "max"] {
+            stats[key] = serde_json::json!(stats[key].as_u64().unwrap() * 10 / 11);
+        }
+    }
+    std::fs::write(&base, serde_json::to_vec_pretty(&report).unwrap()).unwrap();
+    let site = dir.path().join("site");
+    let mut args = vec!["html"];
+    args.extend(configs);
+    args.extend(["--baseline", base.to_str().unwrap(), "--out", site.to_str().unwrap()]);
+    let output = gasguard(dir.path(), &args);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let page = std::fs::read_to_string(site.join("index.html")).unwrap();
+    for contract in [
+        "core/contracts/Token.sol:Token",
+        "periphery/contracts/Caller.sol:Router",
+        "periphery/contracts/Counter.sol:Counter",
+    ] {
+        assert!(page.contains(&format!("<tr><td>{contract}</td>")), "{contract} in the contracts table");
+    }
+    let regressions = &page[page.find("id=\"regressions-table\"").unwrap()..];
+    let regressions = &regressions[..regressions.find("</table>").unwrap()];
+    assert!(
+        regressions.contains("title=\"fn:core/contracts/Token.sol:Token.transfer(address,uint256)\"")
+            && regressions.contains("❌ core: default"),
+        "{regressions}"
+    );
+    assert!(!regressions.contains("periphery"), "{regressions}");
+}
+
 /// Runs git with no user or system config; panics with its stderr when it fails.
 fn git(dir: &Path, args: &[&str]) -> String {
     let output = Command::new("git")

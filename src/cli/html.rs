@@ -15,9 +15,9 @@ use anyhow::{Context, anyhow, bail};
 
 use super::ExitStatus;
 use super::base::{BaseRequest, IfNoBaseline, baseline_settings, choose_base};
-use super::check::{base_name, load_policy, require_measurements};
-use super::input::load_report;
-use super::profile::{ProfileOverrides, profile, require_config};
+use super::check::{base_name, require_measurements};
+use super::input::{config_paths, head_report, project_policies};
+use super::profile::ProfileOverrides;
 use super::registry::{NodeArgs, find_recorded};
 use crate::core::diff::{DiffLabels, Status, diff};
 use crate::core::history::{History, HistoryCommit};
@@ -37,9 +37,12 @@ pub struct HtmlArgs {
     /// The folder to write `index.html` into (created if needed).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
-    /// The config file (default `gasguard.toml`; optional with `--report`).
+    /// The config file (default `gasguard.toml`; optional with `--report`). Repeat it for
+    /// several projects in one page, as `check` does: ids prefixed by each project's name, each
+    /// project's `[policy]` judging its own entries, the baseline and the store branch read from
+    /// the first config's folder.
     #[arg(long, short)]
-    pub config: Option<PathBuf>,
+    pub config: Vec<PathBuf>,
     /// Show this report (or importable gas output) instead of profiling.
     #[arg(long)]
     pub report: Option<PathBuf>,
@@ -98,8 +101,9 @@ pub struct HtmlArgs {
 }
 
 pub(super) fn html_command(args: HtmlArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
-    let policy = load_policy(args.config.as_deref(), args.report.is_some(), "html")?;
-    let config_path = args.config.clone().unwrap_or_else(|| PathBuf::from("gasguard.toml"));
+    let policy = project_policies(&args.config, args.report.is_some(), "html")?;
+    let config_paths = config_paths(&args.config);
+    let config_path = config_paths[0].clone();
     // History before profiling: a missing store branch is an error before any work.
     let history = if args.history { read_history(&args, &config_path, printer)? } else { History::default() };
     // The registry too: a node that fails is an error before anything is written.
@@ -134,18 +138,12 @@ pub(super) fn html_command(args: HtmlArgs, printer: &Printer) -> anyhow::Result<
             base_ref: args.base_ref.as_deref(),
             store_branch: args.store_branch.as_deref(),
             if_no_baseline: args.if_no_baseline,
-            several_projects: false,
+            several_projects: config_paths.len() > 1,
         },
         printer,
     )?;
-    let head = match &args.report {
-        Some(path) => load_report(path, None, printer)?,
-        None => {
-            require_config(&config_path, "html")?;
-            let overrides = ProfileOverrides { no_attribution: args.no_attribution, ..Default::default() };
-            profile(&config_path, &overrides, printer)?
-        }
-    };
+    let overrides = ProfileOverrides { no_attribution: args.no_attribution, ..Default::default() };
+    let head = head_report(args.report.as_deref(), &config_paths, &overrides, "html", printer)?;
     let head_name = match &args.report {
         Some(path) => path.display().to_string(),
         None => "this run".to_owned(),
