@@ -160,11 +160,14 @@ fn main() {
         };
         println!(
             "{name}: page {:.1} MB, written in {:.0} ms (render + write, best of 3); in headless Chromium: \
-             load event {}, first contentful paint {}",
+             load event {}, first contentful paint {}, main-thread CPU {}, layout {}, {} DOM nodes",
             bytes as f64 / 1e6,
             best * 1e3,
             figures("loadMs"),
             figures("firstPaintMs"),
+            figures("mainThreadMs"),
+            figures("layoutMs"),
+            timings[0]["nodes"],
         );
     }
 }

@@ -9,7 +9,9 @@
 //    "loadMs", "firstPaintMs", "timings", "png"}
 // and writes DIR/NAME.png (the top 1,500 pixels at 1,280 wide). The caller decides what is right.
 // `loadMs` and `firstPaintMs` are the page's own navigation timings (load event start, first
-// contentful paint); `--repeat N` opens it N more times, each in a fresh context, into `timings`.
+// contentful paint); `--repeat N` opens it N more times, each in a fresh context, into `timings`,
+// with the renderer's main-thread CPU time (`mainThreadMs`), layout time and DOM node count at
+// the load event.
 // A chart's `vertices` are counted from its path's `d`, not taken from an attribute.
 // Exits 2 with a message when Chromium cannot be started.
 
@@ -119,8 +121,19 @@ try {
       const again = await browser.newContext({ viewport: { width: 1280, height: 900 } });
       await again.route("**/*", (route) => (route.request().url() === url ? route.continue() : route.abort()));
       const tab = await again.newPage();
+      // The renderer's main-thread CPU time, which other processes on a shared machine do not
+      // inflate the way they do wall-clock times.
+      const cdp = await again.newCDPSession(tab);
+      await cdp.send("Performance.enable", { timeDomain: "threadTicks" });
       await tab.goto(url, { waitUntil: "load" });
-      record.timings.push(await timings(tab));
+      const { metrics } = await cdp.send("Performance.getMetrics");
+      const metric = (name) => metrics.find((entry) => entry.name === name)?.value ?? -1;
+      record.timings.push({
+        ...(await timings(tab)),
+        mainThreadMs: Math.round(metric("ThreadTime") * 1000),
+        layoutMs: Math.round(metric("LayoutDuration") * 1000),
+        nodes: metric("Nodes"),
+      });
       await again.close();
     }
     console.log(JSON.stringify(record));
