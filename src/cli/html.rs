@@ -118,9 +118,8 @@ pub(super) fn html_command(args: HtmlArgs, printer: &Printer) -> anyhow::Result<
                     report.display(),
                     record.cid
                 ));
-            }
-            for (contract, address) in &record.missing {
-                if !record.entries.is_empty() {
+            } else {
+                for (contract, address) in &record.missing {
                     printer.warn(&format!(
                         "`{contract}` at `{address}` has no entry holding `{}` in registry `{registry}`",
                         report.display()
