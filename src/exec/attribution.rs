@@ -557,6 +557,7 @@ impl AttributionInspector {
 
     /// Charges the cost of `pending` (read as the gas counter's drop down to `remaining`)
     /// to its kind, the frame and its line.
+    #[inline(never)]
     fn settle<CTX>(&mut self, context: &CTX, pending: Pending, remaining: u64, memory: u64)
     where
         CTX: ContextTr<Journal: JournalExt>,
@@ -779,6 +780,7 @@ impl<CTX> Inspector<CTX, EthInterpreter> for AttributionInspector
 where
     CTX: ContextTr<Journal: JournalExt>,
 {
+    #[inline]
     fn step(&mut self, interp: &mut Interpreter<EthInterpreter>, context: &mut CTX) {
         let remaining = interp.gas.remaining();
         let memory = interp.gas.memory().expansion_cost;

@@ -336,6 +336,7 @@ impl<CTX> Inspector<CTX, EthInterpreter> for ChainInspector
 where
     CTX: ContextTr<Journal: JournalExt>,
 {
+    #[inline]
     fn step(&mut self, interp: &mut Interpreter<EthInterpreter>, context: &mut CTX) {
         if self.attribute {
             self.attribution.step(interp, context);
