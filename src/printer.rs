@@ -86,8 +86,11 @@ impl Printer {
         }
     }
 
-    /// A warning on stderr, always.
+    /// A warning on stderr, unless quiet (`-q` prints only data and errors).
     pub fn warn(&self, text: &str) {
+        if self.quiet {
+            return;
+        }
         let text = sanitize_message(text);
         if self.color_stderr {
             eprintln!("\x1b[1;33mwarning\x1b[0m: {text}");

@@ -50,7 +50,7 @@ fn every_demo_transaction_is_attributed_exactly() {
         "{:?}",
         transfer.by_line
     );
-    assert_eq!(transfer.by_frame[0].frame, "Token.transfer(address,uint256)");
+    assert_eq!(&*transfer.by_frame[0].frame, "Token.transfer(address,uint256)");
 }
 
 /// Without attribution the numbers are the same and the report carries none.

@@ -300,7 +300,7 @@ fn fork_gas_equals_anvil_fork_receipts() {
     let bump = profiled.report.calls.iter().position(|call| call.function == "bump(uint256)").unwrap();
     let frames = &profiled.attributions[bump].as_ref().unwrap().by_frame;
     assert!(
-        frames.iter().any(|frame| frame.frame == "Router.bump(uint256);Counter.increment()"),
+        frames.iter().any(|frame| &*frame.frame == "Router.bump(uint256);Counter.increment()"),
         "{frames:?}"
     );
 

@@ -230,7 +230,7 @@ fn init_on_the_hardhat_artifacts_writes_a_config_that_runs() {
     std::fs::write(dir.path().join("hardhat.config.js"), "module.exports = {};\n").unwrap();
     let output = gasguard(dir.path(), &["init", "--fork-safe"]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    assert!(stderr(&output).contains("10 scenarios; skipped 1 of libraries"), "{}", stderr(&output));
+    assert!(stderr(&output).contains("11 scenarios; skipped 1 of libraries"), "{}", stderr(&output));
     let config = std::fs::read_to_string(dir.path().join("gasguard.toml")).unwrap();
     insta::assert_snapshot!("hardhat_config", config);
     run_config(dir.path());
@@ -245,7 +245,7 @@ fn init_on_the_hardhat_artifacts_writes_a_config_that_runs() {
         .collect();
     // Every contract of the fixture but the library deploys in its own scenario; the library
     // is deployed where it is linked.
-    assert_eq!(deployed.len(), 11, "{deployed:?}");
+    assert_eq!(deployed.len(), 12, "{deployed:?}");
 
     let workflows = dir.path().join(".github/workflows");
     let mut names: Vec<String> = std::fs::read_dir(&workflows)
@@ -272,7 +272,7 @@ fn init_with_no_workflows_and_explicit_artifacts() {
     assert!(!dir.path().join(".github").exists());
     let config = std::fs::read_to_string(dir.path().join("gasguard.toml")).unwrap();
     assert!(config.contains("artifacts = \"compiled\""), "{config}");
-    assert_eq!(active_scenarios(&config).len(), 10);
+    assert_eq!(active_scenarios(&config).len(), 11);
     run_config(dir.path());
 }
 

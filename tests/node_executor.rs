@@ -183,6 +183,42 @@ fn estimate_mode_refuses_calls_into_contracts_it_deployed() {
     insta::assert_snapshot!(message);
 }
 
+/// A step that names what a call returns (`as`) calls a contract an earlier step deployed (or
+/// named), which estimate mode cannot reach: it is refused with the same explanation, before
+/// any figure or name is made up.
+#[test]
+fn estimate_mode_refuses_to_name_what_a_call_returns() {
+    let node = Anvil::start(&["--hardfork", "prague"]);
+    let proxy = Proxy::start(&node.url(), without_tracing());
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(
+        dir.path(),
+        "\n[[scenario.step]]\ndeploy = \"Counter\"\nas = \"counter\"\n\n[[scenario.step]]\ndeploy = \"CloneFactory\"\nas = \"factory\"\n\n[[scenario.step]]\ncall = \"factory\"\nfunction = \"clone(address)\"\nargs = [\"counter\"]\nas = \"clone\"\nabi = \"Counter\"\n",
+    );
+    let out = dir.path().join("report.json");
+    let output = gasguard_with_env(
+        dir.path(),
+        &[
+            "run",
+            "--config",
+            config.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--executor",
+            "rpc",
+            "--rpc-url",
+            &proxy.url(),
+        ],
+        &[],
+    );
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let message = stderr(&output);
+    assert!(message.contains("scenario `s`, step 3"), "{message}");
+    assert!(message.contains("deployed by an earlier step, but"), "{message}");
+    assert!(message.contains("cannot carry state from one step to the next"), "{message}");
+    assert!(!out.exists());
+}
+
 /// `--send` signs real transactions with the key from the environment: receipts' gas, equal to the
 /// embedded EVM's, state that persists on the node, a key that never shows, and steps from other
 /// senders refused.

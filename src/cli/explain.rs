@@ -9,7 +9,7 @@ use super::base::default_baseline;
 use super::input::load_report;
 use super::profile::{ProfileOverrides, profile};
 use super::{ExitStatus, ExplainArgs};
-use crate::core::render::explain::explain_text;
+use crate::core::render::explain::{explain_text, somnia_text};
 use crate::core::report::GasReport;
 use crate::printer::Printer;
 
@@ -28,7 +28,9 @@ pub(super) fn explain(args: ExplainArgs, printer: &Printer) -> anyhow::Result<Ex
         GasReport::new("empty baseline")
     };
     let id = resolve_id(&args.id, &base, &head)?;
-    printer.data(&explain_text(&id, base.attribution.get(&id), head.attribution.get(&id)));
+    let mut text = explain_text(&id, base.attribution.get(&id), head.attribution.get(&id));
+    text.push_str(&somnia_text(&id, &base, &head));
+    printer.data(&text);
     Ok(ExitStatus::Success)
 }
 

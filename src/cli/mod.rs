@@ -50,7 +50,7 @@ pub struct Cli {
     /// When to use colour (`NO_COLOR` is respected with `auto`).
     #[arg(long, value_enum, default_value = "auto", global = true)]
     pub color: ColorChoice,
-    /// Print only data and errors.
+    /// Print only data and errors: no status, progress, warnings or notes.
     #[arg(long, short, global = true)]
     pub quiet: bool,
     #[command(subcommand)]

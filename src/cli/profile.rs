@@ -621,7 +621,13 @@ fn profile_one(
             &errors,
             &progress,
         ),
-        Executor::Rpc(mut chain) => run_plan(&plan, chain.as_mut(), settings, &errors, progress),
+        Executor::Rpc(mut chain) => {
+            let output = run_plan(&plan, chain.as_mut(), settings, &errors, progress);
+            for note in chain.take_notes() {
+                printer.warn(&note);
+            }
+            output
+        }
     };
     if let Some(bar) = bar {
         bar.finish_and_clear();

@@ -97,12 +97,16 @@ pub const LINE_COMPILER: &str = "<compiler>";
 /// Code no artifact describes (a forked contract, a contract deployed from raw bytes).
 pub const LINE_UNKNOWN_CODE: &str = "<unknown code>";
 
+/// A name or a line of source in an attribution: shared, because the same few strings recur in
+/// every transaction's attribution and cloning them must not copy them.
+pub type Text = std::sync::Arc<str>;
+
 /// Gas of one call frame, by its stack path (`Router.bump(uint256);Counter.increment()`): the
 /// gas the frame spent itself, its children's excluded.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FrameGas {
-    pub frame: String,
+    pub frame: Text,
     pub gas: i64,
 }
 
@@ -111,16 +115,16 @@ pub struct FrameGas {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LineKey {
-    pub file: Option<String>,
+    pub file: Option<Text>,
     pub line: Option<u32>,
     /// The line's text, trimmed; empty when the source file was not found.
-    pub text: String,
+    pub text: Text,
 }
 
 impl LineKey {
     /// A pseudo-line such as [`LINE_COMPILER`].
     pub fn pseudo(text: &str) -> Self {
-        Self { file: None, line: None, text: text.to_owned() }
+        Self { file: None, line: None, text: text.into() }
     }
 }
 
@@ -129,10 +133,10 @@ impl LineKey {
 #[serde(deny_unknown_fields)]
 pub struct LineGas {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub file: Option<String>,
+    pub file: Option<Text>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub line: Option<u32>,
-    pub text: String,
+    pub text: Text,
     pub gas: i64,
 }
 
@@ -190,7 +194,7 @@ impl ValueChange {
 }
 
 /// Contract, slot, operation, cold, value change: what makes two accesses the same kind.
-pub type AccessKey = (String, String, StorageOp, bool, Option<ValueChange>);
+pub type AccessKey = (Text, Text, StorageOp, bool, Option<ValueChange>);
 
 /// Storage accesses of one kind to one slot: how many, and the gas they cost in total (their
 /// refunds excluded: those are the `refund` kind).
@@ -198,9 +202,9 @@ pub type AccessKey = (String, String, StorageOp, bool, Option<ValueChange>);
 #[serde(deny_unknown_fields)]
 pub struct StorageAccess {
     /// The contract whose code made the access (its name, or its address when unknown).
-    pub contract: String,
+    pub contract: Text,
     /// The slot, `0x`-prefixed hex without leading zeros.
-    pub slot: String,
+    pub slot: Text,
     pub op: StorageOp,
     pub cold: bool,
     /// For writes: what happened to the value.
@@ -272,33 +276,37 @@ impl Attribution {
     pub fn from_parts(
         calls: u64,
         kinds: impl IntoIterator<Item = (GasKind, i64)>,
-        frames: impl IntoIterator<Item = (String, i64)>,
+        frames: impl IntoIterator<Item = (impl Into<Text>, i64)>,
         lines: impl IntoIterator<Item = (LineKey, i64)>,
         storage: Vec<StorageAccess>,
     ) -> Self {
-        let mut by_kind = BTreeMap::new();
+        let mut totals = [0_i64; GasKind::ALL.len()];
         for (kind, gas) in kinds {
-            *by_kind.entry(kind).or_insert(0) += gas;
+            totals[kind.index()] += gas;
         }
-        by_kind.retain(|_, gas| *gas != 0);
-        let mut frame_map: BTreeMap<String, i64> = BTreeMap::new();
+        let by_kind = GasKind::ALL.into_iter().zip(totals).filter(|(_, gas)| *gas != 0).collect();
+        let mut frame_map: BTreeMap<Text, i64> = BTreeMap::new();
         for (frame, gas) in frames {
-            *frame_map.entry(frame).or_insert(0) += gas;
+            *frame_map.entry(frame.into()).or_insert(0) += gas;
         }
         let by_frame = frame_map
             .into_iter()
             .filter(|(_, gas)| *gas != 0)
             .map(|(frame, gas)| FrameGas { frame, gas })
             .collect();
-        let mut line_map: BTreeMap<LineKey, i64> = BTreeMap::new();
-        for (line, gas) in lines {
-            *line_map.entry(line).or_insert(0) += gas;
+        // Sorted and merged in place rather than through a map: this runs once per transaction.
+        let mut lines: Vec<(LineKey, i64)> = lines.into_iter().collect();
+        lines.sort_unstable_by(|(a, _), (b, _)| a.cmp(b));
+        let mut by_line: Vec<LineGas> = Vec::with_capacity(lines.len());
+        for (key, gas) in lines {
+            match by_line.last_mut() {
+                Some(last) if last.line == key.line && last.text == key.text && last.file == key.file => {
+                    last.gas += gas;
+                }
+                _ => by_line.push(LineGas { file: key.file, line: key.line, text: key.text, gas }),
+            }
         }
-        let by_line = line_map
-            .into_iter()
-            .filter(|(_, gas)| *gas != 0)
-            .map(|(key, gas)| LineGas { file: key.file, line: key.line, text: key.text, gas })
-            .collect();
+        by_line.retain(|line| line.gas != 0);
         Self { calls, by_kind, by_frame, by_line, storage: merge_storage(storage) }
     }
 
@@ -313,14 +321,13 @@ impl Attribution {
         }
         // Keys borrowed from the calls; owned copies are made once per entry, not per call.
         let mut kinds: BTreeMap<GasKind, i128> = BTreeMap::new();
-        let mut frames: BTreeMap<&str, i128> = BTreeMap::new();
-        let mut lines: BTreeMap<(Option<&str>, Option<u32>, &str), i128> = BTreeMap::new();
-        type Borrowed<'a> = (&'a str, &'a str, StorageOp, bool, Option<ValueChange>);
+        let mut frames: BTreeMap<&Text, i128> = BTreeMap::new();
+        let mut lines: BTreeMap<(Option<&Text>, Option<u32>, &Text), i128> = BTreeMap::new();
+        type Borrowed<'a> = (&'a Text, &'a Text, StorageOp, bool, Option<ValueChange>);
         let mut accesses: BTreeMap<Borrowed<'_>, (u64, i64)> = BTreeMap::new();
         for call in calls {
             for access in &call.storage {
-                let key =
-                    (access.contract.as_str(), access.slot.as_str(), access.op, access.cold, access.change);
+                let key = (&access.contract, &access.slot, access.op, access.cold, access.change);
                 let entry = accesses.entry(key).or_insert((0, 0));
                 entry.0 += access.count;
                 entry.1 += access.gas;
@@ -332,15 +339,15 @@ impl Attribution {
                 *frames.entry(&frame.frame).or_insert(0) += i128::from(frame.gas);
             }
             for line in &call.by_line {
-                *lines.entry((line.file.as_deref(), line.line, &line.text)).or_insert(0) +=
+                *lines.entry((line.file.as_ref(), line.line, &line.text)).or_insert(0) +=
                     i128::from(line.gas);
             }
         }
         let storage = accesses
             .into_iter()
             .map(|((contract, slot, op, cold, change), (count, gas))| StorageAccess {
-                contract: contract.to_owned(),
-                slot: slot.to_owned(),
+                contract: contract.clone(),
+                slot: slot.clone(),
                 op,
                 cold,
                 change,
@@ -352,9 +359,9 @@ impl Attribution {
         let kinds = largest_remainder(kinds, count, target, "by_kind")?;
         let frames = largest_remainder(frames, count, target, "by_frame")?;
         let lines = largest_remainder(lines, count, target, "by_line")?;
-        let frames = frames.into_iter().map(|(frame, gas)| (frame.to_owned(), gas));
+        let frames = frames.into_iter().map(|(frame, gas)| (frame.clone(), gas));
         let lines = lines.into_iter().map(|((file, line, text), gas)| {
-            (LineKey { file: file.map(str::to_owned), line, text: text.to_owned() }, gas)
+            (LineKey { file: file.cloned(), line, text: text.clone() }, gas)
         });
         Ok(Self::from_parts(count, kinds, frames, lines, storage))
     }
@@ -435,6 +442,13 @@ pub fn largest_remainder<K: Ord + Clone>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kinds_are_listed_in_index_order() {
+        for (position, kind) in GasKind::ALL.into_iter().enumerate() {
+            assert_eq!(kind.index(), position, "{kind:?}");
+        }
+    }
 
     fn call(kinds: &[(GasKind, i64)], frames: &[(&str, i64)], lines: &[(&str, i64)]) -> Attribution {
         Attribution::from_parts(

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::core::base::BaseInfo;
 use crate::core::build::{BuildChange, build_changes};
-use crate::core::entries::{EntryKind, Measure};
+use crate::core::entries::{Bounds, EntryKind, Measure};
 use crate::core::explain::{Why, explain};
 use crate::core::policy::CompiledPolicy;
 use crate::core::report::GasReport;
@@ -62,6 +62,13 @@ pub struct DiffEntry {
     /// Where the change came from, when both sides carry attribution and the value changed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub why: Option<Why>,
+    /// Under Somnia's schedule, the base's lower and upper bounds where they differ; `base` is
+    /// the one the policy judged (`[policy] somnia_bound`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_bounds: Option<Bounds>,
+    /// The same for the head.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub head_bounds: Option<Bounds>,
 }
 
 /// What happened to an entry between base and head.
@@ -156,14 +163,31 @@ pub struct Failure {
 
 /// Compares `head` with `base` and applies `policy`.
 pub fn diff(base: &GasReport, head: &GasReport, policy: &CompiledPolicy, labels: DiffLabels) -> GasDiff {
-    if policy.policy().somnia_bound == Some(crate::core::policy::SomniaBound::Upper) {
-        let (base, head) = (base.upper_bound(), head.upper_bound());
-        return diff_bound(&base, &head, policy, labels);
+    let (base_bounds, head_bounds) = (base.bounds(), head.bounds());
+    let mut diff = if policy.policy().somnia_bound == Some(crate::core::policy::SomniaBound::Upper) {
+        // The attribution explains the lower bound: an entry judged by an upper bound that
+        // differs from it gets no `why`, and no note blames a missing attribution.
+        let unexplainable = |id: &str| base_bounds.contains_key(id) || head_bounds.contains_key(id);
+        diff_bound(&base.upper_bound(), &head.upper_bound(), policy, labels, &unexplainable)
+    } else {
+        diff_bound(base, head, policy, labels, &|_| false)
+    };
+    // Both bounds ride beside whichever one was judged, so every renderer can show them.
+    for entry in &mut diff.entries {
+        entry.base_bounds = entry.base.as_ref().and(base_bounds.get(&entry.id).copied());
+        entry.head_bounds = entry.head.as_ref().and(head_bounds.get(&entry.id).copied());
     }
-    diff_bound(base, head, policy, labels)
+    diff
 }
 
-fn diff_bound(base: &GasReport, head: &GasReport, policy: &CompiledPolicy, labels: DiffLabels) -> GasDiff {
+/// The diff of `base` and `head` as they are; `unexplainable` entries get no `why`.
+fn diff_bound(
+    base: &GasReport,
+    head: &GasReport,
+    policy: &CompiledPolicy,
+    labels: DiffLabels,
+    unexplainable: &dyn Fn(&str) -> bool,
+) -> GasDiff {
     let mut base_entries = base.entries();
     let mut entries = Vec::new();
     let mut failures = Vec::new();
@@ -191,7 +215,7 @@ fn diff_bound(base: &GasReport, head: &GasReport, policy: &CompiledPolicy, label
     }
     let mut unexplained = (0, 0);
     for entry in &mut entries {
-        if !matches!(entry.status, Status::Regression | Status::Improvement) {
+        if !matches!(entry.status, Status::Regression | Status::Improvement) || unexplainable(&entry.id) {
             continue;
         }
         // An attribution explains its side only when it sums to that side's value: a report
@@ -272,7 +296,20 @@ pub(crate) fn compare(
         }
         (Some(old), Some(new)) => (if old == new { Status::Unchanged } else { Status::Changed }, None, None),
     };
-    DiffEntry { id, kind, base, head, delta, delta_pct, status, rule: None, failed: false, why: None }
+    DiffEntry {
+        id,
+        kind,
+        base,
+        head,
+        delta,
+        delta_pct,
+        status,
+        rule: None,
+        failed: false,
+        why: None,
+        base_bounds: None,
+        head_bounds: None,
+    }
 }
 
 #[cfg(test)]
@@ -452,6 +489,39 @@ mod somnia_bound_tests {
         assert_eq!(verdict(None), Verdict::Pass);
         assert_eq!(verdict(Some(SomniaBound::Lower)), Verdict::Pass);
         assert_eq!(verdict(Some(SomniaBound::Upper)), Verdict::Fail);
+    }
+
+    /// Both bounds ride beside the entry whichever one is judged; there is no entry of their own
+    /// (the `[somnia upper]` info entries they replace counted as sizes in the headline).
+    #[test]
+    fn both_bounds_ride_beside_the_judged_value() {
+        for (bound, judged) in [(None, (100, 100)), (Some(SomniaBound::Upper), (1_000_100, 2_000_100))] {
+            let policy = Policy { somnia_bound: bound, ..Policy::default() };
+            let diff = diff(
+                &report(1_000_100),
+                &report(2_000_100),
+                &policy.compile().unwrap(),
+                DiffLabels::default(),
+            );
+            assert_eq!(diff.entries.len(), 1, "{:?}", diff.entries);
+            let entry = &diff.entries[0];
+            assert_eq!(entry.id, "fn:a.sol:A.f()");
+            let number = |measure: &Option<Measure>| measure.as_ref().and_then(Measure::number);
+            assert_eq!((number(&entry.base), number(&entry.head)), (Some(judged.0), Some(judged.1)));
+            assert_eq!(entry.base_bounds, Some(Bounds { lower: 100, upper: 1_000_100 }));
+            assert_eq!(entry.head_bounds, Some(Bounds { lower: 100, upper: 2_000_100 }));
+        }
+        // A side without the entry has no bounds either.
+        let diff = diff(
+            &GasReport::new("empty"),
+            &report(500),
+            &Policy::default().compile().unwrap(),
+            DiffLabels::default(),
+        );
+        assert_eq!(
+            (diff.entries[0].base_bounds, diff.entries[0].head_bounds.map(|b| b.upper)),
+            (None, Some(500))
+        );
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::core::attribution::{Attribution, GasKind, StorageAccess, StorageOp, ValueChange};
+use crate::core::attribution::{Attribution, GasKind, StorageAccess, StorageOp, Text, ValueChange};
 use crate::core::number::group_digits;
 
 /// The explanation of one changed entry. Every list is sorted by the size of its change,
@@ -108,7 +108,7 @@ pub fn explain(base: &Attribution, head: &Attribution) -> Why {
     // it) shows no change; it is shown at its head line number (its base one when removed).
     // (file, text, is a source line) → (delta, the line number shown and its weight).
     type LineSum = (i64, Option<(u32, i64)>);
-    let mut lines: BTreeMap<(Option<String>, String, bool), LineSum> = BTreeMap::new();
+    let mut lines: BTreeMap<(Option<Text>, Text, bool), LineSum> = BTreeMap::new();
     let mut add = |line: &crate::core::attribution::LineGas, sign: i64, head_side: bool| {
         let key = (line.file.clone(), line.text.clone(), line.line.is_some());
         let entry = lines.entry(key).or_insert((0, None));
@@ -131,9 +131,9 @@ pub fn explain(base: &Attribution, head: &Attribution) -> Why {
         .into_iter()
         .filter(|(_, (delta, _))| *delta != 0)
         .map(|((file, text, _), (delta, number))| LineDelta {
-            file,
+            file: file.map(|file| file.to_string()),
             line: number.map(|(line, _)| line),
-            text,
+            text: text.to_string(),
             delta,
         })
         .collect();
@@ -152,7 +152,7 @@ pub fn explain(base: &Attribution, head: &Attribution) -> Why {
 fn storage_sentences(base: &Attribution, head: &Attribution) -> Vec<String> {
     type Access = (StorageOp, bool, Option<ValueChange>);
     // (count, gas) per call, as fractions over each side's calls: kept as numerator pairs.
-    let mut slots: BTreeMap<(String, String), BTreeMap<Access, (f64, f64)>> = BTreeMap::new();
+    let mut slots: BTreeMap<(Text, Text), BTreeMap<Access, (f64, f64)>> = BTreeMap::new();
     let mut add = |accesses: &[StorageAccess], calls: u64, sign: f64| {
         let calls = calls.max(1) as f64;
         for access in accesses {

@@ -265,6 +265,7 @@ mod tests {
             method: GasMethod::Execution,
             gas_used_upper: None,
             gas_limit_needed: None,
+            gas_limit: None,
         }
     }
 

@@ -169,6 +169,26 @@ pub struct CallRecord {
     /// every access Somnia checks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gas_limit_needed: Option<u64>,
+    /// Under Somnia's schedule, the step's gas limit, beside `gas_limit_needed`: the transaction
+    /// would fail on Somnia where it is the smaller.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gas_limit: Option<u64>,
+}
+
+impl CallRecord {
+    /// The id of the entry this call counts towards (see [`GasReport::entries`]).
+    pub fn entry_id(&self) -> String {
+        match (self.function.as_str(), self.status) {
+            ("constructor", _) => format!("deploy:{}", self.contract),
+            (function, CallStatus::Success) => format!("fn:{}.{function}", self.contract),
+            (function, CallStatus::Revert) => format!("fn:{}.{function} [revert]", self.contract),
+        }
+    }
+
+    /// Under Somnia's schedule, whether the step's gas limit is below what Somnia needs.
+    pub fn fails_on_somnia(&self) -> bool {
+        matches!((self.gas_limit_needed, self.gas_limit), (Some(needed), Some(limit)) if needed > limit)
+    }
 }
 
 fn one() -> u32 {
@@ -295,12 +315,19 @@ impl GasReport {
     /// `sizes` gives each contract's runtime and init code sizes, keyed by contract id (they come
     /// from the created account and the artifact, not from the call record).
     /// This report with Somnia's upper bounds in place of the lower ones (`[policy]
-    /// somnia_bound = "upper"`): every function's statistics and every call's `gas_used`.
+    /// somnia_bound = "upper"`): every function's and deployment's statistics and every call's
+    /// `gas_used`.
     pub fn upper_bound(&self) -> Self {
         let mut report = self.clone();
         for contract in report.contracts.values_mut() {
             for stats in contract.functions.values_mut() {
                 *stats = stats.upper_bound();
+            }
+            if let Some(stats) = &mut contract.deployments {
+                *stats = stats.upper_bound();
+                if let Some(deployment) = &mut contract.deployment {
+                    deployment.gas = stats.mean;
+                }
             }
         }
         for call in &mut report.calls {
@@ -318,14 +345,16 @@ impl GasReport {
     ) -> BTreeMap<String, ContractGas> {
         // Per function: the lower bounds (`gas_used`) and the upper ones (the same where none).
         let mut samples: BTreeMap<(&str, String), Bounds> = BTreeMap::new();
-        let mut deployments: BTreeMap<&str, Vec<u64>> = BTreeMap::new();
+        let mut deployments: BTreeMap<&str, Bounds> = BTreeMap::new();
         let mut contracts: BTreeMap<String, ContractGas> = BTreeMap::new();
         for call in calls {
             match (call.function == "constructor", call.status) {
                 // Every deployment counts, as every call of a function does: a regression in a
                 // cheaper one moves the mean.
                 (true, CallStatus::Success) => {
-                    deployments.entry(&call.contract).or_default().push(call.gas_used)
+                    let entry = deployments.entry(&call.contract).or_default();
+                    entry.0.push(call.gas_used);
+                    entry.1.push(call.gas_used_upper.unwrap_or(call.gas_used));
                 }
                 // A deployment that reverted created nothing to size or call.
                 (true, CallStatus::Revert) => {}
@@ -344,8 +373,8 @@ impl GasReport {
                 }
             }
         }
-        for (contract, gas) in deployments {
-            if let Some(stats) = Stats::from_samples(&gas) {
+        for (contract, (gas, upper)) in deployments {
+            if let Some(stats) = Stats::from_bounds(&gas, &upper) {
                 let (size, initcode_size) = sizes.get(contract).copied().unwrap_or((0, 0));
                 let entry = contracts.entry(contract.to_owned()).or_default();
                 entry.deployment = Some(Deployment { gas: stats.mean, size, initcode_size });
@@ -361,7 +390,7 @@ impl GasReport {
     }
 }
 
-/// A function's samples: the lower bounds (`gas_used`), and the upper ones.
+/// A function's or deployment's samples: the lower bounds (`gas_used`), and the upper ones.
 type Bounds = (Vec<u64>, Vec<u64>);
 
 /// What a shard report says about itself, so that `merge` can check the set it is given.
@@ -406,6 +435,7 @@ mod tests {
             method: GasMethod::Execution,
             gas_used_upper: None,
             gas_limit_needed: None,
+            gas_limit: None,
         }
     }
 
@@ -450,6 +480,38 @@ mod tests {
         let upper = report.upper_bound();
         let stats = upper.contracts["a.sol:A"].functions["f()"];
         assert_eq!((stats.min, stats.mean, stats.max, stats.upper), (20, 500_015, 1_000_010, None));
+    }
+
+    /// Deployments carry the upper bound as functions do, and the upper view judges it (the
+    /// `deploy:` entry is the deployment's mean).
+    #[test]
+    fn deployments_carry_the_upper_bound_and_the_upper_view_judges_it() {
+        let mut first = call("constructor", CallStatus::Success, 100_000);
+        first.gas_used_upper = Some(2_100_000);
+        let mut second = call("constructor", CallStatus::Success, 100_000);
+        second.gas_used_upper = Some(100_000);
+        let mut plain = call("g()", CallStatus::Success, 50);
+        plain.gas_used_upper = Some(50);
+        let mut report = GasReport::new("gasguard run");
+        report.contracts = GasReport::aggregate(&[first, second, plain], &BTreeMap::new());
+        let contract = &report.contracts["a.sol:A"];
+        assert_eq!(contract.deployment.as_ref().map(|deployment| deployment.gas), Some(100_000));
+        let stats = contract.deployments.unwrap();
+        assert_eq!(
+            stats.upper.map(|upper| (upper.min, upper.mean, upper.max)),
+            Some((100_000, 1_100_000, 2_100_000))
+        );
+        let bounds = report.bounds();
+        assert_eq!(
+            bounds.into_iter().collect::<Vec<_>>(),
+            [(
+                "deploy:a.sol:A".to_owned(),
+                crate::core::entries::Bounds { lower: 100_000, upper: 1_100_000 }
+            )]
+        );
+        let upper = report.upper_bound();
+        assert_eq!(upper.entries()["deploy:a.sol:A"].value, crate::core::entries::Measure::Number(1_100_000));
+        assert_eq!(upper.contracts["a.sol:A"].deployments.unwrap().upper, None);
     }
 
     /// A report written before deployments were statistics still loads: its single figure is a

@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use alloy::primitives::{Address, B256, U256, keccak256};
+use alloy::primitives::{Address, U256};
 use revm::bytecode::opcode;
 use revm::context_interface::{ContextTr, JournalTr};
 use revm::inspector::{Inspector, JournalExt};
@@ -29,7 +29,7 @@ use revm::interpreter::{CallInputs, CallOutcome, CreateInputs, CreateOutcome, In
 use crate::artifacts::{Artifact, ArtifactSet, LinkableCode};
 use crate::core::attribution::{
     Attribution, GasKind, LINE_CODE_DEPOSIT, LINE_COMPILER, LINE_INTRINSIC, LINE_REFUND, LINE_UNKNOWN_CODE,
-    LineKey, StorageAccess, StorageOp, ValueChange,
+    LineKey, StorageAccess, StorageOp, Text, ValueChange,
 };
 
 /// Gas per byte of deployed code (EIP-170 era, unchanged through Osaka).
@@ -80,7 +80,7 @@ impl MaskedCode {
 /// One contract of the artifacts, ready to be recognised and named.
 #[derive(Debug)]
 struct KnownContract {
-    name: String,
+    name: Text,
     selectors: HashMap<[u8; 4], String>,
     has_fallback: bool,
     has_receive: bool,
@@ -109,7 +109,7 @@ impl CodeInfo {
 /// A source file: its unit name, and its text split into lines when it was found.
 #[derive(Debug)]
 struct SourceFile {
-    name: String,
+    name: Text,
     /// Byte offset of each line's start, and the text.
     text: Option<(Vec<usize>, String)>,
 }
@@ -129,9 +129,9 @@ impl SourceFile {
                 let index = self.line_index(offset);
                 let end = starts.get(index + 1).copied().unwrap_or(text.len());
                 let line = text.get(starts[index]..end).unwrap_or("").trim();
-                LineKey { file: Some(self.name.clone()), line: Some(index as u32 + 1), text: line.to_owned() }
+                LineKey { file: Some(self.name.clone()), line: Some(index as u32 + 1), text: line.into() }
             }
-            None => LineKey { file: Some(self.name.clone()), line: None, text: String::new() },
+            None => LineKey { file: Some(self.name.clone()), line: None, text: "".into() },
         }
     }
 }
@@ -141,6 +141,10 @@ impl SourceFile {
 pub struct CodeIndex {
     contracts: Vec<KnownContract>,
     sources: BTreeMap<u32, SourceFile>,
+    /// Codes described so far, by a sampled fingerprint of their bytes, shared by every
+    /// scenario and thread of the run: a hit is confirmed by comparing the bytes, so a code is
+    /// described once however often it is deployed, and no code is hashed whole.
+    described: std::sync::Mutex<HashMap<(u64, bool), Vec<SeenCode>>>,
 }
 
 impl CodeIndex {
@@ -160,9 +164,22 @@ impl CodeIndex {
                         (starts, text)
                     },
                 );
-            sources.insert(*id, SourceFile { name: name.clone(), text });
+            sources.insert(*id, SourceFile { name: name.as_str().into(), text });
         }
-        Self { contracts, sources }
+        Self { contracts, sources, described: Default::default() }
+    }
+
+    /// The description of `bytecode`'s code (init code when `create`), described once.
+    fn describe_cached(&self, bytecode: &revm::bytecode::Bytecode, create: bool) -> Arc<CodeInfo> {
+        let code = bytecode.original_byte_slice();
+        let mut described = self.described.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let same = described.entry((fingerprint(code), create)).or_default();
+        if let Some((_, info)) = same.iter().find(|(known, _)| known.original_byte_slice() == code) {
+            return info.clone();
+        }
+        let info = Arc::new(self.describe(code, create));
+        same.push((bytecode.clone(), info.clone()));
+        info
     }
 
     /// Recognises `code` (init code when `create`) and builds its line table.
@@ -246,7 +263,7 @@ fn known_contract(artifact: &Artifact) -> KnownContract {
     let selectors =
         artifact.abi.functions().map(|function| (function.selector().0, function.signature())).collect();
     KnownContract {
-        name: artifact.name.clone(),
+        name: artifact.name.as_str().into(),
         selectors,
         has_fallback: artifact.abi.fallback.is_some(),
         has_receive: artifact.abi.receive.is_some(),
@@ -310,6 +327,9 @@ fn precompile_name(address: &Address) -> Option<&'static str> {
 }
 
 /// An opcode whose cost is known only at the next step (or at the frame's end).
+/// A code seen in this run, kept alive, and its description.
+type SeenCode = (revm::bytecode::Bytecode, Arc<CodeInfo>);
+
 #[derive(Debug, Clone, Copy)]
 struct Pending {
     pc: usize,
@@ -349,7 +369,7 @@ struct Frame {
 #[derive(Debug, Default)]
 struct TxState {
     kinds: [i64; 13],
-    frames: Vec<(String, i64)>,
+    frames: Vec<(Text, i64)>,
     lines: HashMap<LineKey, i64>,
     /// Gas per line-table entry of each code that ran, so stepping never touches a string.
     code_lines: Vec<(Arc<CodeInfo>, Vec<i64>)>,
@@ -369,7 +389,12 @@ pub struct AttributionInspector {
     berlin: bool,
     /// Gas per deployed byte: Ethereum's, or the schedule's.
     code_deposit_per_byte: u64,
-    codes: HashMap<(B256, bool), Arc<CodeInfo>>,
+    /// Codes this inspector ran, by where revm keeps their bytes (the usual lookup: no lock, no
+    /// comparison). Each entry holds a clone of the bytecode, so its bytes live (and cannot be
+    /// reused for other code) as long as the entry does.
+    by_pointer: HashMap<(usize, usize, bool), SeenCode>,
+    /// Storage slots as the report writes them, formatted once.
+    slot_names: HashMap<U256, Text>,
     stack: Vec<Frame>,
     tx: TxState,
 }
@@ -397,7 +422,8 @@ impl AttributionInspector {
             index,
             berlin,
             code_deposit_per_byte: CODE_DEPOSIT_PER_BYTE,
-            codes: HashMap::new(),
+            by_pointer: HashMap::new(),
+            slot_names: HashMap::new(),
             stack: Vec::new(),
             tx: TxState::default(),
         }
@@ -461,10 +487,42 @@ impl AttributionInspector {
         Ok(attribution)
     }
 
-    fn code_info(&mut self, code: &[u8], hash: Option<B256>, create: bool) -> Arc<CodeInfo> {
-        let hash = hash.unwrap_or_else(|| keccak256(code));
-        let index = &self.index;
-        self.codes.entry((hash, create)).or_insert_with(|| Arc::new(index.describe(code, create))).clone()
+    /// The description of the code `interp` runs, from the caches when the code was seen.
+    #[cold]
+    #[inline(never)]
+    fn code_info(&mut self, interp: &Interpreter<EthInterpreter>, create: bool) -> Arc<CodeInfo> {
+        let code = interp.bytecode.bytecode_slice();
+        let key = (code.as_ptr() as usize, code.len(), create);
+        if let Some((_, known)) = self.by_pointer.get(&key) {
+            return known.clone();
+        }
+        let bytecode: &revm::bytecode::Bytecode = &interp.bytecode;
+        let info = self.index.describe_cached(bytecode, create);
+        self.by_pointer.insert(key, (bytecode.clone(), info.clone()));
+        info
+    }
+
+    /// A frame's first step: its code, the line table it charges, its name.
+    #[cold]
+    #[inline(never)]
+    fn enter_code(&mut self, interp: &Interpreter<EthInterpreter>, remaining: u64) {
+        let is_create = self.stack.last().is_some_and(|frame| frame.is_create);
+        let code = self.code_info(interp, is_create);
+        let slot = match self.tx.code_lines.iter().position(|(known, _)| Arc::ptr_eq(known, &code)) {
+            Some(slot) => slot,
+            None => {
+                self.tx.code_lines.push((code.clone(), vec![0; code.lines.len()]));
+                self.tx.code_lines.len() - 1
+            }
+        };
+        if let Some(mut frame) = self.stack.pop() {
+            frame.code = Some(code);
+            frame.line_slot = slot;
+            frame.start = Some(remaining);
+            frame.target = interp.input.target_address();
+            frame.path = self.name_frame(&frame);
+            self.stack.push(frame);
+        }
     }
 
     fn push(&mut self, frame: Frame) {
@@ -503,6 +561,7 @@ impl AttributionInspector {
 
     /// Charges the cost of `pending` (read as the gas counter's drop down to `remaining`)
     /// to its kind, the frame and its line.
+    #[inline(never)]
     fn settle<CTX>(&mut self, context: &CTX, pending: Pending, remaining: u64, memory: u64)
     where
         CTX: ContextTr<Journal: JournalExt>,
@@ -566,7 +625,7 @@ impl AttributionInspector {
             };
             self.tx.storage.push(StorageAccess {
                 contract,
-                slot: format!("{slot:#x}"),
+                slot: self.slot_names.entry(slot).or_insert_with(|| format!("{slot:#x}").into()).clone(),
                 op,
                 cold,
                 change,
@@ -631,7 +690,7 @@ impl AttributionInspector {
                 }
             }
         }
-        self.tx.frames.push((frame.path, frame.self_gas));
+        self.tx.frames.push((frame.path.into(), frame.self_gas));
         match self.stack.last_mut() {
             Some(parent) => parent.children += total,
             None => {
@@ -666,6 +725,19 @@ impl AttributionInspector {
 
 /// Whether `op`'s whole cost is `compute` (no storage, account, copy, create, log or hashing
 /// part, no child frame): what [`AttributionInspector::settle`]'s last arm charges.
+/// A cheap fingerprint of a code: its length and 64 bytes sampled across it. Equal codes have
+/// equal fingerprints; different codes rarely do, and are told apart by comparing bytes.
+fn fingerprint(code: &[u8]) -> u64 {
+    let mut hash = code.len() as u64;
+    if !code.is_empty() {
+        for index in 0..64 {
+            let byte = code[index * (code.len() - 1) / 63];
+            hash = (hash.rotate_left(5) ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    hash
+}
+
 fn is_plain(op: u8) -> bool {
     !matches!(
         op,
@@ -701,10 +773,10 @@ fn unknown_call_label(frame: &Frame) -> String {
     }
 }
 
-fn frame_contract(index: &CodeIndex, frame: &Frame) -> String {
+fn frame_contract(index: &CodeIndex, frame: &Frame) -> Text {
     match frame.code.as_ref().and_then(|code| code.contract) {
         Some(contract) => index.contracts[contract].name.clone(),
-        None => frame.target.to_checksum(None),
+        None => frame.target.to_checksum(None).into(),
     }
 }
 
@@ -712,9 +784,15 @@ impl<CTX> Inspector<CTX, EthInterpreter> for AttributionInspector
 where
     CTX: ContextTr<Journal: JournalExt>,
 {
+    #[inline]
     fn step(&mut self, interp: &mut Interpreter<EthInterpreter>, context: &mut CTX) {
         let remaining = interp.gas.remaining();
         let memory = interp.gas.memory().expansion_cost;
+        let Some(frame) = self.stack.last_mut() else { return };
+        if frame.code.is_none() {
+            // The frame's first step (nothing pending yet): find its code.
+            self.enter_code(interp, remaining);
+        }
         let Some(frame) = self.stack.last_mut() else { return };
         if let Some(pending) = frame.pending.take() {
             if frame.children == 0 && memory == pending.memory && is_plain(pending.op) {
@@ -730,26 +808,6 @@ where
                 self.settle(context, pending, remaining, memory);
             }
         }
-        let needs_code = self.stack.last().is_some_and(|frame| frame.code.is_none());
-        if needs_code {
-            let is_create = self.stack.last().is_some_and(|frame| frame.is_create);
-            let code = self.code_info(interp.bytecode.bytecode_slice(), interp.bytecode.hash(), is_create);
-            let slot = match self.tx.code_lines.iter().position(|(known, _)| Arc::ptr_eq(known, &code)) {
-                Some(slot) => slot,
-                None => {
-                    self.tx.code_lines.push((code.clone(), vec![0; code.lines.len()]));
-                    self.tx.code_lines.len() - 1
-                }
-            };
-            if let Some(mut frame) = self.stack.pop() {
-                frame.code = Some(code);
-                frame.line_slot = slot;
-                frame.start = Some(remaining);
-                frame.target = interp.input.target_address();
-                frame.path = self.name_frame(&frame);
-                self.stack.push(frame);
-            }
-        }
         let op = interp.bytecode.opcode();
         let peek = |n: usize| interp.stack.peek(n).unwrap_or_default();
         let words = |size: U256| u64::try_from(size).unwrap_or(u64::MAX).div_ceil(32);
@@ -761,8 +819,10 @@ where
             _ => 0,
         };
         let Some(frame) = self.stack.last_mut() else { return };
-        frame.pending_slot = match op {
-            opcode::SLOAD => Some((peek(0), U256::ZERO, None)),
+        // Only storage opcodes set it, and `settle` (where they always go) takes it back, so
+        // other steps need not touch it.
+        match op {
+            opcode::SLOAD => frame.pending_slot = Some((peek(0), U256::ZERO, None)),
             opcode::SSTORE => {
                 let slot = peek(0);
                 let before = context
@@ -771,10 +831,10 @@ where
                     .get(&frame.target)
                     .and_then(|account| account.storage.get(&slot))
                     .map(|stored| stored.present_value);
-                Some((slot, peek(1), before))
+                frame.pending_slot = Some((slot, peek(1), before));
             }
-            _ => None,
-        };
+            _ => {}
+        }
         frame.pending = Some(Pending { pc: interp.bytecode.pc(), op, remaining, memory, copy_words });
     }
 

@@ -62,6 +62,20 @@ pub struct TxOutcome {
     pub attribution: Option<Result<Attribution, String>>,
     /// Somnia's upper bound and needed gas limit, under `[evm] gas_schedule = "somnia"`.
     pub bounds: Option<bounds::Bounds>,
+    /// A frame inside the transaction (or the transaction itself) halted, losing all the gas it
+    /// was given, and the figure changes with the transaction's gas limit: the halt, in words.
+    /// `None` when nothing halted, or when what halted had a limit of its own (a
+    /// `call{gas: 5000}`), which the transaction's limit does not move.
+    pub depends_on_limit: Option<String>,
+}
+
+/// The words for the halts a frame most often meets, the same from every chain, so a warning
+/// reads the same whichever executor ran the step.
+pub(crate) mod halt_words {
+    pub const OUT_OF_GAS: &str = "out of gas";
+    pub const INVALID: &str = "invalid opcode 0xFE, `INVALID`";
+    pub const COLLISION: &str =
+        "a contract creation at an occupied address, such as a CREATE2 with a salt used before";
 }
 
 /// Something that executes transactions against a state: the embedded EVM or a node.
@@ -365,17 +379,18 @@ fn run_scenario(
                     })?;
                 state.aliases.insert(capture.name.clone(), address);
             }
-            // Without an explicit limit, a transaction that spends most of the default one
-            // measures the limit, not the code: all of it when it halts, all that was
-            // forwarded (63/64 of what is left, per level) when a frame inside it halts.
-            if step.gas_limit.is_none() && !warned && outcome.gas_used > gas_limit / 4 * 3 {
+            // The figure measures the limit, not the code: the transaction used all of it (it
+            // halted, or needed exactly that), or a frame inside it halted after being given
+            // all but 1/64 of what was left, which the chain checked (see `TxOutcome`).
+            let used_all = outcome.gas_used >= gas_limit;
+            if !warned && (used_all || outcome.depends_on_limit.is_some()) {
                 warned = true;
-                output.warnings.push(format!(
-                    "scenario `{}`, step {}: the transaction used {} of its {} gas limit, so its figure depends on the limit rather than on the code (a halt, or a frame inside it that exhausted the gas forwarded to it)\n\nhint: set `gas_limit` on the step to the limit the figure should reflect",
-                    scenario.name,
-                    step.index,
-                    crate::core::number::group_digits(outcome.gas_used),
-                    crate::core::number::group_digits(gas_limit)
+                output.warnings.push(limit_warning(
+                    &scenario.name,
+                    step,
+                    outcome.gas_used,
+                    gas_limit,
+                    outcome.depends_on_limit.as_deref(),
                 ));
             }
             if let Some(bounds) = outcome.bounds
@@ -426,11 +441,43 @@ fn run_scenario(
                 method: outcome.method,
                 gas_used_upper: outcome.bounds.map(|bounds| bounds.gas_used_upper),
                 gas_limit_needed: outcome.bounds.map(|bounds| bounds.gas_limit_needed),
+                gas_limit: outcome.bounds.map(|_| gas_limit),
             });
             progress();
         }
     }
     Ok(output)
+}
+
+/// The warning for a figure that depends on the gas limit rather than on the code.
+fn limit_warning(
+    scenario: &str,
+    step: &StepPlan,
+    gas_used: u64,
+    gas_limit: u64,
+    halt: Option<&str>,
+) -> String {
+    let limit = crate::core::number::group_digits(gas_limit);
+    let used = if gas_used >= gas_limit {
+        format!("all of its {limit} gas limit")
+    } else {
+        format!("{} of its {limit} gas limit", crate::core::number::group_digits(gas_used))
+    };
+    let why = match halt {
+        Some(halt) => format!(": a frame in it halted ({halt}) and lost all the gas it was given"),
+        None => String::new(),
+    };
+    let hint = match step.gas_limit {
+        None => "set `gas_limit` on the step to the limit the figure should reflect".to_owned(),
+        Some(_) => {
+            "the figure follows the step's `gas_limit`: keep it at the limit the figure should reflect"
+                .to_owned()
+        }
+    };
+    format!(
+        "scenario `{scenario}`, step {}: the transaction used {used}, so its figure depends on the gas limit rather than on the code{why}\n\nhint: {hint}",
+        step.index
+    )
 }
 
 /// Addresses known inside one scenario.

@@ -14,15 +14,23 @@ use revm::handler::EthFrame;
 use revm::handler::instructions::EthInstructions;
 use revm::interpreter::interpreter::EthInterpreter;
 use revm::primitives::hardfork::SpecId;
-use revm::{Database, ExecuteCommitEvm, InspectCommitEvm, MainBuilder};
+use revm::{Database, ExecuteCommitEvm, ExecuteEvm, InspectEvm, MainBuilder};
 
 use super::attribution::{AttributionInspector, CodeIndex, TxSettlement};
 use super::bounds::BoundsTracker;
 use super::somnia::{self, GasSchedule, SchedulePrecompiles};
-use super::{Chain, InsufficientFunds, TxOutcome, TxRequest};
+use super::{Chain, InsufficientFunds, TxOutcome, TxRequest, halt_words};
 use crate::core::report::GasMethod;
+use revm::context::ContextSetters;
+use revm::context_interface::JournalTr;
+use revm::handler::{EvmTr, EvmTrError, FrameResult, Handler, ItemOrResult};
 use revm::inspector::{Inspector, JournalExt};
-use revm::interpreter::{CallInputs, CallOutcome, CreateInputs, CreateOutcome, Interpreter};
+use revm::interpreter::interpreter_action::FrameInit;
+use revm::interpreter::{
+    CallInputs, CallOutcome, CreateInputs, CreateOutcome, InstructionResult, Interpreter, SuccessOrHalt,
+};
+use revm::state::EvmState;
+use std::marker::PhantomData;
 
 /// The block every transaction of a run is executed in.
 #[derive(Debug, Clone)]
@@ -122,6 +130,7 @@ where
                     .unwrap_or_else(|| AttributionInspector::new(Default::default(), true)),
                 attribute: false,
                 bounds: None,
+                halts: HaltWatch::default(),
             },
         };
         inspector.attribute = self.attribute;
@@ -210,27 +219,35 @@ where
         if let Some(bounds) = &mut evm.inspector.bounds {
             bounds.begin(request.gas_limit, request.from, request.to);
         }
+        evm.inspector.halts = HaltWatch::default();
         let result = if self.attribute || evm.inspector.bounds.is_some() {
             if self.attribute {
                 evm.inspector.attribution.begin();
             }
-            evm.inspect_tx_commit(tx)
+            evm.inspect_one_tx(tx.clone())
         } else {
-            evm.transact_commit(tx)
+            // No inspector, so the plain interpreter loop; the handler only sees frames end.
+            evm.ctx.set_tx(tx.clone());
+            let mut handler = WatchingHandler::default();
+            let result = handler.run(evm);
+            evm.inspector.halts = handler.halts;
+            result
         };
-        let result = result.map_err(|error| match error {
-            // State that could not be loaded (a forked node that went away) keeps its own message.
-            EVMError::Database(error) => anyhow::Error::new(error),
-            EVMError::Transaction(InvalidTransaction::LackOfFundForMaxFee { fee, balance }) => {
-                anyhow::Error::new(InsufficientFunds {
-                    account: request.from,
-                    name: None,
-                    balance: *balance,
-                    needed: *fee,
-                })
+        let result = match result {
+            Ok(result) => result,
+            Err(error) => {
+                // Nothing of a rejected transaction is kept.
+                let _ = evm.finalize();
+                return Err(evm_error(error, request));
             }
-            other => anyhow!("the EVM rejected the transaction: {other}"),
-        })?;
+        };
+        // Kept aside, not committed yet: a re-run must see the same state as this run.
+        let state = evm.finalize();
+        let depends_on_limit = match evm.inspector.halts.first {
+            Some(halt) => depends_on_limit(evm, tx, &result, halt),
+            None => None,
+        };
+        evm.commit(state);
         let attribution = self.attribute.then(|| {
             let gas = result.gas();
             let is_create = request.to.is_none();
@@ -269,6 +286,7 @@ where
                     method: GasMethod::Execution,
                     attribution: None,
                     bounds: None,
+                    depends_on_limit: None,
                 }
             }
             ExecutionResult::Revert { gas, output, .. } => TxOutcome {
@@ -281,6 +299,7 @@ where
                 method: GasMethod::Execution,
                 attribution: None,
                 bounds: None,
+                depends_on_limit: None,
             },
             ExecutionResult::Halt { gas, reason, .. } => TxOutcome {
                 gas_used: gas.tx_gas_used(),
@@ -292,10 +311,12 @@ where
                 method: GasMethod::Execution,
                 attribution: None,
                 bounds: None,
+                depends_on_limit: None,
             },
         };
         outcome.attribution = attribution;
         outcome.bounds = bounds;
+        outcome.depends_on_limit = depends_on_limit;
         Ok(outcome)
     }
 }
@@ -307,12 +328,15 @@ pub struct ChainInspector {
     attribution: AttributionInspector,
     attribute: bool,
     bounds: Option<BoundsTracker>,
+    /// Frames that halted in the current transaction, seen where each frame ends.
+    halts: HaltWatch,
 }
 
 impl<CTX> Inspector<CTX, EthInterpreter> for ChainInspector
 where
     CTX: ContextTr<Journal: JournalExt>,
 {
+    #[inline]
     fn step(&mut self, interp: &mut Interpreter<EthInterpreter>, context: &mut CTX) {
         if self.attribute {
             self.attribution.step(interp, context);
@@ -339,6 +363,7 @@ where
     }
 
     fn call_end(&mut self, context: &mut CTX, inputs: &CallInputs, outcome: &mut CallOutcome) {
+        self.halts.see(outcome.result.result);
         if self.attribute {
             self.attribution.call_end(context, inputs, outcome);
         }
@@ -355,6 +380,7 @@ where
     }
 
     fn create_end(&mut self, context: &mut CTX, inputs: &CreateInputs, outcome: &mut CreateOutcome) {
+        self.halts.see(outcome.result.result);
         if self.attribute {
             self.attribution.create_end(context, inputs, outcome);
         }
@@ -362,6 +388,143 @@ where
             bounds.created(outcome.address);
             bounds.end();
         }
+    }
+}
+
+/// The first frame of a transaction that halted: revm's halt results (out of gas of any kind,
+/// an invalid opcode, a stack overflow, a creation at an occupied address, …), which consume all
+/// the gas the frame was given. Not a revert, nor a call refused for its depth or the caller's
+/// balance: those give the gas back.
+#[derive(Debug, Default, Clone, Copy)]
+struct HaltWatch {
+    first: Option<InstructionResult>,
+}
+
+impl HaltWatch {
+    #[inline]
+    fn see(&mut self, result: InstructionResult) {
+        if result.is_halt() && self.first.is_none() {
+            self.first = Some(result);
+        }
+    }
+}
+
+/// revm's mainnet handler with one addition: it notes every frame that halts, where the frame
+/// ends (once per frame, nothing per instruction). It runs when no inspector does; an inspector
+/// run notes halts in [`ChainInspector`]'s `call_end` and `create_end` instead.
+struct WatchingHandler<EVM, ERROR> {
+    halts: HaltWatch,
+    _types: PhantomData<(EVM, ERROR)>,
+}
+
+impl<EVM, ERROR> Default for WatchingHandler<EVM, ERROR> {
+    fn default() -> Self {
+        Self { halts: HaltWatch::default(), _types: PhantomData }
+    }
+}
+
+impl<EVM, ERROR> Handler for WatchingHandler<EVM, ERROR>
+where
+    EVM: EvmTr<Context: ContextTr<Journal: JournalTr<State = EvmState>>, Frame = EthFrame<EthInterpreter>>,
+    ERROR: EvmTrError<EVM>,
+{
+    type Evm = EVM;
+    type Error = ERROR;
+    type HaltReason = HaltReason;
+
+    // The loop of `Handler::run_exec_loop`, with a look at each frame's result.
+    fn run_exec_loop(&mut self, evm: &mut EVM, first_frame_input: FrameInit) -> Result<FrameResult, ERROR> {
+        if let ItemOrResult::Result(result) = evm.frame_init(first_frame_input)? {
+            self.halts.see(result.instruction_result());
+            return Ok(result);
+        }
+        loop {
+            let result = match evm.frame_run()? {
+                ItemOrResult::Item(init) => match evm.frame_init(init)? {
+                    ItemOrResult::Item(_) => continue,
+                    ItemOrResult::Result(result) => result,
+                },
+                ItemOrResult::Result(result) => result,
+            };
+            self.halts.see(result.instruction_result());
+            if let Some(result) = evm.frame_return_result(result)? {
+                return Ok(result);
+            }
+        }
+    }
+}
+
+/// Whether the figure of a transaction in which a frame halted depends on its gas limit, and
+/// then the halt in words.
+///
+/// A halted frame loses all the gas it was given. When that was all but 1/64 of what its caller
+/// had (the default of CALL and CREATE), the figure follows the transaction's limit; when the
+/// caller capped it (`call{gas: 5000}`), it does not. Rather than guess which, the transaction
+/// is run again on the same state (`evm` holds it uncommitted) with a lower limit, halfway
+/// between what it needed and its limit, and nothing of that run is kept: the figure depends on
+/// the limit exactly when the two runs differ (in gas, or in how they end). This costs nothing
+/// when no frame halts.
+fn depends_on_limit<D>(
+    evm: &mut Evm<D>,
+    mut tx: TxEnv,
+    result: &ExecutionResult,
+    halt: InstructionResult,
+) -> Option<String>
+where
+    D: DatabaseRef + Clone,
+    D::Error: std::error::Error + Send + Sync + 'static,
+{
+    let limit = tx.gas_limit;
+    let gas = result.gas();
+    let needed = gas.total_gas_spent().max(gas.floor_gas());
+    let lower = needed + limit.saturating_sub(needed) / 2;
+    if lower >= limit {
+        // It used all of its limit: nothing to compare, and nothing else it could be.
+        return Some(frame_halt(halt));
+    }
+    tx.gas_limit = lower;
+    let same = match evm.transact(tx) {
+        Ok(rerun) => {
+            rerun.result.gas().tx_gas_used() == gas.tx_gas_used()
+                && std::mem::discriminant(&rerun.result) == std::mem::discriminant(result)
+        }
+        // A lower limit the EVM refuses: the figure is at the limit's mercy.
+        Err(_) => false,
+    };
+    (!same).then(|| frame_halt(halt))
+}
+
+/// A frame's halt in words, for the gas-limit warning.
+fn frame_halt(result: InstructionResult) -> String {
+    match SuccessOrHalt::<HaltReason>::from(result) {
+        SuccessOrHalt::Halt(HaltReason::OutOfGas(_)) => halt_words::OUT_OF_GAS.to_owned(),
+        SuccessOrHalt::Halt(HaltReason::CreateCollision) => halt_words::COLLISION.to_owned(),
+        SuccessOrHalt::Halt(HaltReason::InvalidFEOpcode) => halt_words::INVALID.to_owned(),
+        SuccessOrHalt::Halt(HaltReason::OpcodeNotFound) => {
+            "an opcode not defined in this hardfork".to_owned()
+        }
+        SuccessOrHalt::Halt(reason) => reason.to_string(),
+        _ => format!("{result:?}"),
+    }
+}
+
+/// The EVM's refusal of a transaction, in words.
+fn evm_error<E>(error: EVMError<E>, request: &TxRequest) -> anyhow::Error
+where
+    E: std::error::Error + Send + Sync + 'static,
+{
+    match error {
+        // State that could not be loaded (a forked node that went away) keeps its own message.
+        EVMError::Database(error) => anyhow::Error::new(error),
+        EVMError::Transaction(InvalidTransaction::LackOfFundForMaxFee { fee, balance }) => {
+            anyhow::Error::new(InsufficientFunds {
+                account: request.from,
+                name: None,
+                balance: *balance,
+                needed: *fee,
+            })
+        }
+        other => anyhow!("the EVM rejected the transaction: {other}"),
     }
 }
 
@@ -403,5 +566,28 @@ mod tests {
         assert_eq!(said(HaltReason::StackOverflow), "stack overflow");
         assert_eq!(said(HaltReason::InvalidJump), "invalid jump destination");
         assert_eq!(said(HaltReason::CallTooDeep), "call too deep");
+    }
+
+    /// Only halts count: they consume all the gas a frame was given. A revert, or a call refused
+    /// for its depth or the caller's balance, gives the gas back.
+    #[test]
+    fn only_halts_are_watched_and_the_first_is_kept() {
+        let mut watch = HaltWatch::default();
+        for result in [
+            InstructionResult::Stop,
+            InstructionResult::Return,
+            InstructionResult::Revert,
+            InstructionResult::CallTooDeep,
+            InstructionResult::OutOfFunds,
+        ] {
+            watch.see(result);
+        }
+        assert_eq!(watch.first, None);
+        watch.see(InstructionResult::CreateCollision);
+        watch.see(InstructionResult::OutOfGas);
+        assert_eq!(watch.first, Some(InstructionResult::CreateCollision));
+        assert_eq!(frame_halt(InstructionResult::MemoryOOG), halt_words::OUT_OF_GAS);
+        assert_eq!(frame_halt(InstructionResult::InvalidFEOpcode), halt_words::INVALID);
+        assert_eq!(frame_halt(InstructionResult::StackUnderflow), "stack underflow");
     }
 }

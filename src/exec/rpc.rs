@@ -14,6 +14,12 @@
 //! - **A node without `debug_traceCall`**: `eth_estimateGas`, an upper bound. Only the senders'
 //!   nonces carry from step to step, so a step that calls a contract deployed by an earlier step
 //!   is an error. [`GasMethod::Estimate`].
+//!
+//! A figure that depends on the gas limit (see [`TxOutcome::depends_on_limit`]) is found with
+//! the call tracer: `debug_traceTransaction` on a development node's mined transaction (when the
+//! node offers it), the trace itself in trace mode. A frame whose `error` is not a revert halted; a
+//! `debug_traceCall` on the same state at a lower limit then tells whether the figure moves.
+//! Estimates do not depend on a limit.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
@@ -27,7 +33,7 @@ use anyhow::{Context, anyhow, bail};
 use serde_json::{Value, json};
 
 use super::jsonrpc::{Call, RpcClient, RpcError};
-use super::{Chain, TxOutcome, TxRequest};
+use super::{Chain, TxOutcome, TxRequest, halt_words};
 use crate::core::report::GasMethod;
 
 /// How long to wait for a receipt before giving up (real networks included).
@@ -44,6 +50,19 @@ pub struct RpcChain {
     client: RpcClient,
     mode: Mode,
     notes: Vec<String>,
+    /// Whether mined transactions can be traced (`debug_traceTransaction` with the call
+    /// tracer), to find frames that halted inside them.
+    trace_mined: bool,
+    /// The transactions `--send` sent, in order.
+    sent: Vec<B256>,
+}
+
+/// The gas limit and fees `--send` offers for one transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SendTerms {
+    pub gas_limit: u64,
+    pub max_fee_per_gas: u128,
+    pub max_priority_fee_per_gas: u128,
 }
 
 enum Mode {
@@ -121,10 +140,29 @@ impl RpcChain {
                 Err(error) => return Err(error.into()),
             },
         };
-        Ok(Self { client, mode, notes })
+        // Not under `--send`: its transactions' limits are the node's estimates, not the steps'.
+        let trace_mined = match mode {
+            Mode::Dev { .. } => {
+                // A hash no transaction has: a node that offers the method says it is unknown.
+                let probe = json!([B256::ZERO, {"tracer": "callTracer"}]);
+                let offered = match client.call("debug_traceTransaction", probe) {
+                    Ok(_) => true,
+                    Err(error) => !error.is_unsupported_method(),
+                };
+                if !offered {
+                    notes.push(format!(
+                        "`{display_url}` offers no `debug_traceTransaction`: a transaction that uses its whole gas limit is still flagged, but not one in which a frame halts after using all the gas forwarded to it"
+                    ));
+                }
+                offered
+            }
+            Mode::Send { .. } | Mode::Trace { .. } | Mode::Estimate { .. } => false,
+        };
+        Ok(Self { client, mode, notes, trace_mined, sent: Vec::new() })
     }
 
-    /// What the user should know about the mode, to show once.
+    /// What the user should know about the mode, to show once: after connecting, and again after
+    /// the run (what was learnt on the way).
     pub fn take_notes(&mut self) -> Vec<String> {
         std::mem::take(&mut self.notes)
     }
@@ -189,7 +227,8 @@ impl RpcChain {
     }
 
     /// The outcome of a mined transaction, from its receipt.
-    fn mined(&self, hash: &Value, request: &Value, wants_output: bool) -> anyhow::Result<TxOutcome> {
+    fn mined(&mut self, hash: &Value, tx: &TxRequest, request: &Value) -> anyhow::Result<TxOutcome> {
+        let wants_output = tx.wants_output;
         let receipt = self.receipt(hash)?;
         let gas_used = quantity(&receipt, "gasUsed")?;
         let success = quantity(&receipt, "status")? == 1;
@@ -223,6 +262,33 @@ impl RpcChain {
             };
             (data, None)
         };
+        let frame = if self.trace_mined {
+            match self.client.call("debug_traceTransaction", json!([hash, {"tracer": "callTracer"}])) {
+                Ok(frame) => Some(frame),
+                // Offered, but not with the call tracer (a node may know only its own tracer).
+                Err(RpcError::Node { message, .. }) => {
+                    self.trace_mined = false;
+                    self.notes.push(format!(
+                        "`debug_traceTransaction` with the call tracer failed on `{}` ({message}): from then on, a transaction that uses its whole gas limit is still flagged, but not one in which a frame halts after using all the gas forwarded to it",
+                        self.client.display_url()
+                    ));
+                    None
+                }
+                Err(error) => return Err(error.into()),
+            }
+        } else {
+            None
+        };
+        let depends_on_limit = match frame.as_ref().and_then(halted_frame) {
+            Some(halt) => {
+                // The state the transaction ran on: the block before its own, as a development
+                // node mines one transaction per block.
+                let block = quantity(&receipt, "blockNumber")?.saturating_sub(1);
+                self.moves_with_limit(tx, gas_used, success, &json!(format!("{block:#x}")), None)
+                    .then_some(halt)
+            }
+            None => None,
+        };
         Ok(TxOutcome {
             gas_used,
             success,
@@ -233,11 +299,45 @@ impl RpcChain {
             method: GasMethod::Execution,
             attribution: None,
             bounds: None,
+            depends_on_limit,
         })
     }
 
+    /// Whether a transaction in which a frame halted gives another figure at a lower limit, as
+    /// the embedded EVM decides it (see `revm::depends_on_limit`): a `debug_traceCall` on the
+    /// same state at a limit halfway between what it needed and its own. Receipts do not give
+    /// the gas before refunds, so what it needed is taken at its largest (refunds are at most a
+    /// fifth of it). A re-run the node refuses counts as a change.
+    fn moves_with_limit(
+        &self,
+        tx: &TxRequest,
+        gas_used: u64,
+        success: bool,
+        block: &Value,
+        overrides: Option<Value>,
+    ) -> bool {
+        let needed = gas_used.saturating_add(gas_used / 4).min(tx.gas_limit);
+        let lower = needed + (tx.gas_limit - needed) / 2;
+        if lower >= tx.gas_limit {
+            return true;
+        }
+        let mut request = call_object(tx);
+        request["gas"] = json!(format!("{lower:#x}"));
+        let mut options = json!({"tracer": "callTracer"});
+        if let Some(overrides) = overrides {
+            options["stateOverrides"] = overrides;
+        }
+        match self.client.call("debug_traceCall", json!([request, block, options])) {
+            Ok(frame) => {
+                let rerun_success = frame.get("error").is_none_or(Value::is_null);
+                quantity(&frame, "gasUsed").ok() != Some(gas_used) || rerun_success != success
+            }
+            Err(_) => true,
+        }
+    }
+
     fn send_signed(&mut self, tx: &TxRequest) -> anyhow::Result<TxOutcome> {
-        let Mode::Send { signer, chain_id, nonce } = &self.mode else { bail!("not in send mode") };
+        let Mode::Send { signer, .. } = &self.mode else { bail!("not in send mode") };
         if tx.from != signer.address() {
             bail!(
                 "the step sends from `{}`, but `--send` signs for `{}` only\n\nhint: set `from = \"{}\"` on the steps, or use a development node",
@@ -247,32 +347,14 @@ impl RpcChain {
             );
         }
         let request = call_object(tx);
-        let latest = self.request("eth_getBlockByNumber", json!(["latest", false]))?;
-        let base_fee = latest
-            .get("baseFeePerGas")
-            .and_then(Value::as_str)
-            .map_or(Ok(0), |_| quantity(&latest, "baseFeePerGas"))?;
-        let tip = match self.client.call("eth_maxPriorityFeePerGas", json!([])) {
-            Ok(value) => quantity_value(&value, "eth_maxPriorityFeePerGas")?,
-            // Not every node suggests a tip; 1 gwei is the common default of wallets.
-            Err(_) => 1_000_000_000,
-        };
-        // The limit only has to be enough: the estimate with a margin spares the sender's
-        // balance a reservation for the whole block. A reverting step keeps the step's limit.
-        let mut estimate_request = request.clone();
-        if let Some(object) = estimate_request.as_object_mut() {
-            object.remove("gas");
-        }
-        let gas_limit = match self.client.call("eth_estimateGas", json!([estimate_request])) {
-            Ok(value) => (quantity_value(&value, "eth_estimateGas")?.saturating_mul(5) / 4).min(tx.gas_limit),
-            Err(_) => tx.gas_limit,
-        };
+        let terms = self.send_terms(tx)?;
+        let Mode::Send { signer, chain_id, nonce } = &self.mode else { bail!("not in send mode") };
         let unsigned = TxEip1559 {
             chain_id: *chain_id,
             nonce: *nonce,
-            gas_limit,
-            max_fee_per_gas: u128::from(base_fee) * 2 + u128::from(tip),
-            max_priority_fee_per_gas: u128::from(tip),
+            gas_limit: terms.gas_limit,
+            max_fee_per_gas: terms.max_fee_per_gas,
+            max_priority_fee_per_gas: terms.max_priority_fee_per_gas,
             to: tx.to.map_or(TxKind::Create, TxKind::Call),
             value: tx.value,
             access_list: Default::default(),
@@ -286,7 +368,64 @@ impl RpcChain {
         if let Mode::Send { nonce, .. } = &mut self.mode {
             *nonce += 1;
         }
-        self.mined(&hash, &request, tx.wants_output)
+        self.sent.push(
+            serde_json::from_value(hash.clone()).with_context(|| {
+                format!("`eth_sendRawTransaction` returned no transaction hash: `{hash}`")
+            })?,
+        );
+        self.mined(&hash, tx, &request)
+    }
+
+    /// What `--send` would offer for `tx`: its gas limit (the node's estimate with a quarter more,
+    /// at most the step's own limit, which a reverting step keeps) and fees (twice the latest
+    /// base fee plus the node's suggested tip). The sender's balance must cover
+    /// `gas_limit × max_fee_per_gas` plus the value for the node to accept the transaction.
+    pub fn send_terms(&self, tx: &TxRequest) -> anyhow::Result<SendTerms> {
+        let latest = self.request("eth_getBlockByNumber", json!(["latest", false]))?;
+        let base_fee = latest
+            .get("baseFeePerGas")
+            .and_then(Value::as_str)
+            .map_or(Ok(0), |_| quantity(&latest, "baseFeePerGas"))?;
+        let tip = match self.client.call("eth_maxPriorityFeePerGas", json!([])) {
+            Ok(value) => quantity_value(&value, "eth_maxPriorityFeePerGas")?,
+            // Not every node suggests a tip; 1 gwei is the common default of wallets.
+            Err(_) => 1_000_000_000,
+        };
+        // The limit only has to be enough: the estimate with a margin spares the sender's
+        // balance a reservation for the whole block.
+        let mut estimate_request = call_object(tx);
+        if let Some(object) = estimate_request.as_object_mut() {
+            object.remove("gas");
+        }
+        let gas_limit = match self.client.call("eth_estimateGas", json!([estimate_request])) {
+            Ok(value) => (quantity_value(&value, "eth_estimateGas")?.saturating_mul(5) / 4).min(tx.gas_limit),
+            Err(_) => tx.gas_limit,
+        };
+        Ok(SendTerms {
+            gas_limit,
+            max_fee_per_gas: u128::from(base_fee) * 2 + u128::from(tip),
+            max_priority_fee_per_gas: u128::from(tip),
+        })
+    }
+
+    /// The address `--send` signs for; `None` in the other modes.
+    pub fn sender(&self) -> Option<Address> {
+        match &self.mode {
+            Mode::Send { signer, .. } => Some(signer.address()),
+            _ => None,
+        }
+    }
+
+    /// `address`'s balance at the node's latest block, in wei.
+    pub fn balance(&self, address: Address) -> anyhow::Result<U256> {
+        let value = self.request("eth_getBalance", json!([address, "latest"]))?;
+        serde_json::from_value(value.clone())
+            .with_context(|| format!("`eth_getBalance` is not a quantity: `{value}`"))
+    }
+
+    /// The hashes of the transactions `--send` has sent so far, in order.
+    pub fn sent_transactions(&self) -> &[B256] {
+        &self.sent
     }
 
     fn trace(&mut self, tx: &TxRequest) -> anyhow::Result<TxOutcome> {
@@ -322,6 +461,15 @@ impl RpcChain {
         let created = (success && tx.to.is_none())
             .then(|| frame.get("to").and_then(|to| serde_json::from_value::<Address>(to.clone()).ok()))
             .flatten();
+        // Checked on the state before the step, so before its writes join the overrides.
+        let depends_on_limit = match halted_frame(&frame) {
+            Some(halt) => {
+                let before = Some(overrides.to_json());
+                self.moves_with_limit(tx, gas_used, success, &json!("latest"), before).then_some(halt)
+            }
+            None => None,
+        };
+        let Mode::Trace { overrides } = &mut self.mode else { bail!("not in trace mode") };
         overrides.apply_diff(&diff).context("the prestate tracer's diff")?;
         let code_size = created.map(|address| overrides.code_len(address).unwrap_or(output.len()) as u64);
         Ok(TxOutcome {
@@ -334,6 +482,7 @@ impl RpcChain {
             method: GasMethod::Trace,
             attribution: None,
             bounds: None,
+            depends_on_limit,
         })
     }
 
@@ -392,8 +541,27 @@ impl RpcChain {
             method: GasMethod::Estimate,
             attribution: None,
             bounds: None,
+            depends_on_limit: None,
         })
     }
+}
+
+/// The first frame of a call tracer's tree that halted (its `error` is anything but a revert),
+/// with the tracer's words for it.
+fn halted_frame(frame: &Value) -> Option<String> {
+    if let Some(error) = frame.get("error").and_then(Value::as_str)
+        && !error.starts_with("execution reverted")
+    {
+        // The embedded EVM's words for the common halts; the tracer's (geth's or revm's) else.
+        let words = match error {
+            "out of gas" | "OutOfGas" => halt_words::OUT_OF_GAS,
+            "invalid opcode: INVALID" | "InvalidFEOpcode" => halt_words::INVALID,
+            "contract address collision" | "CreateCollision" => halt_words::COLLISION,
+            other => other,
+        };
+        return Some(words.to_owned());
+    }
+    frame.get("calls").and_then(Value::as_array)?.iter().find_map(halted_frame)
 }
 
 /// Is `debug_traceCall` with the call tracer offered? Probed with an empty call.
@@ -483,7 +651,7 @@ impl Chain for RpcChain {
                 self.impersonate(tx.from)?;
                 let request = call_object(tx);
                 let hash = self.request("eth_sendTransaction", json!([request.clone()]))?;
-                self.mined(&hash, &request, tx.wants_output)
+                self.mined(&hash, tx, &request)
             }
             Mode::Send { .. } => self.send_signed(tx),
             Mode::Trace { .. } => self.trace(tx),
@@ -631,5 +799,23 @@ mod tests {
         let sender = &json["0x0101010101010101010101010101010101010101"];
         assert_eq!(sender["nonce"], "0x6");
         assert_eq!(sender["balance"], "0xa");
+    }
+
+    /// The call tracer's tree is searched at any depth; a revert is not a halt; the common halts
+    /// read as the embedded EVM says them.
+    #[test]
+    fn halted_frames_are_found_in_the_call_tree() {
+        let reverted = json!({"error": "execution reverted", "calls": [{"type": "CALL"}]});
+        assert_eq!(halted_frame(&reverted), None);
+        let nested = json!({"calls": [
+            {"type": "CALL", "error": "execution reverted"},
+            {"type": "CALL", "calls": [{"type": "CREATE2", "error": "CreateCollision"}]},
+            {"type": "CALL", "error": "out of gas"},
+        ]});
+        assert_eq!(halted_frame(&nested).as_deref(), Some(halt_words::COLLISION));
+        let unusual = json!({"calls": [{"error": "stack underflow (0 <=> 1)"}]});
+        assert_eq!(halted_frame(&unusual).as_deref(), Some("stack underflow (0 <=> 1)"));
+        let invalid = json!({"error": "invalid opcode: INVALID"});
+        assert_eq!(halted_frame(&invalid).as_deref(), Some(halt_words::INVALID));
     }
 }

@@ -70,7 +70,10 @@ pub mod price {
     /// Creating a slot, on top of SSTORE's 100 static, in place of EIP-2200's 19,900 set part
     /// (G: 200,000; the replacement rather than an addition is our choice, see the README).
     pub const SLOT_CREATE: u64 = 200_000;
-    /// Creating an account, in place of the 25,000 new-account cost (G: 400,000; same choice).
+    /// Creating an account (G: 400,000): in place of the 25,000 new-account cost of a value
+    /// transfer (the replacement is our choice, as for slots), and on top of CREATE's and
+    /// CREATE2's 32,000, which G lists among the account operations (a contract creation
+    /// creates an account; Ethereum's 32,000 includes it).
     pub const ACCOUNT_CREATE: u64 = 400_000;
     /// An access to a key or account not among the chain's recent ones (G: +1,000,000): the
     /// upper bound's surcharge.
@@ -82,9 +85,15 @@ pub mod price {
     pub const ECRECOVER: u64 = 150_000;
 }
 
-/// Somnia's dynamic prices over Ethereum's for `params`' hardfork.
+/// Somnia's dynamic prices over Ethereum's for `params`' hardfork. Applied once to a fresh
+/// table: CREATE's price is read from it.
 pub fn gas_params(params: &mut GasParams) {
+    // CREATE and CREATE2 (whose price revm derives from this one) create an account: G charges
+    // the 400,000 of a new account. A deployment transaction is not an opcode G lists: its
+    // 32,000 stays (see the README's choices).
+    let create = params.create_cost().saturating_add(price::ACCOUNT_CREATE);
     params.override_gas([
+        (GasId::create(), create),
         (GasId::logtopic(), price::LOG_TOPIC),
         (GasId::logdata(), price::LOG_BYTE),
         (GasId::keccak256_per_word(), price::KECCAK_WORD),
@@ -387,6 +396,112 @@ mod tests {
         // Ethereum: 20,000 set + 2,100 cold; Somnia (lower bound): 100 static + 200,000 for the
         // creation, no cold surcharge.
         assert_eq!(difference_of_differences(call_gas, &a, &b), 200_100 - 22_100);
+    }
+
+    const OTHER: Address = Address::repeat_byte(0x0b);
+    const FRESH: Address = Address::repeat_byte(0xf5);
+
+    /// Gas of one call, carrying 1,000 wei, to a contract whose runtime is `runtime`, on a chain
+    /// where [`OTHER`] exists (funded) and [`FRESH`] does not.
+    fn call_with_value_gas(schedule: GasSchedule, runtime: &[u8]) -> u64 {
+        let mut chain =
+            RevmChain::empty(SpecId::PRAGUE, 31337, BlockSettings::default()).with_schedule(schedule);
+        chain.begin_scenario(&[(SENDER, U256::from(10u128.pow(24))), (OTHER, U256::from(1))]).unwrap();
+        let (_, created) = send(&mut chain, None, deployer(runtime));
+        let outcome = chain
+            .execute(&TxRequest {
+                from: SENDER,
+                to: created,
+                value: U256::from(1_000),
+                input: Default::default(),
+                gas_limit: GAS,
+                wants_output: false,
+            })
+            .unwrap();
+        assert!(outcome.success, "the probe failed: {outcome:?}");
+        outcome.gas_used
+    }
+
+    /// BALANCE(`address`) first, so that Ethereum's cold access is paid before what follows,
+    /// the same in every probe.
+    fn touch(address: Address) -> Vec<u8> {
+        [&[0x73][..], address.as_slice(), &[0x31, 0x50]].concat()
+    }
+
+    /// CALL(GAS, `to`, 1 wei, no data), STOP.
+    fn call_with_one_wei(to: Address) -> Vec<u8> {
+        [
+            &touch(to)[..],
+            &[PUSH0, PUSH0, PUSH0, PUSH0, 0x60, 1, 0x73],
+            to.as_slice(),
+            &[0x5a, 0xf1, 0x50, 0x00],
+        ]
+        .concat()
+    }
+
+    #[test]
+    fn creating_an_account_costs_400000_by_value_transfer_and_by_create() {
+        let existing = call_with_one_wei(OTHER);
+        let fresh = call_with_one_wei(FRESH);
+        // CREATE(0 wei, empty init code): an account with no code. The same touch as `existing`.
+        let create = [&touch(OTHER)[..], &[PUSH0, PUSH0, PUSH0, 0xf0, 0x50, 0x00]].concat();
+        // A value transfer to an account that does not exist: Somnia's 400,000 in place of
+        // Ethereum's 25,000.
+        assert_eq!(difference_of_differences(call_with_value_gas, &existing, &fresh), 400_000 - 25_000);
+        // CREATE against a value transfer to an existing account: the 400,000 of the account it
+        // creates, on top of the 32,000 both schedules charge (pushes, CALL's 9,000 and its
+        // stipend are the same in both and cancel).
+        assert_eq!(difference_of_differences(call_with_value_gas, &existing, &create), 400_000);
+        // So on Somnia both ways of creating an account cost the same 400,000, where Ethereum
+        // counts CREATE's account in its 32,000 and a transfer's at 25,000.
+        assert_eq!(difference_of_differences(call_with_value_gas, &fresh, &create), 25_000);
+    }
+
+    /// The attribution stays exact when CREATE charges the new account: the 400,000 is part of
+    /// the `create` kind, and every part sums to the receipt's gas.
+    #[test]
+    fn attribution_counts_the_new_account_under_create() {
+        use crate::core::attribution::GasKind;
+        let index = std::sync::Arc::new(crate::exec::attribution::CodeIndex::default());
+        let mut chain = RevmChain::empty(SpecId::PRAGUE, 31337, BlockSettings::default())
+            .with_schedule(GasSchedule::Somnia)
+            .with_attribution(index);
+        chain.begin_scenario(&[(SENDER, U256::from(10u128.pow(24)))]).unwrap();
+        let (_, created) = send(&mut chain, None, deployer(&[PUSH0, PUSH0, PUSH0, 0xf0, 0x50, 0x00]));
+        let outcome = chain
+            .execute(&TxRequest {
+                from: SENDER,
+                to: created,
+                value: U256::ZERO,
+                input: Default::default(),
+                gas_limit: GAS,
+                wants_output: false,
+            })
+            .unwrap();
+        assert!(outcome.success);
+        let attribution = outcome.attribution.unwrap().unwrap();
+        assert_eq!(attribution.sums(), [i128::from(outcome.gas_used); 3]);
+        assert_eq!(attribution.by_kind[&GasKind::Create], 32_000 + 400_000);
+    }
+
+    /// CREATE2 hashes its init code at KECCAK256's per-word price (revm reads the one price for
+    /// both; G does not say otherwise): 300 per word instead of 6.
+    #[test]
+    fn create2_hashes_its_init_code_at_keccaks_word_price() {
+        // MSTORE first so both probes pay the same memory; then CREATE2(0 wei, offset 0, size,
+        // salt 0) of zeros (an empty contract), size 0 against 32.
+        let create2 = |size: &[u8]| {
+            [&[PUSH0, PUSH0, 0x52, PUSH0][..], size, &[PUSH0, PUSH0, 0xf5, 0x50, 0x00]].concat()
+        };
+        let (a, b) = (create2(&[PUSH0]), create2(&[0x60, 32]));
+        assert_eq!(difference_of_differences(call_gas, &a, &b), 300 - 6);
+    }
+
+    /// A deployment transaction is not among G's account operations: its 32,000 is unchanged
+    /// (only the code deposit differs, and there is none here).
+    #[test]
+    fn a_deployment_transaction_is_not_charged_the_new_account() {
+        assert_eq!(deploy_gas(GasSchedule::Somnia, &[]), deploy_gas(GasSchedule::Ethereum, &[]));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! `gasguard explain ID`: the full breakdown of one entry's gas, base and head side by side, by
-//! kind, by call frame, by source line, and its storage accesses. Pure: two optional
-//! attributions in, text out (no colour: it is read, copied and pasted).
+//! kind, by call frame, by source line, and its storage accesses; under Somnia's schedule, its
+//! bounds and the calls whose gas limit Somnia would find too small ([`somnia_text`]). Pure:
+//! attributions and reports in, text out (no colour: it is read, copied and pasted).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
@@ -8,6 +9,7 @@ use std::fmt::Write;
 use crate::core::attribution::{Attribution, LineKey, StorageAccess, StorageOp};
 use crate::core::number::{group_digits, signed_gas};
 use crate::core::render::{MAX_NAME_CHARS, sanitize};
+use crate::core::report::{CallRecord, GasReport};
 
 /// Renders the breakdown of entry `id`. A side is `None` when that report has no attribution
 /// for the entry (or no such entry).
@@ -58,6 +60,50 @@ pub fn explain_text(id: &str, base: Option<&Attribution>, head: Option<&Attribut
         }
         for access in &attribution.storage {
             let _ = writeln!(out, "    {}", access_line(access, attribution.calls));
+        }
+    }
+    out
+}
+
+/// Under Somnia's schedule, entry `id`'s bounds on each side where they differ, and every head
+/// call of the entry whose step's gas limit is below the `gas_limit_needed` Somnia requires (the
+/// run warned about them too). Empty when neither report has any (every Ethereum report).
+pub fn somnia_text(id: &str, base: &GasReport, head: &GasReport) -> String {
+    let mut out = String::new();
+    let (old, new) = (base.bounds().get(id).copied(), head.bounds().get(id).copied());
+    if old.is_some() || new.is_some() {
+        let _ = writeln!(
+            out,
+            "\nSomnia bounds (mean; the upper one adds 1,000,000 for each existing key or account not touched earlier in the scenario)"
+        );
+        for (name, bounds) in [("base", old), ("head", new)] {
+            let shown = bounds.map_or_else(
+                || "no bounds (equal, or no such entry)".to_owned(),
+                |bounds| {
+                    format!("lower {}, upper {}", group_digits(bounds.lower), group_digits(bounds.upper))
+                },
+            );
+            let _ = writeln!(out, "  {name}: {shown}");
+        }
+    }
+    let short: Vec<&CallRecord> =
+        head.calls.iter().filter(|call| call.fails_on_somnia() && call.entry_id() == id).collect();
+    if !short.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nGas limits below what Somnia needs (head): these transactions would fail on Somnia"
+        );
+        for call in short {
+            let (Some(needed), Some(limit)) = (call.gas_limit_needed, call.gas_limit) else { continue };
+            let _ = writeln!(
+                out,
+                "  scenario `{}`, step {}, iteration {}: gas_limit_needed {} > gas_limit {}",
+                sanitize(&call.scenario, MAX_NAME_CHARS),
+                call.step,
+                call.iteration,
+                group_digits(needed),
+                group_digits(limit),
+            );
         }
     }
     out
@@ -184,5 +230,42 @@ mod tests {
         assert_snapshot!(explain_text(id, Some(&base), Some(&head)));
         let text = explain_text(id, None, Some(&head));
         assert!(text.contains("base: no attribution"), "{text}");
+    }
+
+    /// Under Somnia: the entry's bounds on each side, and the calls whose step's gas limit is
+    /// below `gas_limit_needed` (the second call's 2,000,000 is enough, the first's is not).
+    #[test]
+    fn somnia_bounds_and_gas_limits() {
+        use crate::core::report::{CallStatus, GasMethod};
+        let call = |iteration: u32, upper: u64, limit: u64| CallRecord {
+            scenario: "slots".into(),
+            step: 4,
+            iteration,
+            contract: "src/S.sol:S".into(),
+            function: "set(uint256,uint256)".into(),
+            from: String::new(),
+            to: String::new(),
+            gas_used: 230_000,
+            execution_gas: 0,
+            status: CallStatus::Success,
+            revert: None,
+            method: GasMethod::Execution,
+            gas_used_upper: Some(upper),
+            gas_limit_needed: Some(1_250_000),
+            gas_limit: Some(limit),
+        };
+        let mut head = GasReport::new("test");
+        head.calls = vec![call(1, 1_230_000, 400_000), call(2, 230_000, 2_000_000)];
+        head.contracts = GasReport::aggregate(&head.calls, &BTreeMap::new());
+        let id = "fn:src/S.sol:S.set(uint256,uint256)";
+        assert_snapshot!(somnia_text(id, &GasReport::new("empty"), &head));
+        assert_eq!(somnia_text("fn:src/S.sol:S.get()", &GasReport::new("empty"), &head), "");
+        // An Ethereum report says nothing.
+        let mut ethereum = head.clone();
+        for call in &mut ethereum.calls {
+            (call.gas_used_upper, call.gas_limit_needed, call.gas_limit) = (None, None, None);
+        }
+        ethereum.contracts = GasReport::aggregate(&ethereum.calls, &BTreeMap::new());
+        assert_eq!(somnia_text(id, &ethereum, &ethereum), "");
     }
 }

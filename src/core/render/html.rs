@@ -31,8 +31,9 @@ use crate::core::policy::EIP170_MAX_CODE_SIZE;
 use crate::core::render::base::capitalize;
 use crate::core::render::why::cause;
 use crate::core::render::{
-    MAX_NAME_CHARS, by_relative_change, describe_base, describe_build_changes, format_delta, format_measure,
-    format_pct, policy_clause, sanitize, verdict_sentence,
+    BOUNDS_MEANING, MAX_NAME_CHARS, by_relative_change, describe_base, describe_build_changes, format_base,
+    format_bounds, format_delta, format_head, format_pct, judged_bound, policy_clause, sanitize,
+    verdict_sentence,
 };
 use crate::core::report::GasReport;
 
@@ -146,6 +147,12 @@ pub fn html(input: &HtmlInput<'_>) -> String {
     if let Some(note) = &diff.why_note {
         let _ = writeln!(page, "<p class=\"note\">{}</p>", escape(&sanitize(note, 1_000)));
     }
+    if let Some(judged) = judged_bound(diff) {
+        let _ = writeln!(
+            page,
+            "<p class=\"note\">Somnia: figures are <code>lower – upper</code> where the bounds differ ({BOUNDS_MEANING}); Δ and the policy use the {judged} bound.</p>"
+        );
+    }
     page.push_str(
         "<nav><a href=\"#regressions\">Regressions</a> · <a href=\"#changes\">Changes</a> · \
          <a href=\"#contracts\">Contracts</a> · <a href=\"#functions\">Functions</a> · \
@@ -215,9 +222,6 @@ fn regressions(page: &mut String, input: &HtmlInput<'_>, names: &Names) {
 }
 
 fn entry_cells(entry: &DiffEntry, names: &Names) -> String {
-    let measure = |value: &Option<crate::core::entries::Measure>| {
-        value.as_ref().map(|value| format_measure(value, entry.kind)).unwrap_or_default()
-    };
     let number = |value: &Option<crate::core::entries::Measure>| {
         value.as_ref().and_then(|value| value.number()).map(|n| n.to_string()).unwrap_or_default()
     };
@@ -227,9 +231,9 @@ fn entry_cells(entry: &DiffEntry, names: &Names) -> String {
         escape(&sanitize(&entry.id, MAX_NAME_CHARS)),
         escape(&sanitize(&names.get(&entry.id).name, MAX_NAME_CHARS)),
         number(&entry.base),
-        escape(&measure(&entry.base)),
+        escape(&format_base(entry)),
         number(&entry.head),
-        escape(&measure(&entry.head)),
+        escape(&format_head(entry)),
         entry.delta.map(|delta| delta.to_string()).unwrap_or_default(),
         escape(&format_delta(entry)),
         entry.delta_pct.map(|pct| format!("{pct:.4}")).unwrap_or_default(),
@@ -271,6 +275,7 @@ fn contracts(page: &mut String, input: &HtmlInput<'_>) {
         page.push_str("<p>The head report deploys no contract.</p>\n</section>\n");
         return;
     }
+    let bounds = head.bounds();
     page.push_str(&filter_box("contracts", "contracts"));
     page.push_str(
         "<table class=\"sortable\" id=\"contracts-table\">\n<thead><tr><th>Contract</th>\
@@ -293,12 +298,15 @@ fn contracts(page: &mut String, input: &HtmlInput<'_>) {
             )
         };
         let key = format!("deploy:{id}");
+        let gas = match bounds.get(&key) {
+            Some(bounds) => format_bounds(bounds.lower, bounds.upper),
+            None => group_digits(deployment.gas),
+        };
         let _ = writeln!(
             page,
-            "<tr><td>{}</td><td data-v=\"{}\">{}</td>{size}<td>{}</td></tr>",
+            "<tr><td>{}</td><td data-v=\"{}\">{gas}</td>{size}<td>{}</td></tr>",
             escape(&sanitize(id, MAX_NAME_CHARS)),
             deployment.gas,
-            group_digits(deployment.gas),
             chart(input.history, &key, Some(deployment.gas)),
         );
     }
@@ -346,8 +354,16 @@ fn functions(page: &mut String, input: &HtmlInput<'_>) {
         for (function, stats) in &gas.functions {
             let key = format!("fn:{contract}.{function}");
             let _ = write!(page, "<tr><td>{}</td>", escape(&sanitize(function, MAX_NAME_CHARS)));
-            for value in [stats.calls, stats.min, stats.mean, stats.median, stats.max] {
-                let _ = write!(page, "<td data-v=\"{value}\">{}</td>", group_digits(value));
+            let _ = write!(page, "<td data-v=\"{0}\">{1}</td>", stats.calls, group_digits(stats.calls));
+            // Under Somnia's schedule each figure shows both bounds where they differ; it sorts
+            // by the lower one.
+            let upper = stats.upper.map(|upper| [upper.min, upper.mean, upper.median, upper.max]);
+            for (index, value) in [stats.min, stats.mean, stats.median, stats.max].into_iter().enumerate() {
+                let shown = match upper {
+                    Some(upper) if upper[index] != value => format_bounds(value, upper[index]),
+                    _ => group_digits(value),
+                };
+                let _ = write!(page, "<td data-v=\"{value}\">{shown}</td>");
             }
             let _ = writeln!(page, "<td>{}</td></tr>", chart(input.history, &key, Some(stats.mean)));
         }
@@ -735,6 +751,36 @@ mod tests {
             "{svg}"
         );
         assert_eq!(chart(&history, "fn:A.g()", None), "<span class=\"muted\">no history</span>");
+    }
+
+    /// Under Somnia: both bounds in the changes, contracts and functions tables where they
+    /// differ, sorting by the judged value, and the note saying which one that is.
+    #[test]
+    fn somnia_bounds_are_shown_beside_the_values() {
+        let (_, head) = fixtures::somnia_reports();
+        let diff = fixtures::somnia(None);
+        let page = html(&HtmlInput {
+            diff: &diff,
+            head: &head,
+            history: &History::default(),
+            flamegraphs: &[],
+            registry: None,
+        });
+        assert!(page.contains("<td data-v=\"252311\">252,311 – 1,252,311</td>"), "{page}");
+        assert!(page.contains("<td data-v=\"3850000\">3,850,000 – 4,850,000</td>"), "{page}");
+        // mint's one call: every statistic has both bounds (it is unchanged by the lower bound,
+        // so not among the changes); approve has none.
+        assert_eq!(page.matches("230,000 – 2,230,000</td>").count(), 4, "{page}");
+        assert!(page.contains("<td data-v=\"46000\">46,000</td>"), "{page}");
+        assert!(page.contains("Δ and the policy use the lower bound."), "{page}");
+        let ethereum = html(&HtmlInput {
+            diff: &fixtures::mixed(),
+            head: &GasReport::new("test"),
+            history: &History::default(),
+            flamegraphs: &[],
+            registry: None,
+        });
+        assert!(!ethereum.contains(" – ") && !ethereum.contains("Somnia"));
     }
 
     #[test]

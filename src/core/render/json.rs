@@ -9,7 +9,8 @@
 //!   "failures": [ { "id": "…", "reason": "…", "rule": "default" } ],
 //!   "entries": [ { "id": "…", "kind": "function", "base": 100, "head": 120, "delta": 20,
 //!                  "delta_pct": 20.0, "status": "regression", "rule": "default", "failed": true,
-//!                  "why": { "by_kind": { "storage": 20 }, "by_frame": […], "by_line": […], "storage": […] } } ],
+//!                  "why": { "by_kind": { "storage": 20 }, "by_frame": […], "by_line": […], "storage": […] },
+//!                  "base_bounds": { "lower": 100, "upper": 1000100 }, "head_bounds": { … } } ],
 //!   "why_note": "…",
 //!   "base": { "commit": "<sha>", "source": "stored", "behind": 0, "ref": "main" },
 //!   "build_changes": [ { "what": "solc optimizer runs", "base": "200", "head": "1",
@@ -18,7 +19,9 @@
 //! ```
 //!
 //! `why` (see [`crate::core::explain`]) is present on changed entries whose two sides carry
-//! attribution; `why_note` when some changed entries could not be explained.
+//! attribution; `why_note` when some changed entries could not be explained. `base_bounds` and
+//! `head_bounds` (Somnia's schedule) are present on a side whose lower and upper bounds differ:
+//! `base`/`head` is the one the policy judged, one of the two.
 //!
 //! `base` is present when `check` chose the base (`--base-ref`, or a baseline file), and
 //! `build_changes` when the two builds differ; both are optional, so v1 readers of a diff
@@ -169,6 +172,19 @@ fn check_consistency(diff: &GasDiff) -> Result<(), DiffJsonError> {
                 ));
             }
         }
+        // Bounds are the judged value and the other one, on a side that has a value.
+        for (bounds, value) in [(entry.base_bounds, &entry.base), (entry.head_bounds, &entry.head)] {
+            let Some(bounds) = bounds else { continue };
+            let value = value.as_ref().and_then(crate::core::entries::Measure::number);
+            if bounds.lower >= bounds.upper
+                || value.is_none_or(|value| value != bounds.lower && value != bounds.upper)
+            {
+                return inconsistent(format!(
+                    "entry `{}` has bounds that do not hold its value",
+                    short(&entry.id)
+                ));
+            }
+        }
         let has_failure = diff.failures.iter().any(|failure| failure.id == entry.id);
         if entry.failed != has_failure {
             return inconsistent(format!(
@@ -214,6 +230,34 @@ mod tests {
         assert_eq!(from_json(&json(&diff)).unwrap(), diff);
         let unchanged = fixtures::unchanged();
         assert_eq!(from_json(&json(&unchanged)).unwrap(), unchanged);
+    }
+
+    /// Bounds come back as written, and bounds that do not hold the judged value are refused.
+    #[test]
+    fn somnia_bounds_round_trip_and_are_checked() {
+        let diff = fixtures::somnia(None);
+        let text = json(&diff);
+        assert!(
+            text.contains(
+                "\"head_bounds\": {\n        \"lower\": 252311,\n        \"upper\": 1252311\n      }"
+            ),
+            "{text}"
+        );
+        assert_eq!(from_json(&text).unwrap(), diff);
+        let mut value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let entry = value["entries"]
+            .as_array_mut()
+            .unwrap()
+            .iter_mut()
+            .find(|entry| entry["id"] == "fn:src/Token.sol:Token.transfer(address,uint256)")
+            .unwrap();
+        entry["head_bounds"]["lower"] = serde_json::json!(1);
+        assert_eq!(
+            from_json(&value.to_string()).unwrap_err().to_string(),
+            "inconsistent diff: entry `fn:src/Token.sol:Token.transfer(address,uint256)` has bounds that do not hold its value"
+        );
+        // No bounds anywhere in an Ethereum diff.
+        assert!(!json(&fixtures::mixed()).contains("_bounds"));
     }
 
     #[test]

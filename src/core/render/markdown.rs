@@ -34,8 +34,9 @@ use crate::core::names::{Group, MAX_DISPLAY_CHARS, Names, shorten_middle};
 use crate::core::number::group_digits;
 use crate::core::render::base::capitalize;
 use crate::core::render::{
-    Line, MAX_NAME_CHARS, by_relative_change, describe_base, describe_build_changes, format_delta,
-    format_measure, format_pct, grouped, policy_clause, sanitize, verdict_sentence, with_status,
+    BOUNDS_MEANING, Line, MAX_NAME_CHARS, by_relative_change, describe_base, describe_build_changes,
+    format_base, format_delta, format_head, format_pct, grouped, judged_bound, policy_clause, sanitize,
+    verdict_sentence, with_status,
 };
 
 /// The first line of every gasguard comment.
@@ -104,6 +105,12 @@ pub fn markdown(diff: &GasDiff, options: &MarkdownOptions) -> String {
     if let Some(note) = &diff.why_note {
         // From the diff document, which an unprivileged job may have written: escaped.
         let _ = writeln!(body, "\n> {}", escape(note));
+    }
+    if let Some(judged) = judged_bound(diff) {
+        let _ = writeln!(
+            body,
+            "\n> Somnia: figures are <code>lower – upper</code> where the bounds differ ({BOUNDS_MEANING}); Δ and the policy use the **{judged}** bound."
+        );
     }
     body.push('\n');
 
@@ -265,13 +272,8 @@ fn blocks(diff: &GasDiff, names: &Names) -> Vec<Block> {
     };
     let changes = |status: Status, with_rule: bool| -> Vec<Row> {
         let cells = |entry: &DiffEntry| {
-            let mut cells = vec![
-                name_cell(&entry.id),
-                measure(entry.base.as_ref(), entry),
-                measure(entry.head.as_ref(), entry),
-                format_delta(entry),
-                format_pct(entry),
-            ];
+            let mut cells =
+                vec![name_cell(&entry.id), base(entry), head(entry), format_delta(entry), format_pct(entry)];
             if with_rule {
                 cells.push(rule_cell(entry));
             }
@@ -376,10 +378,10 @@ fn blocks(diff: &GasDiff, names: &Names) -> Vec<Block> {
         let cells = |entry: &DiffEntry| {
             let mut cells = vec![name_cell(&entry.id), entry.kind.as_str().to_owned()];
             if status != Status::Added {
-                cells.push(measure(entry.base.as_ref(), entry));
+                cells.push(base(entry));
             }
             if status != Status::Removed {
-                cells.push(measure(entry.head.as_ref(), entry));
+                cells.push(head(entry));
             }
             if with_rule {
                 cells.push(rule_cell(entry));
@@ -403,8 +405,8 @@ fn blocks(diff: &GasDiff, names: &Names) -> Vec<Block> {
             text: row(&[
                 code(&entry.id),
                 entry.kind.as_str().to_owned(),
-                measure(entry.base.as_ref(), entry),
-                measure(entry.head.as_ref(), entry),
+                base(entry),
+                head(entry),
                 format_delta(entry),
                 format_pct(entry),
                 format!("{}{}", if entry.failed { "❌ " } else { "" }, entry.status.as_str()),
@@ -483,8 +485,12 @@ fn code(name: &str) -> String {
     format!("<code>{}</code>", escape(name))
 }
 
-fn measure(measure: Option<&crate::core::entries::Measure>, entry: &DiffEntry) -> String {
-    measure.map(|measure| escape(&format_measure(measure, entry.kind))).unwrap_or_default()
+fn base(entry: &DiffEntry) -> String {
+    escape(&format_base(entry))
+}
+
+fn head(entry: &DiffEntry) -> String {
+    escape(&format_head(entry))
 }
 
 /// `text` made inert for a GitHub Markdown table cell (see the module documentation).
@@ -590,6 +596,13 @@ mod tests {
     #[test]
     fn no_changes() {
         assert_snapshot!(markdown(&fixtures::unchanged(), &MarkdownOptions::default()));
+    }
+
+    /// Somnia's bounds beside each value where they differ, in every table, and the note saying
+    /// which one the diff judged.
+    #[test]
+    fn somnia_bounds() {
+        assert_snapshot!(markdown(&fixtures::somnia(None), &MarkdownOptions::default()));
     }
 
     #[test]

@@ -30,7 +30,7 @@ pub use terminal::{TerminalOptions, terminal};
 use std::collections::BTreeMap;
 
 use crate::core::diff::{DiffEntry, GasDiff, Status};
-use crate::core::entries::{EntryKind, Measure};
+use crate::core::entries::{Bounds, EntryKind, Measure};
 use crate::core::names::{Group, Names};
 use crate::core::number::{group_digits, signed_gas, signed_pct};
 
@@ -72,6 +72,45 @@ pub(crate) fn format_measure(measure: &Measure, kind: EntryKind) -> String {
         Measure::Text(text) => sanitize(text, MAX_NAME_CHARS),
     }
 }
+
+/// One side of an entry for people: [`format_measure`], or under Somnia's schedule both bounds
+/// where they differ, `52,011 – 1,052,011` (lower – upper; the judged one is among them).
+pub(crate) fn format_side(measure: Option<&Measure>, bounds: Option<Bounds>, kind: EntryKind) -> String {
+    match (measure, bounds) {
+        (None, _) => String::new(),
+        (Some(_), Some(bounds)) => format_bounds(bounds.lower, bounds.upper),
+        (Some(measure), None) => format_measure(measure, kind),
+    }
+}
+
+/// `lower – upper`, digits grouped.
+pub(crate) fn format_bounds(lower: u64, upper: u64) -> String {
+    format!("{} – {}", group_digits(lower), group_digits(upper))
+}
+
+/// The base side of `entry`, with its bounds ([`format_side`]).
+pub(crate) fn format_base(entry: &DiffEntry) -> String {
+    format_side(entry.base.as_ref(), entry.base_bounds, entry.kind)
+}
+
+/// The head side of `entry`, with its bounds ([`format_side`]).
+pub(crate) fn format_head(entry: &DiffEntry) -> String {
+    format_side(entry.head.as_ref(), entry.head_bounds, entry.kind)
+}
+
+/// Under Somnia's schedule, which bound Δ and the policy used (`"lower"` or `"upper"`, as
+/// `[policy] somnia_bound` says); `None` when no entry has bounds (every Ethereum diff).
+pub(crate) fn judged_bound(diff: &GasDiff) -> Option<&'static str> {
+    let value = |measure: &Option<Measure>| measure.as_ref().and_then(Measure::number);
+    let (bounds, value) = diff.entries.iter().find_map(|entry| {
+        entry.head_bounds.zip(value(&entry.head)).or_else(|| entry.base_bounds.zip(value(&entry.base)))
+    })?;
+    Some(if value == bounds.upper { "upper" } else { "lower" })
+}
+
+/// What Somnia's `lower – upper` figures mean, for a note beside them.
+pub(crate) const BOUNDS_MEANING: &str =
+    "the upper one adds 1,000,000 for each existing key or account not touched earlier in the scenario";
 
 pub(crate) fn format_delta(entry: &DiffEntry) -> String {
     entry.delta.map(signed_gas).unwrap_or_default()
@@ -333,6 +372,44 @@ pub(crate) mod fixtures {
             ..Policy::default()
         };
         let labels = DiffLabels { base: "main (1a2b3c4)".into(), head: "feature/fees (5d6e7f8)".into() };
+        diff(&base, &head, &policy.compile().unwrap(), labels)
+    }
+
+    /// Statistics of one call whose bounds are `lower` and `upper`.
+    fn bounded(lower: u64, upper: u64) -> Stats {
+        Stats::from_bounds(&[lower], &[upper]).unwrap()
+    }
+
+    /// Two Somnia reports: a function whose lower bound regressed and whose upper
+    /// one moved with it, one whose bounds only exist on the head, one unchanged with bounds,
+    /// one without bounds (every key it touches was touched earlier), and a cheaper deployment
+    /// whose constructor reads an existing account.
+    pub(crate) fn somnia_reports() -> (GasReport, GasReport) {
+        let report = |transfer: (u64, u64), mint: Stats, deploy: (u64, u64)| {
+            let mut report = GasReport::new("test");
+            let mut contract = contract(deploy.0, 4_000, &[]);
+            contract.deployments = Some(bounded(deploy.0, deploy.1));
+            contract.functions = [
+                ("transfer(address,uint256)".to_owned(), bounded(transfer.0, transfer.1)),
+                ("mint(uint256)".to_owned(), mint),
+                ("balanceOf(address)".to_owned(), bounded(2_600, 1_002_600)),
+                ("approve(address,uint256)".to_owned(), Stats::from_samples(&[46_000]).unwrap()),
+            ]
+            .into();
+            report.contracts.insert("src/Token.sol:Token".into(), contract);
+            report
+        };
+        let base =
+            report((252_011, 1_252_011), Stats::from_samples(&[230_000]).unwrap(), (3_900_000, 4_900_000));
+        let head = report((252_311, 1_252_311), bounded(230_000, 2_230_000), (3_850_000, 4_850_000));
+        (base, head)
+    }
+
+    /// [`somnia_reports`] compared, judged by `bound`.
+    pub(crate) fn somnia(bound: Option<crate::core::policy::SomniaBound>) -> GasDiff {
+        let (base, head) = somnia_reports();
+        let policy = Policy { max_increase_pct: Some(1.0), somnia_bound: bound, ..Policy::default() };
+        let labels = DiffLabels { base: "main".into(), head: "pr".into() };
         diff(&base, &head, &policy.compile().unwrap(), labels)
     }
 

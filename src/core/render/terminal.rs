@@ -15,9 +15,9 @@ use crate::core::entries::EntryKind;
 use crate::core::names::{MAX_DISPLAY_CHARS, Names, shorten_middle};
 use crate::core::number::group_digits;
 use crate::core::render::{
-    Line, MAX_NAME_CHARS, by_relative_change, describe_base, describe_build_changes, failing_entries,
-    format_delta, format_measure, format_pct, grouped, policy_clause, sanitize, verdict_sentence,
-    with_status,
+    BOUNDS_MEANING, Line, MAX_NAME_CHARS, by_relative_change, describe_base, describe_build_changes,
+    failing_entries, format_base, format_delta, format_head, format_measure, format_pct, grouped,
+    judged_bound, policy_clause, sanitize, verdict_sentence, with_status,
 };
 
 /// How to render for a terminal.
@@ -104,6 +104,12 @@ pub fn terminal(diff: &GasDiff, options: &TerminalOptions) -> String {
     if let Some(note) = &diff.why_note {
         let _ = writeln!(out, "\n{}", painter.paint(&format!("note: {}", sanitize(note, 400)), DIM));
     }
+    if let Some(judged) = judged_bound(diff) {
+        let note = format!(
+            "note: Somnia: figures are `lower – upper` where the bounds differ ({BOUNDS_MEANING}); Δ and the policy use the {judged} bound"
+        );
+        let _ = writeln!(out, "\n{}", painter.paint(&note, DIM));
+    }
 
     if options.snapshot_diff {
         snapshot_diff(&mut out, &painter, diff);
@@ -151,9 +157,6 @@ fn section(out: &mut String, painter: &Painter, look: &Section<'_>, lines: &[Lin
     let rows: Vec<[String; 6]> = entries
         .iter()
         .map(|entry| {
-            let value = |side: &Option<crate::core::entries::Measure>| {
-                side.as_ref().map(|measure| format_measure(measure, entry.kind)).unwrap_or_default()
-            };
             let rule = match (&entry.rule, entry.failed) {
                 (Some(rule), true) => format!("✗ {}", sanitize(rule, MAX_NAME_CHARS)),
                 (Some(rule), false) => format!("✓ {}", sanitize(rule, MAX_NAME_CHARS)),
@@ -162,8 +165,8 @@ fn section(out: &mut String, painter: &Painter, look: &Section<'_>, lines: &[Lin
             };
             [
                 sanitize(&names.get(&entry.id).shown(MAX_DISPLAY_CHARS), MAX_NAME_CHARS),
-                value(&entry.base),
-                value(&entry.head),
+                format_base(entry),
+                format_head(entry),
                 format_delta(entry),
                 format_pct(entry),
                 rule,
@@ -326,6 +329,22 @@ mod tests {
     #[test]
     fn no_changes() {
         assert_snapshot!(terminal(&fixtures::unchanged(), &TerminalOptions::default()));
+    }
+
+    /// Somnia's bounds beside each value where they differ, and the note saying which one the
+    /// diff judged.
+    #[test]
+    fn somnia_bounds() {
+        assert_snapshot!(terminal(&fixtures::somnia(None), &TerminalOptions::default()));
+        let upper = terminal(
+            &fixtures::somnia(Some(crate::core::policy::SomniaBound::Upper)),
+            &TerminalOptions::default(),
+        );
+        assert!(upper.contains("Δ and the policy use the upper bound"), "{upper}");
+        // The same figures, now judged by the upper bound: mint's +2,000,000 regresses.
+        let mint = upper.lines().find(|line| line.contains("Token.mint(uint256)")).unwrap_or_default();
+        let cells: Vec<&str> = mint.split("  ").map(str::trim).filter(|cell| !cell.is_empty()).collect();
+        assert_eq!(cells[1..4], ["230,000 → 230,000 – 2,230,000", "+2,000,000", "+869.57%"], "{upper}");
     }
 
     #[test]
