@@ -95,8 +95,14 @@ pub struct HtmlArgs {
         requires = "registry"
     )]
     pub contracts: Vec<(String, Address)>,
-    /// Seconds to wait for each request to the registry's node.
-    #[arg(long, default_value_t = 60, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    /// Seconds to wait for each request to the registry's node (with `--registry`).
+    #[arg(
+        long,
+        default_value_t = 60,
+        value_name = "SECONDS",
+        value_parser = clap::value_parser!(u64).range(1..),
+        requires = "registry"
+    )]
     pub timeout: u64,
 }
 
