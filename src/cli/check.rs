@@ -7,14 +7,12 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, anyhow, bail};
 
 use super::base::{BaseRequest, choose_base, default_baseline, store_baseline};
-use super::input::{config_paths, head_report, load_report, project_policies};
+use super::input::{config_paths, head_report, load_policy, load_report, project_policies};
 use super::profile::{ProfileOverrides, profile_projects, report_json, require_config};
 use super::{BaselineArgs, CheckArgs, CommentArgs, DiffArgs, ExitStatus, ImportArgs, OutputFormat};
-use crate::config::Config;
 use crate::core::base::BaseInfo;
 use crate::core::diff::{DiffLabels, GasDiff, Status, Verdict, diff};
 use crate::core::names::{MAX_DISPLAY_CHARS, Names};
-use crate::core::policy::{CompiledPolicy, Policy};
 use crate::core::render::{self, MarkdownOptions, TerminalOptions};
 use crate::core::report::GasReport;
 use crate::fsutil::write_atomic;
@@ -468,30 +466,6 @@ fn labels(
             .or(event_head)
             .unwrap_or_else(|| report.map_or_else(|| "this run".to_owned(), |p| p.display().to_string())),
     }
-}
-
-/// The `[policy]` of the config, compiled: of the named config, or of the default
-/// `gasguard.toml` (which must exist unless `optional`); the default policy without one.
-/// `command` is quoted in the hint when a config that must exist does not.
-pub(super) fn load_policy(
-    path: Option<&Path>,
-    optional: bool,
-    command: &str,
-) -> anyhow::Result<CompiledPolicy> {
-    let (path, must_exist) = match path {
-        Some(path) => (path.to_owned(), true),
-        None => (PathBuf::from("gasguard.toml"), !optional),
-    };
-    if must_exist {
-        require_config(&path, command)?;
-    }
-    // `Config::load` rejects unknown keys and an invalid policy, naming the line and the rule.
-    let policy = if !must_exist && !path.exists() {
-        Policy::default()
-    } else {
-        Config::load(&path)?.policy.unwrap_or_default()
-    };
-    policy.compile().map_err(|error| anyhow!("invalid `[policy]` in `{}`: {error}", path.display()))
 }
 
 /// A head without a single measurement compares as "everything removed", which passes: refuse

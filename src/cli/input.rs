@@ -5,9 +5,11 @@
 
 use std::path::{Path, PathBuf};
 
-use super::check::load_policy;
 use super::profile::{ProfileOverrides, profile_projects, project_names, require_config};
-use crate::core::policy::CompiledPolicy;
+use anyhow::anyhow;
+
+use crate::config::Config;
+use crate::core::policy::{CompiledPolicy, Policy};
 use crate::core::report::GasReport;
 use crate::import;
 use crate::printer::Printer;
@@ -69,4 +71,28 @@ pub(super) fn load_report(
         printer.warn(&warning.to_string());
     }
     Ok(imported.report)
+}
+
+/// The `[policy]` of the config, compiled: of the named config, or of the default
+/// `gasguard.toml` (which must exist unless `optional`); the default policy without one.
+/// `command` is quoted in the hint when a config that must exist does not.
+pub(super) fn load_policy(
+    path: Option<&Path>,
+    optional: bool,
+    command: &str,
+) -> anyhow::Result<CompiledPolicy> {
+    let (path, must_exist) = match path {
+        Some(path) => (path.to_owned(), true),
+        None => (PathBuf::from("gasguard.toml"), !optional),
+    };
+    if must_exist {
+        require_config(&path, command)?;
+    }
+    // `Config::load` rejects unknown keys and an invalid policy, naming the line and the rule.
+    let policy = if !must_exist && !path.exists() {
+        Policy::default()
+    } else {
+        Config::load(&path)?.policy.unwrap_or_default()
+    };
+    policy.compile().map_err(|error| anyhow!("invalid `[policy]` in `{}`: {error}", path.display()))
 }

@@ -718,6 +718,11 @@ mod tests {
     use crate::core::history::HistoryCommit;
     use crate::core::render::fixtures;
 
+    /// The page of `diff` and `head`, without history, flamegraphs or registry.
+    fn plain_page(diff: &GasDiff, head: &GasReport) -> String {
+        html(&HtmlInput { diff, head, history: &History::default(), flamegraphs: &[], registry: None })
+    }
+
     #[test]
     fn base64_matches_the_standard_alphabet() {
         assert_eq!(base64(b""), "");
@@ -759,13 +764,7 @@ mod tests {
     fn somnia_bounds_are_shown_beside_the_values() {
         let (_, head) = fixtures::somnia_reports();
         let diff = fixtures::somnia(None);
-        let page = html(&HtmlInput {
-            diff: &diff,
-            head: &head,
-            history: &History::default(),
-            flamegraphs: &[],
-            registry: None,
-        });
+        let page = plain_page(&diff, &head);
         assert!(page.contains("<td data-v=\"252311\">252,311 – 1,252,311</td>"), "{page}");
         assert!(page.contains("<td data-v=\"3850000\">3,850,000 – 4,850,000</td>"), "{page}");
         // mint's one call: every statistic has both bounds (it is unchanged by the lower bound,
@@ -773,13 +772,7 @@ mod tests {
         assert_eq!(page.matches("230,000 – 2,230,000</td>").count(), 4, "{page}");
         assert!(page.contains("<td data-v=\"46000\">46,000</td>"), "{page}");
         assert!(page.contains("Δ and the policy use the lower bound."), "{page}");
-        let ethereum = html(&HtmlInput {
-            diff: &fixtures::mixed(),
-            head: &GasReport::new("test"),
-            history: &History::default(),
-            flamegraphs: &[],
-            registry: None,
-        });
+        let ethereum = plain_page(&fixtures::mixed(), &GasReport::new("test"));
         assert!(!ethereum.contains(" – ") && !ethereum.contains("Somnia"));
     }
 
@@ -818,13 +811,7 @@ mod tests {
         let mut diff = fixtures::mixed();
         diff.head_label = "<script>alert(1)</script>".into();
         let head = GasReport::new("test");
-        let page = html(&HtmlInput {
-            diff: &diff,
-            head: &head,
-            history: &History::default(),
-            flamegraphs: &[],
-            registry: None,
-        });
+        let page = plain_page(&diff, &head);
         assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
         assert_eq!(page.matches("<script>").count(), 1, "only gasguard's own script");
     }
