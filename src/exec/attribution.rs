@@ -21,10 +21,11 @@ use std::sync::Arc;
 use alloy::primitives::{Address, U256};
 use revm::bytecode::opcode;
 use revm::context_interface::{ContextTr, JournalTr};
+use revm::handler::FrameResult;
 use revm::inspector::{Inspector, JournalExt};
 use revm::interpreter::interpreter::EthInterpreter;
 use revm::interpreter::interpreter_types::{InputsTr, Jumps, LegacyBytecode};
-use revm::interpreter::{CallInputs, CallOutcome, CreateInputs, CreateOutcome, Interpreter};
+use revm::interpreter::{CallInputs, CallOutcome, CreateInputs, CreateOutcome, FrameInput, Interpreter};
 
 use crate::artifacts::{Artifact, ArtifactSet, LinkableCode};
 use crate::core::attribution::{
@@ -839,27 +840,74 @@ where
     }
 
     fn call(&mut self, context: &mut CTX, inputs: &mut CallInputs) -> Option<CallOutcome> {
-        let input = inputs.input.as_bytes(context);
-        let frame = self.new_frame(false, inputs.target_address, inputs.bytecode_address, &input);
-        drop(input);
-        self.push(frame);
+        self.call_start(context, inputs);
         None
     }
 
     fn call_end(&mut self, context: &mut CTX, _inputs: &CallInputs, outcome: &mut CallOutcome) {
+        self.call_ended(context, outcome);
+    }
+
+    fn create(&mut self, _context: &mut CTX, _inputs: &mut CreateInputs) -> Option<CreateOutcome> {
+        self.create_start();
+        None
+    }
+
+    fn create_end(&mut self, context: &mut CTX, _inputs: &CreateInputs, outcome: &mut CreateOutcome) {
+        self.create_ended(context, outcome);
+    }
+}
+
+/// The frame hooks, for a handler that runs the attribution without revm's inspector (see
+/// `exec::revm`): the same bookkeeping as the inspector's `call`, `call_end`, `create` and
+/// `create_end`.
+impl AttributionInspector {
+    /// A frame is about to start (before revm initialises it).
+    pub fn frame_start<CTX: ContextTr>(&mut self, context: &CTX, input: &FrameInput) {
+        match input {
+            FrameInput::Call(inputs) => self.call_start(context, inputs),
+            FrameInput::Create(_) => self.create_start(),
+            // revm never starts a frame from nothing.
+            FrameInput::Empty => {}
+        }
+    }
+
+    /// A frame ended with `output` (before its caller sees the result).
+    pub fn frame_end<CTX>(&mut self, context: &CTX, output: &FrameResult)
+    where
+        CTX: ContextTr<Journal: JournalExt>,
+    {
+        match output {
+            FrameResult::Call(outcome) => self.call_ended(context, outcome),
+            FrameResult::Create(outcome) => self.create_ended(context, outcome),
+        }
+    }
+
+    fn call_start<CTX: ContextTr>(&mut self, context: &CTX, inputs: &CallInputs) {
+        let input = inputs.input.as_bytes(context);
+        let frame = self.new_frame(false, inputs.target_address, inputs.bytecode_address, &input);
+        drop(input);
+        self.push(frame);
+    }
+
+    fn call_ended<CTX>(&mut self, context: &CTX, outcome: &CallOutcome)
+    where
+        CTX: ContextTr<Journal: JournalExt>,
+    {
         let ok_or_revert = outcome.instruction_result().is_ok_or_revert();
         let gas = outcome.gas();
         self.end_frame(context, &gas, ok_or_revert, 0);
     }
 
-    fn create(&mut self, _context: &mut CTX, inputs: &mut CreateInputs) -> Option<CreateOutcome> {
+    fn create_start(&mut self) {
         let frame = self.new_frame(true, Address::ZERO, Address::ZERO, &[]);
-        let _ = inputs;
         self.push(frame);
-        None
     }
 
-    fn create_end(&mut self, context: &mut CTX, _inputs: &CreateInputs, outcome: &mut CreateOutcome) {
+    fn create_ended<CTX>(&mut self, context: &CTX, outcome: &CreateOutcome)
+    where
+        CTX: ContextTr<Journal: JournalExt>,
+    {
         let result = *outcome.instruction_result();
         // revm charged the code deposit after the constructor's last opcode.
         let deposit =
