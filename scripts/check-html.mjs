@@ -1,13 +1,18 @@
 // Opens gasguard HTML reports from `file://` in headless Chromium and says what a reader sees.
 //
-//   node scripts/check-html.mjs --out DIR [--filter SECTION_ID=QUERY] NAME=PAGE.html [...]
+//   node scripts/check-html.mjs --out DIR [--filter SECTION_ID=QUERY] [--repeat N] NAME=PAGE.html [...]
 //
 // Every request other than the page itself is recorded and aborted (request interception), as
 // are console errors and page errors. For each page it prints one JSON line:
 //   {"name", "requests", "consoleErrors", "pageErrors", "verdict", "regressions", "charts",
 //    "chartsWithoutScript", "flamegraphs", "filter", "scripts", "foreignElements", "text",
-//    "loadMs", "png"}
+//    "loadMs", "firstPaintMs", "timings", "png"}
 // and writes DIR/NAME.png (the top 1,500 pixels at 1,280 wide). The caller decides what is right.
+// `loadMs` and `firstPaintMs` are the page's own navigation timings (load event start, first
+// contentful paint); `--repeat N` opens it N more times, each in a fresh context, into `timings`,
+// with the renderer's main-thread CPU time (`mainThreadMs`), layout time and DOM node count at
+// the load event.
+// A chart's `vertices` are counted from its path's `d`, not taken from an attribute.
 // Exits 2 with a message when Chromium cannot be started.
 
 import { mkdirSync } from "node:fs";
@@ -15,11 +20,12 @@ import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { launchChromium } from "./chromium.mjs";
 
-const options = { out: null, filter: null, pages: [] };
+const options = { out: null, filter: null, repeat: 0, pages: [] };
 const argv = process.argv.slice(2);
 for (let index = 0; index < argv.length; index += 1) {
   const arg = argv[index];
   if (arg === "--out") options.out = argv[++index];
+  else if (arg === "--repeat") options.repeat = Number(argv[++index]);
   else if (arg === "--filter") {
     const value = argv[++index];
     options.filter = { table: value.slice(0, value.indexOf("=")), query: value.slice(value.indexOf("=") + 1) };
@@ -42,10 +48,17 @@ async function open(context, url, record) {
   tab.on("console", (message) => { if (message.type() === "error") record.consoleErrors.push(message.text()); });
   tab.on("pageerror", (error) => record.pageErrors.push(String(error)));
   tab.on("request", (request) => { if (request.url() !== url) record.requests.push(request.url()); });
-  const started = Date.now();
   await tab.goto(url, { waitUntil: "load" });
-  record.loadMs = Date.now() - started;
+  Object.assign(record, await timings(tab));
   return tab;
+}
+
+// When the load event started and the first contentful paint happened, in ms from navigation.
+async function timings(tab) {
+  return tab.evaluate(() => ({
+    loadMs: Math.round(performance.getEntriesByType("navigation")[0].loadEventStart),
+    firstPaintMs: Math.round(performance.getEntriesByName("first-contentful-paint")[0]?.startTime ?? -1),
+  }));
 }
 
 try {
@@ -57,6 +70,9 @@ try {
     await context.route("**/*", (route) => (route.request().url() === url ? route.continue() : route.abort()));
     const tab = await open(context, url, record);
     Object.assign(record, await tab.evaluate(() => {
+      // A vertex per pair of numbers after M or L, per number after H or V (either case).
+      const vertices = (d) => [...d.matchAll(/([MLHV])([^MLHV]*)/gi)].reduce(
+        (count, [, command, args]) => count + (args.match(/-?(\d+\.?\d*|\.\d+)/g) ?? []).length / ("MmLl".includes(command) ? 2 : 1), 0);
       const visible = (element) => { const box = element.getBoundingClientRect(); return box.width > 0 && box.height > 0; };
       return {
         verdict: document.getElementById("verdict")?.innerText ?? null,
@@ -64,7 +80,7 @@ try {
         charts: [...document.querySelectorAll("svg.chart")].map((svg) => ({
           row: svg.closest("tr")?.cells[0]?.innerText + " " + (svg.closest("tr")?.cells[1]?.innerText ?? ""),
           dataPoints: Number(svg.dataset.points),
-          vertices: svg.querySelector("polyline")?.points.numberOfItems ?? 0,
+          vertices: vertices(svg.querySelector("path")?.getAttribute("d") ?? ""),
           head: svg.querySelectorAll("circle.head").length,
           visible: visible(svg),
         })),
@@ -100,6 +116,26 @@ try {
     await plain.goto(url, { waitUntil: "load" });
     record.chartsWithoutScript = await plain.locator("svg.chart").count();
     await noScript.close();
+    record.timings = [];
+    for (let run = 0; run < options.repeat; run += 1) {
+      const again = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+      await again.route("**/*", (route) => (route.request().url() === url ? route.continue() : route.abort()));
+      const tab = await again.newPage();
+      // The renderer's main-thread CPU time, which other processes on a shared machine do not
+      // inflate the way they do wall-clock times.
+      const cdp = await again.newCDPSession(tab);
+      await cdp.send("Performance.enable", { timeDomain: "threadTicks" });
+      await tab.goto(url, { waitUntil: "load" });
+      const { metrics } = await cdp.send("Performance.getMetrics");
+      const metric = (name) => metrics.find((entry) => entry.name === name)?.value ?? -1;
+      record.timings.push({
+        ...(await timings(tab)),
+        mainThreadMs: Math.round(metric("ThreadTime") * 1000),
+        layoutMs: Math.round(metric("LayoutDuration") * 1000),
+        nodes: metric("Nodes"),
+      });
+      await again.close();
+    }
     console.log(JSON.stringify(record));
   }
 } finally {

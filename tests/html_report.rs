@@ -17,6 +17,7 @@ use gasguard::cli::profile::report_json;
 use gasguard::core::report::{ContractGas, Deployment, GasReport, TestGas};
 use gasguard::core::stats::Stats;
 use serde_json::Value;
+use support::chain::{COUNTER, Chain, REGISTRY, TOKEN, TOKEN_MAPPING};
 use support::counter_change::{ADDED, CONFIG, compile, with_extra_write};
 use support::{gasguard, root, stderr, stdout};
 
@@ -64,6 +65,123 @@ fn history_without_a_store_branch_is_an_error() {
         stderr(&output)
     );
     assert!(!dir.path().join("site").exists());
+}
+
+/// `--history --remote NAME` reads the store branch of that remote (fetched, as there is no local
+/// one); without `--remote`, the only remote is used, as `--base-ref main` does; with several and
+/// no `origin`, or an unknown name, it is an error saying what to do.
+#[test]
+fn history_reads_the_store_branch_of_the_named_remote() {
+    let dir = tempfile::tempdir().unwrap();
+    let upstream = dir.path().join("upstream");
+    std::fs::create_dir_all(upstream.join("reports")).unwrap();
+    git(&upstream, &["init", "--quiet"]);
+    git(&upstream, &["checkout", "--quiet", "-b", "gasguard-baseline"]);
+    let commit = "0123456789abcdef0123456789abcdef01234567";
+    std::fs::copy(
+        root().join("fixtures/comment/demo-base.json"),
+        upstream.join(format!("reports/{commit}.json")),
+    )
+    .unwrap();
+    git(&upstream, &["add", "-A"]);
+    git(&upstream, &["commit", "--quiet", "-m", "store"]);
+    let work = dir.path().join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    git(&work, &["init", "--quiet"]);
+    git(&work, &["remote", "add", "upstream", upstream.to_str().unwrap()]);
+    let head = root().join("fixtures/comment/demo-head.json");
+    let base = root().join("fixtures/comment/demo-base.json");
+    let html = |extra: &[&str], out: &str| {
+        let mut args = vec![
+            "html",
+            "--report",
+            head.to_str().unwrap(),
+            "--baseline",
+            base.to_str().unwrap(),
+            "--history",
+        ];
+        args.extend_from_slice(extra);
+        args.extend(["--out", out]);
+        gasguard(&work, &args)
+    };
+    for (extra, out) in [(&["--remote", "upstream"][..], "named"), (&[][..], "only")] {
+        let output = html(extra, out);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        assert!(
+            stderr(&output)
+                .contains("read 1 stored baselines from `refs/remotes/upstream/gasguard-baseline`"),
+            "{}",
+            stderr(&output)
+        );
+        let page = std::fs::read_to_string(work.join(out).join("index.html")).unwrap();
+        assert!(page.contains(&format!("<li><code>{commit}</code>")), "the stored commit is listed");
+        assert!(page.contains("data-points=\"1\""), "charts of one stored baseline");
+    }
+    let output = html(&["--remote", "nosuch"], "none");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("no remote `nosuch` (`--remote`) in this repository; it has `upstream`")
+    );
+    git(&work, &["remote", "add", "other", upstream.to_str().unwrap()]);
+    let output = html(&[], "none");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("no `origin` among the remotes: name one with `--remote`"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!work.join("none").exists(), "nothing is written");
+}
+
+/// Several `--config` make one page as they make one check: ids prefixed by project, each
+/// project's `[policy]` judging its own entries (the rule names the project).
+#[test]
+fn two_projects_in_one_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let monorepo = root().join("fixtures/monorepo/packages");
+    let core = monorepo.join("core/gasguard.toml");
+    let periphery = monorepo.join("periphery/gasguard.toml");
+    let configs = ["--config", core.to_str().unwrap(), "--config", periphery.to_str().unwrap()];
+    let base = dir.path().join("base.json");
+    let mut args = vec!["baseline"];
+    args.extend(configs);
+    args.extend(["--out", base.to_str().unwrap()]);
+    let output = gasguard(dir.path(), &args);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    // Core's Token was 10 % cheaper in the base: a regression now, which core's policy fails.
+    let mut report: Value = serde_json::from_slice(&std::fs::read(&base).unwrap()).unwrap();
+    for stats in report["contracts"]["core/contracts/Token.sol:Token"]["functions"]
+        .as_object_mut()
+        .unwrap()
+        .values_mut()
+    {
+        for key in ["min", "mean", "median", "max"] {
+            stats[key] = serde_json::json!(stats[key].as_u64().unwrap() * 10 / 11);
+        }
+    }
+    std::fs::write(&base, serde_json::to_vec_pretty(&report).unwrap()).unwrap();
+    let site = dir.path().join("site");
+    let mut args = vec!["html"];
+    args.extend(configs);
+    args.extend(["--baseline", base.to_str().unwrap(), "--out", site.to_str().unwrap()]);
+    let output = gasguard(dir.path(), &args);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let page = std::fs::read_to_string(site.join("index.html")).unwrap();
+    for contract in [
+        "core/contracts/Token.sol:Token",
+        "periphery/contracts/Caller.sol:Router",
+        "periphery/contracts/Counter.sol:Counter",
+    ] {
+        assert!(page.contains(&format!("<tr><td>{contract}</td>")), "{contract} in the contracts table");
+    }
+    let regressions = &page[page.find("id=\"regressions-table\"").unwrap()..];
+    let regressions = &regressions[..regressions.find("</table>").unwrap()];
+    assert!(
+        regressions.contains("title=\"fn:core/contracts/Token.sol:Token.transfer(address,uint256)\"")
+            && regressions.contains("❌ core: default"),
+        "{regressions}"
+    );
+    assert!(!regressions.contains("periphery"), "{regressions}");
 }
 
 /// Runs git with no user or system config; panics with its stderr when it fails.
@@ -302,4 +420,130 @@ fn action_html_step_reuses_the_checks_report() {
         args,
         "html\n--out\n.gasguard/html\n--if-no-baseline\npass\n--baseline\nb.json\n--report\n.gasguard/report.json\n--history\n"
     );
+}
+
+/// The content id of `fixtures/registry/report-a.json`, computed independently of gasguard (see
+/// `tests/registry.rs`).
+const CID_A: &str = "bafkreib53weh7koc2tn2w32yj2c64q4dfhm2b4ymy2iqmh2r6xlyd5kgja";
+
+/// The transaction `gasguard record` says it stored `contract` in.
+fn stored_in(record_stderr: &str, contract: &str) -> String {
+    let prefix = format!("stored `{contract}` in transaction `");
+    let line = record_stderr.lines().find_map(|line| line.strip_prefix(&prefix)).expect("a stored line");
+    line.trim_end_matches('`').to_owned()
+}
+
+/// `--registry`/`--rpc-url` against a real anvil with the registry deployed: the page names the
+/// entries `gasguard record` stored for the report (contract address, CID, entry, transaction);
+/// a report on record nowhere is said loudly on stderr and in the page, and is not an error; one
+/// flag without the other, or a node that fails, is (exit 2, nothing written).
+#[test]
+fn the_registry_entries_of_a_recorded_report_are_on_the_page() {
+    let chain = Chain::start();
+    // report-b first, so that report-a is Counter's second entry (index 1).
+    for report in ["report-b.json", "report-a.json"] {
+        let output = chain.record(report, &["--contract", TOKEN_MAPPING, "--send"]);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        if report == "report-a.json" {
+            let text = stderr(&output);
+            let counter_tx = stored_in(&text, "contracts/Counter.sol:Counter");
+            let token_tx = stored_in(&text, "contracts/Token.sol:Token");
+            let (registry, site) = (REGISTRY.to_string(), chain.dir().join("site"));
+            let output = chain.run(
+                &[
+                    "html",
+                    "--report",
+                    "report-a.json",
+                    "--baseline",
+                    "report-b.json",
+                    "--registry",
+                    &registry,
+                    "--rpc-url",
+                    &chain.url,
+                    "--contract",
+                    TOKEN_MAPPING,
+                    "--out",
+                    site.to_str().unwrap(),
+                ],
+                &[],
+            );
+            assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+            assert!(stderr(&output).contains("2 of 2 contracts hold `report-a.json`"), "{}", stderr(&output));
+            let page = std::fs::read_to_string(site.join("index.html")).unwrap();
+            let section = &page[page.find("<section id=\"registry\">").expect("the registry section")..];
+            let section = &section[..section.find("</section>").unwrap()];
+            assert!(
+                section.contains(&format!("Registry <code>{REGISTRY}</code> on chain 31337")),
+                "{section}"
+            );
+            assert!(section.contains(&format!("content id is <code>{CID_A}</code>")), "{section}");
+            assert!(
+                section.contains(&format!(
+                    "<tr><td>contracts/Counter.sol:Counter</td><td><code>{COUNTER}</code></td><td data-v=\"1\">1</td>\
+                     <td><code>{counter_tx}</code></td></tr>"
+                )),
+                "{section}"
+            );
+            assert!(
+                section.contains(&format!(
+                    "<tr><td>contracts/Token.sol:Token</td><td><code>{TOKEN}</code></td><td data-v=\"1\">1</td>\
+                     <td><code>{token_tx}</code></td></tr>"
+                )),
+                "{section}"
+            );
+            assert!(!section.contains("Not on record"), "{section}");
+            assert!(page.contains("<a href=\"#registry\">On chain</a>"));
+        }
+    }
+
+    // A report nobody recorded (report-a with other whitespace: other bytes, another content
+    // id): the page is written, and says so.
+    let unrecorded = std::fs::read_to_string(chain.dir().join("report-a.json")).unwrap().replace("\n", "\n ");
+    std::fs::write(chain.dir().join("unrecorded.json"), unrecorded).unwrap();
+    let registry = REGISTRY.to_string();
+    let site = chain.dir().join("unrecorded-site");
+    let html = |extra: &[&str], out: &Path| {
+        let mut args = vec![
+            "html",
+            "--report",
+            "unrecorded.json",
+            "--baseline",
+            "report-b.json",
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        chain.run(&args, &[])
+    };
+    let output =
+        html(&["--registry", &registry, "--rpc-url", &chain.url, "--contract", TOKEN_MAPPING], &site);
+    assert_eq!(output.status.code(), Some(0), "not on record is not an error: {}", stderr(&output));
+    assert!(
+        stderr(&output).contains("`unrecorded.json` (bafkrei")
+            && stderr(&output).contains("is not on record in registry"),
+        "{}",
+        stderr(&output)
+    );
+    let page = std::fs::read_to_string(site.join("index.html")).unwrap();
+    assert!(page.contains("<p class=\"warn\" id=\"not-recorded\">⚠️ Not on record"), "{page}");
+    assert!(page.contains(&format!(
+        "<code>contracts/Counter.sol:Counter</code> at <code>{COUNTER}</code>: no entry"
+    )));
+
+    // One flag without the other names the missing one; a dead node names the step and the URL
+    // without its credentials. Nothing is written.
+    let none = chain.dir().join("none");
+    let output = html(&["--registry", &registry], &none);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("--rpc-url"), "{}", stderr(&output));
+    let output = html(&["--rpc-url", &chain.url], &none);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("--registry"), "{}", stderr(&output));
+    let dead = format!("http://user:s3cr3t@127.0.0.1:{}", support::free_port());
+    let output = html(&["--registry", &registry, "--rpc-url", &dead, "--contract", TOKEN_MAPPING], &none);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let message = stderr(&output);
+    assert!(message.contains("reading the chain id") && message.contains("127.0.0.1"), "{message}");
+    assert!(!message.contains("s3cr3t"), "{message}");
+    assert!(!none.exists(), "nothing is written");
 }

@@ -1,8 +1,8 @@
 //! The registry's reference resolves: `gasguard cid` against the reference JavaScript importer,
 //! `--car` files read back by the reference `@ipld/car` reader, and `record --publish` then
 //! `registry show --fetch` through a fake kubo on loopback (`support/fake_ipfs.rs`, serving
-//! what the reference importer makes) and a real anvil. The chain is read back with raw
-//! `eth_call`s decoded by an interface written here, not gasguard's bindings.
+//! what the reference importer makes) and a real anvil (`support::chain`). The chain is read back
+//! with raw `eth_call`s decoded by an interface written in the tests, not gasguard's bindings.
 
 mod support;
 
@@ -10,34 +10,10 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use alloy::primitives::{Address, Bytes, U256, address};
-use alloy::sol;
-use alloy::sol_types::SolCall;
+use support::chain::{COUNTER, Chain, KEY, REGISTRY, TOKEN_MAPPING};
 use support::fake_ipfs::{FakeIpfs, reference_car};
-use support::{Anvil, fixture, gasguard_with_env, root, stderr, stdout};
+use support::{fixture, gasguard_with_env, root, stderr, stdout};
 
-sol! {
-    interface IRegistry {
-        struct AnalysisReport {
-            address contractAddress;
-            string ipfsHash;
-            uint256 gasUsed;
-            uint256 timestamp;
-            address analyzer;
-            bool isPublic;
-        }
-        function getAnalysis(address contractAddress, uint256 index) external view returns (AnalysisReport memory);
-        function getAnalysisCount(address contractAddress) external view returns (uint256);
-    }
-}
-
-/// anvil's first development key (public knowledge).
-const KEY: &str = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
-/// alice's first CREATE on a fresh anvil: where `registry deploy` puts the registry.
-const REGISTRY: Address = address!("0x5FbDB2315678afecb367f032d93F642f64180aa3");
-/// Where the fixture reports deployed Counter: `record`'s default address for it.
-const COUNTER: Address = address!("0x71C95911E9a5D330f4D621842EC243EE1343292e");
-const TOKEN_MAPPING: &str = "contracts/Token.sol:Token=0xa513E6E4b8f2a923D98304ec87F64353C4D5C853";
 const CHUNK: usize = 262_144;
 
 /// Deterministic bytes that do not repeat from chunk to chunk (xorshift64), so that no two
@@ -223,49 +199,7 @@ fn publish_with_nowhere_to_go_or_a_dead_node_is_an_error() {
     assert!(!message.contains("s3cr3tpathsegment1234"), "{message}");
 }
 
-/// A fresh anvil with a registry deployed by alice.
-struct Chain {
-    _anvil: Anvil,
-    url: String,
-    dir: tempfile::TempDir,
-}
-
 impl Chain {
-    fn start() -> Self {
-        let anvil = Anvil::start(&[]);
-        let url = anvil.url();
-        let dir = tempfile::tempdir().unwrap();
-        let chain = Self { _anvil: anvil, url, dir };
-        let output = run_ok(
-            chain.dir(),
-            &["registry", "deploy", "--rpc-url", &chain.url],
-            &[("GASGUARD_PRIVATE_KEY", KEY)],
-        );
-        assert_eq!(stdout(&output), format!("{REGISTRY}\n"));
-        chain
-    }
-
-    fn dir(&self) -> &Path {
-        self.dir.path()
-    }
-
-    fn record(&self, report: &str, extra: &[&str]) -> Output {
-        let registry = REGISTRY.to_string();
-        let mut args = vec![
-            "record",
-            "--report",
-            report,
-            "--registry",
-            &registry,
-            "--rpc-url",
-            &self.url,
-            "--contract",
-            TOKEN_MAPPING,
-        ];
-        args.extend_from_slice(extra);
-        run(self.dir(), &args, &[("GASGUARD_PRIVATE_KEY", KEY)])
-    }
-
     fn fetch(&self, gateway: &str, extra: &[&str]) -> Output {
         let (registry, contract) = (REGISTRY.to_string(), COUNTER.to_string());
         let mut args = vec![
@@ -283,20 +217,8 @@ impl Chain {
         run(self.dir(), &args, &[])
     }
 
-    fn call<C: SolCall>(&self, call: &C) -> C::Return {
-        let data = Bytes::from(call.abi_encode());
-        let params = format!(r#"[{{"to":"{REGISTRY}","data":"{data}"}},"latest"]"#);
-        let result = support::rpc_call(&self.url, "eth_call", &params).expect("eth_call failed");
-        let bytes: Bytes = result.as_str().unwrap().parse().unwrap();
-        C::abi_decode_returns(&bytes).unwrap()
-    }
-
-    fn count(&self) -> u64 {
-        self.call(&IRegistry::getAnalysisCountCall { contractAddress: COUNTER }).to()
-    }
-
     fn stored_cid(&self, index: u64) -> String {
-        self.call(&IRegistry::getAnalysisCall { contractAddress: COUNTER, index: U256::from(index) }).ipfsHash
+        self.entry(COUNTER, index).ipfsHash
     }
 
     /// The fixture report `report-a.json`, padded past two chunks with JSON whitespace (varied,
@@ -319,7 +241,10 @@ fn publish_then_record_then_fetch_gives_the_same_bytes() {
     let report = chain.write_large_report();
     let bytes = std::fs::read(&report).unwrap();
 
-    let output = chain.record("large-report.json", &["--send", "--publish", "--ipfs-api", &ipfs.url()]);
+    let output = chain.record(
+        "large-report.json",
+        &["--contract", TOKEN_MAPPING, "--send", "--publish", "--ipfs-api", &ipfs.url()],
+    );
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert_eq!(ipfs.uploads().len(), 1);
     assert_eq!(ipfs.uploads()[0].bytes, bytes);
@@ -352,7 +277,10 @@ fn a_node_that_answers_another_cid_is_refused_before_anything_is_sent() {
     let ipfs = FakeIpfs::start();
     chain.write_large_report();
     ipfs.answer_wrong_cid("bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku");
-    let output = chain.record("large-report.json", &["--send", "--publish", "--ipfs-api", &ipfs.url()]);
+    let output = chain.record(
+        "large-report.json",
+        &["--contract", TOKEN_MAPPING, "--send", "--publish", "--ipfs-api", &ipfs.url()],
+    );
     assert_eq!(output.status.code(), Some(2));
     let message = stderr(&output);
     assert!(
@@ -360,7 +288,7 @@ fn a_node_that_answers_another_cid_is_refused_before_anything_is_sent() {
         "{message}"
     );
     assert!(message.contains("nothing was recorded"), "{message}");
-    assert_eq!(chain.count(), 0);
+    assert_eq!(chain.count(COUNTER), 0);
 }
 
 #[test]
@@ -368,7 +296,10 @@ fn a_gateway_that_alters_bytes_is_refused() {
     let chain = Chain::start();
     let ipfs = FakeIpfs::start();
     chain.write_large_report();
-    let output = chain.record("large-report.json", &["--send", "--publish", "--ipfs-api", &ipfs.url()]);
+    let output = chain.record(
+        "large-report.json",
+        &["--contract", TOKEN_MAPPING, "--send", "--publish", "--ipfs-api", &ipfs.url()],
+    );
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
 
     ipfs.tamper(true);
@@ -396,7 +327,7 @@ fn entries_recorded_with_raw_cids_still_fetch() {
     let message = stderr(&fetched);
     assert!(message.contains(&format!("`{COUNTER}` has no entry in registry `{REGISTRY}`")), "{message}");
     // Recorded without publishing, as before: a small report is one raw block.
-    let output = chain.record("report-a.json", &["--send"]);
+    let output = chain.record("report-a.json", &["--contract", TOKEN_MAPPING, "--send"]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let on_chain = chain.stored_cid(0);
     assert!(on_chain.starts_with("bafkrei"), "{on_chain}");
@@ -413,12 +344,14 @@ fn a_dry_run_says_what_it_would_upload_and_uploads_nothing() {
     let chain = Chain::start();
     let ipfs = FakeIpfs::start();
     chain.write_large_report();
-    let output =
-        chain.record("large-report.json", &["--publish", "--ipfs-api", &ipfs.url(), "--car", "report.car"]);
+    let output = chain.record(
+        "large-report.json",
+        &["--contract", TOKEN_MAPPING, "--publish", "--ipfs-api", &ipfs.url(), "--car", "report.car"],
+    );
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert!(ipfs.uploads().is_empty());
     assert!(!chain.dir().join("report.car").exists());
-    assert_eq!(chain.count(), 0);
+    assert_eq!(chain.count(COUNTER), 0);
     let text = stderr(&output)
         .replace(&ipfs.url(), "http://127.0.0.1:[IPFS]")
         .replace(&chain.url, "http://127.0.0.1:[PORT]")
@@ -426,7 +359,7 @@ fn a_dry_run_says_what_it_would_upload_and_uploads_nothing() {
     insta::assert_snapshot!("publish_dry_run_stderr", text);
 
     // Flags that name targets without `--publish` are an error, not ignored.
-    let output = chain.record("large-report.json", &["--car", "report.car"]);
+    let output = chain.record("large-report.json", &["--contract", TOKEN_MAPPING, "--car", "report.car"]);
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("but `--publish` is not given"), "{}", stderr(&output));
 }
@@ -436,7 +369,10 @@ fn a_gateway_that_serves_only_blocks_is_walked_one_block_at_a_time() {
     let chain = Chain::start();
     let ipfs = FakeIpfs::start();
     let report = chain.write_large_report();
-    let output = chain.record("large-report.json", &["--send", "--publish", "--ipfs-api", &ipfs.url()]);
+    let output = chain.record(
+        "large-report.json",
+        &["--contract", TOKEN_MAPPING, "--send", "--publish", "--ipfs-api", &ipfs.url()],
+    );
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let on_chain = chain.stored_cid(0);
 

@@ -150,51 +150,20 @@ deploy = "Counter"
     assert_eq!(estimated[2]["to"], mined[2]["to"], "the deployment's address is predicted");
 }
 
-/// Without state carried between steps, calling what an earlier step deployed is refused with an
-/// explanation, not measured against an empty address.
-#[test]
-fn estimate_mode_refuses_calls_into_contracts_it_deployed() {
-    let node = Anvil::start(&["--hardfork", "prague"]);
-    let proxy = Proxy::start(&node.url(), without_tracing());
-    let dir = tempfile::tempdir().unwrap();
-    let config = write_config(
-        dir.path(),
-        "\n[[scenario.step]]\ndeploy = \"Counter\"\nas = \"c\"\n\n[[scenario.step]]\ncall = \"c\"\nfunction = \"increment()\"\n",
-    );
-    let output = gasguard_with_env(
-        dir.path(),
-        &[
-            "run",
-            "--config",
-            config.to_str().unwrap(),
-            "--out",
-            "report.json",
-            "--executor",
-            "rpc",
-            "--rpc-url",
-            &proxy.url(),
-        ],
-        &[],
-    );
-    assert_eq!(output.status.code(), Some(2));
-    let message = stderr(&output)
-        .replace(&proxy.port.to_string(), "[PORT]")
-        .replace(dir.path().to_str().unwrap(), "[DIR]");
-    insta::assert_snapshot!(message);
+/// Runs `steps` (one scenario `s`) with the node executor against a node that does not trace
+/// (estimate mode), writing `report.json` in a fresh folder; the node lives as long as the run.
+struct EstimateRun {
+    _node: Anvil,
+    proxy: Proxy,
+    dir: tempfile::TempDir,
+    output: std::process::Output,
 }
 
-/// A step that names what a call returns (`as`) calls a contract an earlier step deployed (or
-/// named), which estimate mode cannot reach: it is refused with the same explanation, before
-/// any figure or name is made up.
-#[test]
-fn estimate_mode_refuses_to_name_what_a_call_returns() {
+fn run_in_estimate_mode(steps: &str) -> EstimateRun {
     let node = Anvil::start(&["--hardfork", "prague"]);
     let proxy = Proxy::start(&node.url(), without_tracing());
     let dir = tempfile::tempdir().unwrap();
-    let config = write_config(
-        dir.path(),
-        "\n[[scenario.step]]\ndeploy = \"Counter\"\nas = \"counter\"\n\n[[scenario.step]]\ndeploy = \"CloneFactory\"\nas = \"factory\"\n\n[[scenario.step]]\ncall = \"factory\"\nfunction = \"clone(address)\"\nargs = [\"counter\"]\nas = \"clone\"\nabi = \"Counter\"\n",
-    );
+    let config = write_config(dir.path(), steps);
     let out = dir.path().join("report.json");
     let output = gasguard_with_env(
         dir.path(),
@@ -211,12 +180,37 @@ fn estimate_mode_refuses_to_name_what_a_call_returns() {
         ],
         &[],
     );
-    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
-    let message = stderr(&output);
+    EstimateRun { _node: node, proxy, dir, output }
+}
+
+/// Without state carried between steps, calling what an earlier step deployed is refused with an
+/// explanation, not measured against an empty address.
+#[test]
+fn estimate_mode_refuses_calls_into_contracts_it_deployed() {
+    let run = run_in_estimate_mode(
+        "\n[[scenario.step]]\ndeploy = \"Counter\"\nas = \"c\"\n\n[[scenario.step]]\ncall = \"c\"\nfunction = \"increment()\"\n",
+    );
+    assert_eq!(run.output.status.code(), Some(2));
+    let message = stderr(&run.output)
+        .replace(&run.proxy.port.to_string(), "[PORT]")
+        .replace(run.dir.path().to_str().unwrap(), "[DIR]");
+    insta::assert_snapshot!(message);
+}
+
+/// A step that names what a call returns (`as`) calls a contract an earlier step deployed (or
+/// named), which estimate mode cannot reach: it is refused with the same explanation, before
+/// any figure or name is made up.
+#[test]
+fn estimate_mode_refuses_to_name_what_a_call_returns() {
+    let run = run_in_estimate_mode(
+        "\n[[scenario.step]]\ndeploy = \"Counter\"\nas = \"counter\"\n\n[[scenario.step]]\ndeploy = \"CloneFactory\"\nas = \"factory\"\n\n[[scenario.step]]\ncall = \"factory\"\nfunction = \"clone(address)\"\nargs = [\"counter\"]\nas = \"clone\"\nabi = \"Counter\"\n",
+    );
+    assert_eq!(run.output.status.code(), Some(2), "{}", stderr(&run.output));
+    let message = stderr(&run.output);
     assert!(message.contains("scenario `s`, step 3"), "{message}");
     assert!(message.contains("deployed by an earlier step, but"), "{message}");
     assert!(message.contains("cannot carry state from one step to the next"), "{message}");
-    assert!(!out.exists());
+    assert!(!run.dir.path().join("report.json").exists());
 }
 
 /// `--send` signs real transactions with the key from the environment: receipts' gas, equal to the

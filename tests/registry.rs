@@ -1,7 +1,8 @@
 //! `gasguard registry deploy`, `gasguard record` and `gasguard registry show` through the real
-//! binary against a real anvil. What the commands wrote is read back independently: raw
-//! `eth_call`s decoded with an interface written here from `contracts/AnalysisRegistry.sol`
-//! (not gasguard's bindings), and raw `eth_sendTransaction`s from anvil's unlocked accounts.
+//! binary against a real anvil (`support::chain`). What the commands wrote is read back
+//! independently: raw `eth_call`s decoded with an interface written from
+//! `contracts/AnalysisRegistry.sol` (not gasguard's bindings), and raw `eth_sendTransaction`s
+//! from anvil's unlocked accounts.
 //!
 //! Every run goes through [`run`], which asserts that the signing key appears in neither stdout
 //! nor stderr.
@@ -12,41 +13,12 @@ use std::path::Path;
 use std::process::Output;
 
 use alloy::primitives::{Address, Bytes, U256, address};
-use alloy::sol;
 use alloy::sol_types::{SolCall, SolError};
+use support::chain::{ALICE, COUNTER, Chain, IRegistry, KEY, REGISTRY, TOKEN, TOKEN_MAPPING, without_key};
 use support::proxy::{Behaviour, Proxy};
-use support::{Anvil, fixture, gasguard_with_env, rpc_response, stderr, stdout};
+use support::{fixture, gasguard_with_env, rpc_response, stderr, stdout};
 
-sol! {
-    #[derive(Debug, PartialEq, Eq)]
-    interface IRegistry {
-        struct AnalysisReport {
-            address contractAddress;
-            string ipfsHash;
-            uint256 gasUsed;
-            uint256 timestamp;
-            address analyzer;
-            bool isPublic;
-        }
-        function storeAnalysis(address contractAddress, string calldata ipfsHash, uint256 gasUsed, bool isPublic) external returns (uint256 index);
-        function getAnalysis(address contractAddress, uint256 index) external view returns (AnalysisReport memory);
-        function getAnalysisCount(address contractAddress) external view returns (uint256);
-        function updateAnalysis(address contractAddress, uint256 index, string calldata ipfsHash, uint256 gasUsed, bool isPublic) external;
-        error NotAnalyzer(address caller, address analyzer);
-    }
-}
-
-/// anvil's first development key (public knowledge); its account is alice.
-const KEY: &str = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
-const ALICE: Address = address!("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266");
 const BOB: Address = address!("0x70997970C51812dc3A010C7d01b50e0d17dc79C8");
-/// alice's first CREATE on a fresh anvil: where `registry deploy` puts the registry.
-const REGISTRY: Address = address!("0x5FbDB2315678afecb367f032d93F642f64180aa3");
-/// Where the fixture reports deployed Counter (bob's second CREATE in the profiling run).
-const COUNTER: Address = address!("0x71C95911E9a5D330f4D621842EC243EE1343292e");
-/// The "real" Token address the tests map with `--contract`.
-const TOKEN: Address = address!("0xa513E6E4b8f2a923D98304ec87F64353C4D5C853");
-const TOKEN_MAPPING: &str = "contracts/Token.sol:Token=0xa513E6E4b8f2a923D98304ec87F64353C4D5C853";
 
 // The content ids of the fixture reports, computed independently of gasguard with Python:
 //   d = bytes([1, 0x55, 0x12, 0x20]) + hashlib.sha256(open(path, "rb").read()).digest()
@@ -70,16 +42,7 @@ fn run(dir: &Path, args: &[&str]) -> Output {
 }
 
 fn run_with_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let output = gasguard_with_env(dir, args, env);
-    let digits = KEY.trim_start_matches("0x");
-    for (stream, text) in [("stdout", stdout(&output)), ("stderr", stderr(&output))] {
-        assert!(
-            !text.to_lowercase().contains(digits),
-            "the private key appeared in {stream} of `gasguard {}`",
-            args.join(" ")
-        );
-    }
-    output
+    without_key(gasguard_with_env(dir, args, env), args)
 }
 
 /// Runs gasguard and expects success.
@@ -96,39 +59,7 @@ fn run_ok(dir: &Path, args: &[&str]) -> Output {
     output
 }
 
-/// A fresh anvil with a registry deployed by alice, and a folder holding the fixture reports.
-struct Chain {
-    anvil: Anvil,
-    url: String,
-    dir: tempfile::TempDir,
-}
-
 impl Chain {
-    fn start() -> Self {
-        let anvil = Anvil::start(&[]);
-        let url = anvil.url();
-        let dir = tempfile::tempdir().unwrap();
-        for name in ["report-a.json", "report-b.json"] {
-            std::fs::copy(fixture(&format!("registry/{name}")), dir.path().join(name)).unwrap();
-        }
-        let chain = Self { anvil, url, dir };
-        let output = run_ok(chain.dir(), &["registry", "deploy", "--rpc-url", &chain.url]);
-        // stdout is the address and nothing else, for `REGISTRY=$(gasguard registry deploy …)`.
-        assert_eq!(stdout(&output), format!("{REGISTRY}\n"));
-        chain
-    }
-
-    fn dir(&self) -> &Path {
-        self.dir.path()
-    }
-
-    fn record(&self, report: &str, extra: &[&str]) -> Output {
-        let registry = REGISTRY.to_string();
-        let mut args = vec!["record", "--report", report, "--registry", &registry, "--rpc-url", &self.url];
-        args.extend_from_slice(extra);
-        run(self.dir(), &args)
-    }
-
     fn show(&self, contract: Address, extra: &[&str]) -> String {
         let (registry, contract) = (REGISTRY.to_string(), contract.to_string());
         let mut args = vec!["registry", "show", &registry, &contract, "--rpc-url", &self.url];
@@ -139,23 +70,6 @@ impl Chain {
     fn nonce(&self, account: Address) -> u64 {
         let value = self.anvil.rpc("eth_getTransactionCount", &format!(r#"["{account}","latest"]"#)).unwrap();
         u64::from_str_radix(value.as_str().unwrap().trim_start_matches("0x"), 16).unwrap()
-    }
-
-    /// A raw `eth_call` of the registry, decoded here.
-    fn call<C: SolCall>(&self, call: &C) -> C::Return {
-        let data = Bytes::from(call.abi_encode());
-        let params = format!(r#"[{{"to":"{REGISTRY}","data":"{data}"}},"latest"]"#);
-        let result = self.anvil.rpc("eth_call", &params).expect("eth_call failed");
-        let bytes: Bytes = result.as_str().unwrap().parse().unwrap();
-        C::abi_decode_returns(&bytes).unwrap()
-    }
-
-    fn count(&self, contract: Address) -> u64 {
-        self.call(&IRegistry::getAnalysisCountCall { contractAddress: contract }).to()
-    }
-
-    fn entry(&self, contract: Address, index: u64) -> IRegistry::AnalysisReport {
-        self.call(&IRegistry::getAnalysisCall { contractAddress: contract, index: U256::from(index) })
     }
 
     /// A raw `eth_sendTransaction` from an unlocked anvil account; returns the receipt's status.

@@ -99,8 +99,9 @@ fn calldata(signature: &str, args: Vec<DynSolValue>) -> Vec<u8> {
     data
 }
 
-#[test]
-fn bounds_over_a_fork_follow_somnias_recency_rule() {
+/// The forked chain: a prague anvil where a `SlotStore` holds 42 in slot 1, and the block the
+/// fork pins.
+fn chain_with_slot_one() -> (Anvil, Address, u64) {
     let node = Anvil::start(&["--hardfork", "prague"]);
     let url = node.url();
     let receipt = send(&url, None, &init_code("SlotStore"));
@@ -108,6 +109,13 @@ fn bounds_over_a_fork_follow_somnias_recency_rule() {
     let uint = |value: u64| DynSolValue::Uint(U256::from(value), 256);
     send(&url, Some(store), &calldata("set(uint256,uint256)", vec![uint(1), uint(42)]));
     let block = block_number(&url);
+    (node, store, block)
+}
+
+#[test]
+fn bounds_over_a_fork_follow_somnias_recency_rule() {
+    let (node, store, block) = chain_with_slot_one();
+    let url = node.url();
     let dir = tempfile::tempdir().unwrap();
 
     let (somnia, messages) = run(dir.path(), &config(&url, block, store, "somnia"));
@@ -225,13 +233,8 @@ fn calibrate_against_anvil_finds_ethereum_pricing_everywhere() {
 /// carries them beside the values.
 #[test]
 fn a_somnia_diff_shows_both_bounds_in_every_renderer() {
-    let node = Anvil::start(&["--hardfork", "prague"]);
+    let (node, store, block) = chain_with_slot_one();
     let url = node.url();
-    let receipt = send(&url, None, &init_code("SlotStore"));
-    let store: Address = receipt["contractAddress"].as_str().unwrap().parse().unwrap();
-    let uint = |value: u64| DynSolValue::Uint(U256::from(value), 256);
-    send(&url, Some(store), &calldata("set(uint256,uint256)", vec![uint(1), uint(42)]));
-    let block = block_number(&url);
     let dir = tempfile::tempdir().unwrap();
     let base = config(&url, block, store, "somnia");
     let (_, _) = run(dir.path(), &base);

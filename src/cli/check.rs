@@ -7,14 +7,12 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, anyhow, bail};
 
 use super::base::{BaseRequest, choose_base, default_baseline, store_baseline};
-use super::input::load_report;
-use super::profile::{ProfileOverrides, profile_projects, project_names, report_json, require_config};
+use super::input::{config_paths, head_report, load_policy, load_report, project_policies};
+use super::profile::{ProfileOverrides, profile_projects, report_json, require_config};
 use super::{BaselineArgs, CheckArgs, CommentArgs, DiffArgs, ExitStatus, ImportArgs, OutputFormat};
-use crate::config::Config;
 use crate::core::base::BaseInfo;
 use crate::core::diff::{DiffLabels, GasDiff, Status, Verdict, diff};
 use crate::core::names::{MAX_DISPLAY_CHARS, Names};
-use crate::core::policy::{CompiledPolicy, Policy};
 use crate::core::render::{self, MarkdownOptions, TerminalOptions};
 use crate::core::report::GasReport;
 use crate::fsutil::write_atomic;
@@ -43,9 +41,8 @@ pub(super) fn check(args: CheckArgs, printer: &Printer) -> anyhow::Result<ExitSt
     .context("failed to read the GitHub Actions context")?;
 
     // The policy is checked before profiling, so a typo in `[policy]` does not wait for a run.
-    let policy = project_policies(&args.config, args.report.is_some())?;
-    let config_paths =
-        if args.config.is_empty() { vec![PathBuf::from("gasguard.toml")] } else { args.config.clone() };
+    let policy = project_policies(&args.config, args.report.is_some(), "check")?;
+    let config_paths = config_paths(&args.config);
     let config_path = config_paths[0].clone();
     // The base is found before profiling: a missing one is an error before any work.
     let chosen = choose_base(
@@ -59,20 +56,12 @@ pub(super) fn check(args: CheckArgs, printer: &Printer) -> anyhow::Result<ExitSt
         },
         printer,
     )?;
-    let head = match &args.report {
-        Some(path) => load_report(path, None, printer)?,
-        None => {
-            for path in &config_paths {
-                require_config(path, "check")?;
-            }
-            let overrides = ProfileOverrides {
-                jobs: args.jobs,
-                no_attribution: args.no_attribution,
-                ..ProfileOverrides::default()
-            };
-            profile_projects(&config_paths, &overrides, printer)?
-        }
+    let overrides = ProfileOverrides {
+        jobs: args.jobs,
+        no_attribution: args.no_attribution,
+        ..ProfileOverrides::default()
     };
+    let head = head_report(args.report.as_deref(), &config_paths, &overrides, "check", printer)?;
     if let (Some(shard), Some(path)) = (&head.shard, &args.report) {
         bail!(
             "`{}` is shard {}/{} of a run, not the whole run: a check of it would miss the other shards' entries\n\nhint: merge the shards first: `gasguard merge SHARD… --out gas-report.json`, then check that",
@@ -477,45 +466,6 @@ fn labels(
             .or(event_head)
             .unwrap_or_else(|| report.map_or_else(|| "this run".to_owned(), |p| p.display().to_string())),
     }
-}
-
-/// The `[policy]` of the config, compiled: of the named config, or of the default
-/// `gasguard.toml` (which must exist unless `optional`); the default policy without one.
-/// `command` is quoted in the hint when a config that must exist does not.
-pub(super) fn load_policy(
-    path: Option<&Path>,
-    optional: bool,
-    command: &str,
-) -> anyhow::Result<CompiledPolicy> {
-    let (path, must_exist) = match path {
-        Some(path) => (path.to_owned(), true),
-        None => (PathBuf::from("gasguard.toml"), !optional),
-    };
-    if must_exist {
-        require_config(&path, command)?;
-    }
-    // `Config::load` rejects unknown keys and an invalid policy, naming the line and the rule.
-    let policy = if !must_exist && !path.exists() {
-        Policy::default()
-    } else {
-        Config::load(&path)?.policy.unwrap_or_default()
-    };
-    policy.compile().map_err(|error| anyhow!("invalid `[policy]` in `{}`: {error}", path.display()))
-}
-
-/// The policy of a check: the config's `[policy]`, or with several configs, each project's own
-/// judging that project's entries (see [`CompiledPolicy::by_project`]).
-fn project_policies(configs: &[PathBuf], optional: bool) -> anyhow::Result<CompiledPolicy> {
-    if configs.len() < 2 {
-        return load_policy(configs.first().map(PathBuf::as_path), optional, "check");
-    }
-    let names = project_names(configs)?;
-    let mut projects = Vec::new();
-    for (path, name) in configs.iter().zip(names) {
-        let policy = load_policy(Some(path), false, "check")?;
-        projects.push((name.unwrap_or_default(), policy));
-    }
-    Ok(CompiledPolicy::by_project(projects))
 }
 
 /// A head without a single measurement compares as "everything removed", which passes: refuse

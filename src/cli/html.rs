@@ -2,16 +2,23 @@
 //! store branch (`--history`) and the flamegraphs of the changed entries, as `DIR/index.html`.
 //! The inputs are those of `check`; the page is drawn by [`crate::core::render::html`]. It is a
 //! report, not a gate: it exits 0 once the page is written, whatever the verdict.
+//!
+//! With `--registry` and `--rpc-url`, the page says where the report (`--report`, the file
+//! `gasguard record` recorded) is on record: the registry is asked before anything is profiled or
+//! written, and a node that fails is an error. A report on record for none of its contracts is
+//! not an error (the page is still the report), but a warning on stderr and in the page.
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, anyhow};
+use alloy::primitives::Address;
+use anyhow::{Context, anyhow, bail};
 
 use super::ExitStatus;
 use super::base::{BaseRequest, IfNoBaseline, baseline_settings, choose_base};
-use super::check::{base_name, load_policy, require_measurements};
-use super::input::load_report;
-use super::profile::{ProfileOverrides, profile, require_config};
+use super::check::{base_name, require_measurements};
+use super::input::{config_paths, head_report, project_policies};
+use super::profile::ProfileOverrides;
+use super::registry::{NodeArgs, find_recorded};
 use crate::core::diff::{DiffLabels, Status, diff};
 use crate::core::history::{History, HistoryCommit};
 use crate::core::render::by_relative_change;
@@ -30,9 +37,12 @@ pub struct HtmlArgs {
     /// The folder to write `index.html` into (created if needed).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
-    /// The config file (default `gasguard.toml`; optional with `--report`).
+    /// The config file (default `gasguard.toml`; optional with `--report`). Repeat it for
+    /// several projects in one page, as `check` does: ids prefixed by each project's name, each
+    /// project's `[policy]` judging its own entries, the baseline and the store branch read from
+    /// the first config's folder.
     #[arg(long, short)]
-    pub config: Option<PathBuf>,
+    pub config: Vec<PathBuf>,
     /// Show this report (or importable gas output) instead of profiling.
     #[arg(long)]
     pub report: Option<PathBuf>,
@@ -52,19 +62,80 @@ pub struct HtmlArgs {
     /// Chart every function and deployment across the reports stored on the store branch.
     #[arg(long)]
     pub history: bool,
+    /// The remote `--history` reads the store branch from when there is no local one [default:
+    /// `origin`, else the only remote, as `--base-ref main` does].
+    #[arg(long, value_name = "NAME", requires = "history")]
+    pub remote: Option<String>,
     /// How many stored reports the charts show at most (the latest).
     #[arg(long, value_name = "N", default_value = "200", requires = "history")]
     pub history_limit: usize,
     /// Profile without attributing gas (no causes, no flamegraphs).
     #[arg(long)]
     pub no_attribution: bool,
+    /// Show where the report is on record in this registry: the entries `gasguard record` stored
+    /// for it (address, CID, transaction). Needs `--rpc-url`, and `--report`: the recorded file.
+    #[arg(
+        long,
+        value_name = "ADDRESS",
+        value_parser = super::registry::parse_address,
+        requires = "rpc_url",
+        requires = "report"
+    )]
+    pub registry: Option<Address>,
+    /// JSON-RPC URL of the registry's chain (with `--registry`); `${NAME}` parts are read from
+    /// the environment.
+    #[arg(long, value_name = "URL", requires = "registry")]
+    pub rpc_url: Option<String>,
+    /// On-chain address of a contract of the report, by id or unique bare name, as `gasguard
+    /// record --contract` (repeatable). Default: the address the report's deployment got.
+    #[arg(
+        long = "contract",
+        value_name = "ID=0xADDRESS",
+        value_parser = super::registry::parse_mapping,
+        requires = "registry"
+    )]
+    pub contracts: Vec<(String, Address)>,
+    /// Seconds to wait for each request to the registry's node (with `--registry`).
+    #[arg(
+        long,
+        default_value_t = 60,
+        value_name = "SECONDS",
+        value_parser = clap::value_parser!(u64).range(1..),
+        requires = "registry"
+    )]
+    pub timeout: u64,
 }
 
 pub(super) fn html_command(args: HtmlArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
-    let policy = load_policy(args.config.as_deref(), args.report.is_some(), "html")?;
-    let config_path = args.config.clone().unwrap_or_else(|| PathBuf::from("gasguard.toml"));
+    let policy = project_policies(&args.config, args.report.is_some(), "html")?;
+    let config_paths = config_paths(&args.config);
+    let config_path = config_paths[0].clone();
     // History before profiling: a missing store branch is an error before any work.
     let history = if args.history { read_history(&args, &config_path, printer)? } else { History::default() };
+    // The registry too: a node that fails is an error before anything is written.
+    let registry = match (&args.registry, &args.rpc_url, &args.report) {
+        (Some(registry), Some(rpc_url), Some(report)) => {
+            let node = NodeArgs { rpc_url: rpc_url.clone(), timeout: args.timeout };
+            let record = find_recorded(&node, *registry, report, &args.contracts, printer)?;
+            if record.entries.is_empty() {
+                printer.warn(&format!(
+                    "`{}` ({}) is not on record in registry `{registry}`: no entry of its contracts holds it; \
+                     the page says so",
+                    report.display(),
+                    record.cid
+                ));
+            } else {
+                for (contract, address) in &record.missing {
+                    printer.warn(&format!(
+                        "`{contract}` at `{address}` has no entry holding `{}` in registry `{registry}`",
+                        report.display()
+                    ));
+                }
+            }
+            Some(record)
+        }
+        _ => None,
+    };
     let chosen = choose_base(
         &BaseRequest {
             config_path: &config_path,
@@ -72,18 +143,12 @@ pub(super) fn html_command(args: HtmlArgs, printer: &Printer) -> anyhow::Result<
             base_ref: args.base_ref.as_deref(),
             store_branch: args.store_branch.as_deref(),
             if_no_baseline: args.if_no_baseline,
-            several_projects: false,
+            several_projects: config_paths.len() > 1,
         },
         printer,
     )?;
-    let head = match &args.report {
-        Some(path) => load_report(path, None, printer)?,
-        None => {
-            require_config(&config_path, "html")?;
-            let overrides = ProfileOverrides { no_attribution: args.no_attribution, ..Default::default() };
-            profile(&config_path, &overrides, printer)?
-        }
-    };
+    let overrides = ProfileOverrides { no_attribution: args.no_attribution, ..Default::default() };
+    let head = head_report(args.report.as_deref(), &config_paths, &overrides, "html", printer)?;
     let head_name = match &args.report {
         Some(path) => path.display().to_string(),
         None => "this run".to_owned(),
@@ -99,7 +164,7 @@ pub(super) fn html_command(args: HtmlArgs, printer: &Printer) -> anyhow::Result<
         head: &head,
         history: &history,
         flamegraphs: &flamegraphs,
-        registry: &[],
+        registry: registry.as_ref(),
     });
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("failed to create the report folder `{}`", args.out.display()))?;
@@ -153,7 +218,8 @@ fn flamegraphs(
 }
 
 /// The stored reports of the store branch, oldest first: the local branch, else the
-/// remote-tracking one, else fetched from `origin`.
+/// remote-tracking one, else fetched from the remote (`--remote`, else `origin`, else the only
+/// remote: as `--base-ref` chooses it).
 fn read_history(args: &HtmlArgs, config_path: &Path, printer: &Printer) -> anyhow::Result<History> {
     let settings = baseline_settings(config_path)?;
     let branch =
@@ -165,20 +231,43 @@ fn read_history(args: &HtmlArgs, config_path: &Path, printer: &Printer) -> anyho
     let git = Git::discover(&dir).context("`--history` needs a git repository")?;
     crate::git::check_branch_name(&git, branch)
         .with_context(|| format!("invalid store branch `{branch}`"))?;
+    let remotes = git.remotes()?;
+    let remote = match &args.remote {
+        Some(name) if !remotes.contains(name) => bail!(
+            "no remote `{name}` (`--remote`) in this repository{}",
+            if remotes.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; it has {}",
+                    remotes.iter().map(|r| format!("`{r}`")).collect::<Vec<_>>().join(", ")
+                )
+            }
+        ),
+        Some(name) => Some(name.clone()),
+        None => crate::git::find::default_remote(&remotes),
+    };
     let mut reference = None;
-    for candidate in [format!("refs/heads/{branch}"), format!("refs/remotes/origin/{branch}")] {
+    let mut candidates = vec![format!("refs/heads/{branch}")];
+    candidates.extend(remote.as_ref().map(|remote| format!("refs/remotes/{remote}/{branch}")));
+    for candidate in candidates {
         if git.resolve_commit(&candidate)?.is_some() {
             reference = Some(candidate);
             break;
         }
     }
-    if reference.is_none() && git.remotes()?.iter().any(|remote| remote == "origin") {
-        reference = crate::git::store::fetch_branch(&git, "origin", branch)?
-            .map(|_| format!("refs/remotes/origin/{branch}"));
+    if let (None, Some(remote)) = (&reference, &remote) {
+        reference = crate::git::store::fetch_branch(&git, remote, branch)?
+            .map(|_| format!("refs/remotes/{remote}/{branch}"));
     }
     let reference = reference.ok_or_else(|| {
+        let place = match &remote {
+            Some(remote) => format!("neither local nor on `{remote}`"),
+            None if remotes.is_empty() => "not local, and no remote to fetch it from".to_owned(),
+            None => "not local, and no `origin` among the remotes: name one with `--remote`".to_owned(),
+        };
         anyhow!(
-            "no store branch `{branch}` for `--history` (neither local nor on `origin`)\n\n\
+            "no store branch `{branch}` for `--history` ({place})\n\n\
              hint: store a baseline for every commit of main with `gasguard baseline --store --push`"
         )
     })?;

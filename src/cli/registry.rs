@@ -137,11 +137,11 @@ pub struct RecordArgs {
     pub targets: PublishTargetArgs,
 }
 
-fn parse_address(text: &str) -> Result<Address, String> {
+pub(super) fn parse_address(text: &str) -> Result<Address, String> {
     text.parse().map_err(|_| format!("`{text}` is not an address (0x and 40 hex digits)"))
 }
 
-fn parse_mapping(text: &str) -> Result<(String, Address), String> {
+pub(super) fn parse_mapping(text: &str) -> Result<(String, Address), String> {
     let (id, address) = text.rsplit_once('=').ok_or_else(|| format!("`{text}` is not `ID=0xADDRESS`"))?;
     if id.is_empty() {
         return Err(format!("`{text}` has no contract id before `=`"));
@@ -301,6 +301,73 @@ fn show(
         ShowFormat::Table => {}
     }
     Ok(ExitStatus::Success)
+}
+
+/// Where the report at `report` stands in `registry` (for `gasguard html --registry`): for each
+/// contract `record` would store it for (its deployment's address, or `mapping`), the latest
+/// entry holding the report's content id and the transaction that stored it. A contract with
+/// no such entry is listed as missing; that is the caller's to say loudly, not an error. The
+/// node failing, or no registry at the address, is an error.
+pub(super) fn find_recorded(
+    node: &NodeArgs,
+    registry: Address,
+    report: &Path,
+    mapping: &[(String, Address)],
+    printer: &Printer,
+) -> anyhow::Result<crate::core::render::html::RegistryRecord> {
+    use crate::core::render::html::{RegistryEntry, RegistryRecord};
+
+    let env = |name: &str| std::env::var(name).ok();
+    let settings = NodeSettings::resolve(node, &env, printer)?;
+    let report_name = report.display().to_string();
+    let bytes =
+        std::fs::read(report).with_context(|| format!("failed to read the report `{report_name}`"))?;
+    let text = crate::import::decode(bytes.clone(), &report_name)?;
+    let parsed = crate::import::parse_gasguard_report(&text, &report_name)
+        .with_context(|| format!("cannot look `{report_name}` up in registry `{registry}`"))?;
+    let planned = plan_entries(&parsed, mapping)
+        .with_context(|| format!("cannot look `{report_name}` up in registry `{registry}`"))?;
+    let cid = crate::core::unixfs::import(&bytes).root.to_string();
+    let node = RegistryNode::connect(&settings.url, None, settings.timeout)?;
+    let chain_id = check_chain(&node, None)?;
+    ensure_registry(&node, registry)?;
+    let mut record = RegistryRecord {
+        registry: registry.to_string(),
+        chain_id,
+        cid,
+        entries: Vec::new(),
+        missing: Vec::new(),
+    };
+    for entry in planned {
+        // Latest first: the entry a reader of the registry sees first.
+        let mut found = None;
+        for index in (0..node.count(registry, entry.address)?).rev() {
+            if node.entry(registry, entry.address, index)?.ipfs_hash == record.cid {
+                found = Some(index);
+                break;
+            }
+        }
+        match found {
+            Some(index) => {
+                let transaction = node.stored_transaction(registry, entry.address, &record.cid)?;
+                record.entries.push(RegistryEntry {
+                    contract: entry.contract,
+                    address: entry.address.to_string(),
+                    index,
+                    transaction: transaction.map(|hash| hash.to_string()),
+                });
+            }
+            None => record.missing.push((entry.contract, entry.address.to_string())),
+        }
+    }
+    printer.status(&format!(
+        "registry `{registry}` on `{}` (chain {chain_id}): {} of {} contracts hold `{report_name}` ({})",
+        node.display_url(),
+        record.entries.len(),
+        record.entries.len() + record.missing.len(),
+        record.cid
+    ));
+    Ok(record)
 }
 
 /// `gasguard record`, resolved.

@@ -21,10 +21,11 @@ use std::sync::Arc;
 use alloy::primitives::{Address, U256};
 use revm::bytecode::opcode;
 use revm::context_interface::{ContextTr, JournalTr};
+use revm::handler::FrameResult;
 use revm::inspector::{Inspector, JournalExt};
 use revm::interpreter::interpreter::EthInterpreter;
 use revm::interpreter::interpreter_types::{InputsTr, Jumps, LegacyBytecode};
-use revm::interpreter::{CallInputs, CallOutcome, CreateInputs, CreateOutcome, Interpreter};
+use revm::interpreter::{CallInputs, CallOutcome, CreateInputs, CreateOutcome, FrameInput, Interpreter};
 
 use crate::artifacts::{Artifact, ArtifactSet, LinkableCode};
 use crate::core::attribution::{
@@ -141,6 +142,10 @@ impl SourceFile {
 pub struct CodeIndex {
     contracts: Vec<KnownContract>,
     sources: BTreeMap<u32, SourceFile>,
+    /// Codes described so far, by a sampled fingerprint of their bytes, shared by every
+    /// scenario and thread of the run: a hit is confirmed by comparing the bytes, so a code is
+    /// described once however often it is deployed, and no code is hashed whole.
+    described: std::sync::Mutex<HashMap<(u64, bool), Vec<SeenCode>>>,
 }
 
 impl CodeIndex {
@@ -162,7 +167,20 @@ impl CodeIndex {
                 );
             sources.insert(*id, SourceFile { name: name.as_str().into(), text });
         }
-        Self { contracts, sources }
+        Self { contracts, sources, described: Default::default() }
+    }
+
+    /// The description of `bytecode`'s code (init code when `create`), described once.
+    fn describe_cached(&self, bytecode: &revm::bytecode::Bytecode, create: bool) -> Arc<CodeInfo> {
+        let code = bytecode.original_byte_slice();
+        let mut described = self.described.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let same = described.entry((fingerprint(code), create)).or_default();
+        if let Some((_, info)) = same.iter().find(|(known, _)| known.original_byte_slice() == code) {
+            return info.clone();
+        }
+        let info = Arc::new(self.describe(code, create));
+        same.push((bytecode.clone(), info.clone()));
+        info
     }
 
     /// Recognises `code` (init code when `create`) and builds its line table.
@@ -310,6 +328,9 @@ fn precompile_name(address: &Address) -> Option<&'static str> {
 }
 
 /// An opcode whose cost is known only at the next step (or at the frame's end).
+/// A code seen in this run, kept alive, and its description.
+type SeenCode = (revm::bytecode::Bytecode, Arc<CodeInfo>);
+
 #[derive(Debug, Clone, Copy)]
 struct Pending {
     pc: usize,
@@ -369,13 +390,10 @@ pub struct AttributionInspector {
     berlin: bool,
     /// Gas per deployed byte: Ethereum's, or the schedule's.
     code_deposit_per_byte: u64,
-    /// Codes seen, by a sampled fingerprint of their bytes; a hit is confirmed by comparing the
-    /// bytes, so equal codes share their description without any code being hashed whole.
-    codes: HashMap<(u64, bool), Vec<(revm::bytecode::Bytecode, Arc<CodeInfo>)>>,
-    /// The same, by where revm keeps the bytes: the usual lookup, a pointer. Each entry holds a
-    /// clone of the bytecode, so its bytes live (and cannot be reused for other code) as long
-    /// as the entry does.
-    by_pointer: HashMap<(usize, usize, bool), Arc<CodeInfo>>,
+    /// Codes this inspector ran, by where revm keeps their bytes (the usual lookup: no lock, no
+    /// comparison). Each entry holds a clone of the bytecode, so its bytes live (and cannot be
+    /// reused for other code) as long as the entry does.
+    by_pointer: HashMap<(usize, usize, bool), SeenCode>,
     /// Storage slots as the report writes them, formatted once.
     slot_names: HashMap<U256, Text>,
     stack: Vec<Frame>,
@@ -405,7 +423,6 @@ impl AttributionInspector {
             index,
             berlin,
             code_deposit_per_byte: CODE_DEPOSIT_PER_BYTE,
-            codes: HashMap::new(),
             by_pointer: HashMap::new(),
             slot_names: HashMap::new(),
             stack: Vec::new(),
@@ -477,24 +494,12 @@ impl AttributionInspector {
     fn code_info(&mut self, interp: &Interpreter<EthInterpreter>, create: bool) -> Arc<CodeInfo> {
         let code = interp.bytecode.bytecode_slice();
         let key = (code.as_ptr() as usize, code.len(), create);
-        if let Some(known) = self.by_pointer.get(&key) {
+        if let Some((_, known)) = self.by_pointer.get(&key) {
             return known.clone();
         }
-        let same = self.codes.entry((fingerprint(code), create)).or_default();
-        let info = match same.iter().find(|(known, _)| known.original_byte_slice() == code) {
-            Some((_, info)) => info.clone(),
-            None => {
-                let info = Arc::new(self.index.describe(code, create));
-                same.push(((*interp.bytecode).clone(), info.clone()));
-                info
-            }
-        };
-        // Keeping the bytecode alive in `codes` keeps the pointer from being reused.
-        if let Some((kept, _)) = same.iter().find(|(_, known)| Arc::ptr_eq(known, &info))
-            && kept.original_byte_slice().as_ptr() == code.as_ptr()
-        {
-            self.by_pointer.insert(key, info.clone());
-        }
+        let bytecode: &revm::bytecode::Bytecode = &interp.bytecode;
+        let info = self.index.describe_cached(bytecode, create);
+        self.by_pointer.insert(key, (bytecode.clone(), info.clone()));
         info
     }
 
@@ -557,6 +562,7 @@ impl AttributionInspector {
 
     /// Charges the cost of `pending` (read as the gas counter's drop down to `remaining`)
     /// to its kind, the frame and its line.
+    #[inline(never)]
     fn settle<CTX>(&mut self, context: &CTX, pending: Pending, remaining: u64, memory: u64)
     where
         CTX: ContextTr<Journal: JournalExt>,
@@ -779,6 +785,7 @@ impl<CTX> Inspector<CTX, EthInterpreter> for AttributionInspector
 where
     CTX: ContextTr<Journal: JournalExt>,
 {
+    #[inline]
     fn step(&mut self, interp: &mut Interpreter<EthInterpreter>, context: &mut CTX) {
         let remaining = interp.gas.remaining();
         let memory = interp.gas.memory().expansion_cost;
@@ -833,27 +840,74 @@ where
     }
 
     fn call(&mut self, context: &mut CTX, inputs: &mut CallInputs) -> Option<CallOutcome> {
-        let input = inputs.input.as_bytes(context);
-        let frame = self.new_frame(false, inputs.target_address, inputs.bytecode_address, &input);
-        drop(input);
-        self.push(frame);
+        self.call_start(context, inputs);
         None
     }
 
     fn call_end(&mut self, context: &mut CTX, _inputs: &CallInputs, outcome: &mut CallOutcome) {
+        self.call_ended(context, outcome);
+    }
+
+    fn create(&mut self, _context: &mut CTX, _inputs: &mut CreateInputs) -> Option<CreateOutcome> {
+        self.create_start();
+        None
+    }
+
+    fn create_end(&mut self, context: &mut CTX, _inputs: &CreateInputs, outcome: &mut CreateOutcome) {
+        self.create_ended(context, outcome);
+    }
+}
+
+/// The frame hooks, for a handler that runs the attribution without revm's inspector (see
+/// `exec::revm`): the same bookkeeping as the inspector's `call`, `call_end`, `create` and
+/// `create_end`.
+impl AttributionInspector {
+    /// A frame is about to start (before revm initialises it).
+    pub fn frame_start<CTX: ContextTr>(&mut self, context: &CTX, input: &FrameInput) {
+        match input {
+            FrameInput::Call(inputs) => self.call_start(context, inputs),
+            FrameInput::Create(_) => self.create_start(),
+            // revm never starts a frame from nothing.
+            FrameInput::Empty => {}
+        }
+    }
+
+    /// A frame ended with `output` (before its caller sees the result).
+    pub fn frame_end<CTX>(&mut self, context: &CTX, output: &FrameResult)
+    where
+        CTX: ContextTr<Journal: JournalExt>,
+    {
+        match output {
+            FrameResult::Call(outcome) => self.call_ended(context, outcome),
+            FrameResult::Create(outcome) => self.create_ended(context, outcome),
+        }
+    }
+
+    fn call_start<CTX: ContextTr>(&mut self, context: &CTX, inputs: &CallInputs) {
+        let input = inputs.input.as_bytes(context);
+        let frame = self.new_frame(false, inputs.target_address, inputs.bytecode_address, &input);
+        drop(input);
+        self.push(frame);
+    }
+
+    fn call_ended<CTX>(&mut self, context: &CTX, outcome: &CallOutcome)
+    where
+        CTX: ContextTr<Journal: JournalExt>,
+    {
         let ok_or_revert = outcome.instruction_result().is_ok_or_revert();
         let gas = outcome.gas();
         self.end_frame(context, &gas, ok_or_revert, 0);
     }
 
-    fn create(&mut self, _context: &mut CTX, inputs: &mut CreateInputs) -> Option<CreateOutcome> {
+    fn create_start(&mut self) {
         let frame = self.new_frame(true, Address::ZERO, Address::ZERO, &[]);
-        let _ = inputs;
         self.push(frame);
-        None
     }
 
-    fn create_end(&mut self, context: &mut CTX, _inputs: &CreateInputs, outcome: &mut CreateOutcome) {
+    fn create_ended<CTX>(&mut self, context: &CTX, outcome: &CreateOutcome)
+    where
+        CTX: ContextTr<Journal: JournalExt>,
+    {
         let result = *outcome.instruction_result();
         // revm charged the code deposit after the constructor's last opcode.
         let deposit =

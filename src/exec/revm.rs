@@ -77,6 +77,9 @@ pub struct RevmChain<D: DatabaseRef + Clone> {
     /// Kept between scenarios, with what it learnt about the codes it saw.
     inspector: Option<AttributionInspector>,
     schedule: GasSchedule,
+    /// Attribute through revm's inspector even without Somnia's bounds (tests compare the two
+    /// ways).
+    attribute_by_inspector: bool,
 }
 
 impl RevmChain<EmptyDB> {
@@ -103,6 +106,7 @@ where
             attribute: false,
             inspector: Some(inspector),
             schedule: GasSchedule::Ethereum,
+            attribute_by_inspector: false,
         }
     }
 
@@ -220,11 +224,21 @@ where
             bounds.begin(request.gas_limit, request.from, request.to);
         }
         evm.inspector.halts = HaltWatch::default();
-        let result = if self.attribute || evm.inspector.bounds.is_some() {
+        let result = if evm.inspector.bounds.is_some() || self.attribute_by_inspector {
+            // Somnia's bounds watch every opcode and the journal after it: revm's inspector.
             if self.attribute {
                 evm.inspector.attribution.begin();
             }
             evm.inspect_one_tx(tx.clone())
+        } else if self.attribute {
+            // The attribution alone: revm's plain interpreter loop with its step called inline,
+            // not through the inspector (which costs as much again as the attribution itself).
+            evm.inspector.attribution.begin();
+            evm.ctx.set_tx(tx.clone());
+            let mut handler = AttributingHandler::default();
+            let result = handler.run(evm);
+            evm.inspector.halts = handler.halts;
+            result
         } else {
             // No inspector, so the plain interpreter loop; the handler only sees frames end.
             evm.ctx.set_tx(tx.clone());
@@ -336,6 +350,7 @@ impl<CTX> Inspector<CTX, EthInterpreter> for ChainInspector
 where
     CTX: ContextTr<Journal: JournalExt>,
 {
+    #[inline]
     fn step(&mut self, interp: &mut Interpreter<EthInterpreter>, context: &mut CTX) {
         if self.attribute {
             self.attribution.step(interp, context);
@@ -453,6 +468,99 @@ where
     }
 }
 
+/// revm's mainnet handler running the attribution without revm's inspector: the frame loop of
+/// [`WatchingHandler`], with the attribution told of each frame's start and end, and each frame
+/// run by the plain interpreter loop with the attribution's step called before every opcode.
+/// The same bookkeeping as through the inspector, without the inspector's per-opcode plumbing
+/// (hooks after each opcode, log and selfdestruct watching), which the attribution does not
+/// use. Somnia's bounds need that plumbing, so with them the inspector runs instead.
+struct AttributingHandler<D, ERROR> {
+    halts: HaltWatch,
+    _types: PhantomData<(D, ERROR)>,
+}
+
+impl<D, ERROR> Default for AttributingHandler<D, ERROR> {
+    fn default() -> Self {
+        Self { halts: HaltWatch::default(), _types: PhantomData }
+    }
+}
+
+impl<D, ERROR> AttributingHandler<D, ERROR>
+where
+    D: DatabaseRef + Clone,
+    D::Error: std::error::Error + Send + Sync + 'static,
+    ERROR: EvmTrError<Evm<D>>,
+{
+    fn ended(&mut self, evm: &mut Evm<D>, result: FrameResult) -> FrameResult {
+        evm.inspector.attribution.frame_end(&evm.ctx, &result);
+        self.halts.see(result.instruction_result());
+        result
+    }
+
+    /// [`EvmTr::frame_run`] with the attribution's step before every opcode.
+    fn frame_run(evm: &mut Evm<D>) -> Result<ItemOrResult<FrameInit, FrameResult>, ERROR> {
+        let frame = evm.frame_stack.get();
+        let context = &mut evm.ctx;
+        let attribution = &mut evm.inspector.attribution;
+        let table = evm.instruction.instruction_table();
+        let gas_table = evm.instruction.gas_table();
+        let interpreter = &mut frame.interpreter;
+        let end = loop {
+            Inspector::<Ctx<D>, EthInterpreter>::step(attribution, interpreter, context);
+            if let Err(end) = interpreter.step(table, gas_table, context) {
+                break end;
+            }
+        };
+        if interpreter.bytecode.action.is_none() {
+            interpreter.halt(end);
+        }
+        let action = interpreter.take_next_action();
+        let next = frame.process_next_action::<_, ERROR>(context, action)?;
+        if next.is_result() {
+            frame.set_finished(true);
+        }
+        Ok(next)
+    }
+}
+
+impl<D, ERROR> Handler for AttributingHandler<D, ERROR>
+where
+    D: DatabaseRef + Clone,
+    D::Error: std::error::Error + Send + Sync + 'static,
+    ERROR: EvmTrError<Evm<D>>,
+{
+    type Evm = Evm<D>;
+    type Error = ERROR;
+    type HaltReason = HaltReason;
+
+    fn run_exec_loop(
+        &mut self,
+        evm: &mut Evm<D>,
+        first_frame_input: FrameInit,
+    ) -> Result<FrameResult, ERROR> {
+        evm.inspector.attribution.frame_start(&evm.ctx, &first_frame_input.frame_input);
+        if let ItemOrResult::Result(result) = evm.frame_init(first_frame_input)? {
+            return Ok(self.ended(evm, result));
+        }
+        loop {
+            let result = match Self::frame_run(evm)? {
+                ItemOrResult::Item(init) => {
+                    evm.inspector.attribution.frame_start(&evm.ctx, &init.frame_input);
+                    match evm.frame_init(init)? {
+                        ItemOrResult::Item(_) => continue,
+                        ItemOrResult::Result(result) => result,
+                    }
+                }
+                ItemOrResult::Result(result) => result,
+            };
+            let result = self.ended(evm, result);
+            if let Some(result) = evm.frame_return_result(result)? {
+                return Ok(result);
+            }
+        }
+    }
+}
+
 /// Whether the figure of a transaction in which a frame halted depends on its gas limit, and
 /// then the halt in words.
 ///
@@ -551,6 +659,63 @@ fn halt_reason(reason: &HaltReason, gas_limit: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The attribution handler (revm's plain loop) and revm's inspector attribute every
+    /// transaction identically: kinds, frames, lines and storage accesses, over storage writes
+    /// (fresh and warm), a read, hashing, a log, memory expansion, a precompile call, a
+    /// deployment and a plain transfer.
+    #[test]
+    fn the_attribution_handler_attributes_as_the_inspector_does() {
+        use crate::exec::attribution::CodeIndex;
+        const SENDER: Address = Address::with_last_byte(0x51);
+        #[rustfmt::skip]
+        let runtime: &[u8] = &[
+            0x60, 0x2a, 0x5f, 0x55, // SSTORE(0, 42)
+            0x5f, 0x54, 0x50, // SLOAD(0), POP
+            0x60, 0x20, 0x5f, 0x20, 0x50, // KECCAK256(0, 32), POP: expands memory
+            0x60, 0x40, 0x5f, 0xa0, // LOG0(0, 64)
+            // CALL(GAS, identity, 0, 0, 32, 0, 32), POP
+            0x60, 0x20, 0x5f, 0x60, 0x20, 0x5f, 0x5f, 0x60, 0x04, 0x5a, 0xf1, 0x50,
+            0x00,
+        ];
+        let length = u16::try_from(runtime.len()).unwrap().to_be_bytes();
+        // PUSH2 length, DUP1, PUSH1 10, PUSH0, CODECOPY, PUSH0, RETURN, then the runtime.
+        let mut deployer = vec![0x61, length[0], length[1], 0x80, 0x60, 10, 0x5f, 0x39, 0x5f, 0xf3];
+        deployer.extend_from_slice(runtime);
+        let attributions = |by_inspector: bool| {
+            let mut chain = RevmChain::empty(SpecId::PRAGUE, 31337, BlockSettings::default())
+                .with_attribution(std::sync::Arc::new(CodeIndex::default()));
+            chain.attribute_by_inspector = by_inspector;
+            chain.begin_scenario(&[(SENDER, U256::from(10u128.pow(21)))]).unwrap();
+            let mut run = |to: Option<Address>, value: u64, input: &[u8]| {
+                chain
+                    .execute(&TxRequest {
+                        from: SENDER,
+                        to,
+                        value: U256::from(value),
+                        input: Bytes::copy_from_slice(input),
+                        gas_limit: 1_000_000,
+                        wants_output: false,
+                    })
+                    .unwrap()
+            };
+            let deployed = run(None, 0, &deployer);
+            let contract = deployed.created.unwrap();
+            let mut outcomes = vec![deployed, run(Some(contract), 0, &[]), run(Some(contract), 0, &[])];
+            outcomes.push(run(Some(Address::with_last_byte(0x77)), 5, &[]));
+            outcomes
+                .into_iter()
+                .map(|outcome| {
+                    let attribution = outcome.attribution.unwrap().unwrap();
+                    assert_eq!(attribution.sums(), [i128::from(outcome.gas_used); 3]);
+                    attribution
+                })
+                .collect::<Vec<_>>()
+        };
+        let by_handler = attributions(false);
+        assert_eq!(by_handler, attributions(true));
+        assert!(by_handler[1].by_frame.iter().any(|frame| frame.frame.contains("<precompile identity>")));
+    }
 
     #[test]
     fn halts_are_said_in_words() {

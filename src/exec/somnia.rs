@@ -211,7 +211,7 @@ mod tests {
 
     use super::*;
     use crate::exec::revm::{BlockSettings, RevmChain};
-    use crate::exec::{Chain, TxRequest};
+    use crate::exec::{Chain, TxOutcome, TxRequest};
 
     const SENDER: Address = Address::repeat_byte(0x5e);
     const GAS: u64 = 10_000_000;
@@ -232,12 +232,13 @@ mod tests {
         chain
     }
 
-    fn send(
+    /// Runs one transaction from the funded sender, successful or not.
+    fn execute(
         chain: &mut RevmChain<revm::database::EmptyDB>,
         to: Option<Address>,
         input: Vec<u8>,
-    ) -> (u64, Option<Address>) {
-        let outcome = chain
+    ) -> TxOutcome {
+        chain
             .execute(&TxRequest {
                 from: SENDER,
                 to,
@@ -246,7 +247,16 @@ mod tests {
                 gas_limit: GAS,
                 wants_output: false,
             })
-            .unwrap();
+            .unwrap()
+    }
+
+    /// Runs one transaction that must succeed: its gas, and the contract it created.
+    fn send(
+        chain: &mut RevmChain<revm::database::EmptyDB>,
+        to: Option<Address>,
+        input: Vec<u8>,
+    ) -> (u64, Option<Address>) {
+        let outcome = execute(chain, to, input);
         assert!(outcome.success, "the probe failed: {outcome:?}");
         (outcome.gas_used, outcome.created)
     }
@@ -368,16 +378,7 @@ mod tests {
         ];
         let mut chain = chain(GasSchedule::Somnia);
         let (_, created) = send(&mut chain, None, deployer(&probe));
-        let outcome = chain
-            .execute(&TxRequest {
-                from: SENDER,
-                to: created,
-                value: U256::ZERO,
-                input: Default::default(),
-                gas_limit: GAS,
-                wants_output: false,
-            })
-            .unwrap();
+        let outcome = execute(&mut chain, created, Vec::new());
         assert_eq!(outcome.output.as_ref(), U256::ZERO.to_be_bytes::<32>());
     }
 
@@ -468,16 +469,7 @@ mod tests {
             .with_attribution(index);
         chain.begin_scenario(&[(SENDER, U256::from(10u128.pow(24)))]).unwrap();
         let (_, created) = send(&mut chain, None, deployer(&[PUSH0, PUSH0, PUSH0, 0xf0, 0x50, 0x00]));
-        let outcome = chain
-            .execute(&TxRequest {
-                from: SENDER,
-                to: created,
-                value: U256::ZERO,
-                input: Default::default(),
-                gas_limit: GAS,
-                wants_output: false,
-            })
-            .unwrap();
+        let outcome = execute(&mut chain, created, Vec::new());
         assert!(outcome.success);
         let attribution = outcome.attribution.unwrap().unwrap();
         assert_eq!(attribution.sums(), [i128::from(outcome.gas_used); 3]);

@@ -163,14 +163,18 @@ fn split_remote(reference: &str, remotes: &[String]) -> (Option<String>, String)
             return (Some(remote.clone()), branch.to_owned());
         }
     }
-    let default = if remotes.iter().any(|r| r == "origin") {
+    (default_remote(remotes), reference.to_owned())
+}
+
+/// The remote a store branch is read from when none is named: `origin`, else the only remote.
+pub fn default_remote(remotes: &[String]) -> Option<String> {
+    if remotes.iter().any(|r| r == "origin") {
         Some("origin".to_owned())
     } else if remotes.len() == 1 {
         remotes.first().cloned()
     } else {
         None
-    };
-    (default, reference.to_owned())
+    }
 }
 
 fn deepen(git: &Git, remote: &str, by: u64, refspec: Option<&str>) -> Result<(), GitError> {

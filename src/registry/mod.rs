@@ -277,6 +277,32 @@ impl RegistryNode {
         })
     }
 
+    /// The transaction of the latest `storeAnalysis` that stored `ipfs_hash` for `contract` (its
+    /// `AnalysisStored` event), if any. An entry changed to it by `updateAnalysis` has none.
+    pub fn stored_transaction(
+        &self,
+        registry: Address,
+        contract: Address,
+        ipfs_hash: &str,
+    ) -> Result<Option<B256>, RegistryError> {
+        let step = format!("reading the `AnalysisStored` events of `{contract}` (`eth_getLogs`)");
+        let filter = Filter::new()
+            .address(registry)
+            .event_signature(AnalysisStored::SIGNATURE_HASH)
+            .topic1(contract.into_word())
+            .from_block(0);
+        let logs = self
+            .run(&step, self.provider.get_logs(&filter))?
+            .map_err(|error| self.node_error(&step, &error))?;
+        Ok(logs
+            .iter()
+            .rev()
+            .find(|log| {
+                log.log_decode::<AnalysisStored>().is_ok_and(|event| event.inner.data.ipfsHash == ipfs_hash)
+            })
+            .and_then(|log| log.transaction_hash))
+    }
+
     /// The most recently stored entry of `contract`, if any.
     pub fn latest(
         &self,

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod chain;
 pub mod counter_change;
 pub mod fake_github;
 pub mod fake_ipfs;

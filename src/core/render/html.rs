@@ -6,7 +6,8 @@
 //! flamegraph; every changed entry; every contract (deployment gas, bytecode size as a bar
 //! against EIP-170's 24,576 bytes) and every function (calls, min, mean, median, max), each with
 //! a chart of its value across the stored baselines of main, the head marked; the stored
-//! baselines (commit, date); the flamegraphs.
+//! baselines (commit, date); the flamegraphs. With a registry, where the report is on record
+//! comes first (or a warning that it is not).
 //!
 //! **Self-contained.** No request of any kind: the styles and the few lines of script are
 //! inline, charts are inline SVG drawn here, flamegraphs are `data:` images, and a
@@ -36,12 +37,14 @@ use crate::core::render::{
 };
 use crate::core::report::GasReport;
 
-/// Chart size in the page, in CSS pixels.
-const CHART_WIDTH: u32 = 160;
-const CHART_HEIGHT: u32 = 36;
-/// The chart's own coordinates: integers keep the points short.
-const VIEW_WIDTH: usize = 400;
-const VIEW_HEIGHT: u64 = 100;
+/// Chart size in the page, in CSS pixels, which are also the SVG's own units.
+const CHART_WIDTH: u64 = 160;
+const CHART_HEIGHT: u64 = 36;
+/// Room left and right for the line's ends and the head's dot, top and bottom for the stroke.
+const CHART_MARGIN: u64 = 3;
+
+/// Above this many entries, sections and function groups are laid out as they scroll into view.
+const LARGE_PAGE: usize = 1_000;
 
 /// A flamegraph to show: an SVG drawn by the flamegraph adapter.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,11 +56,30 @@ pub struct Flamegraph {
     pub svg: Vec<u8>,
 }
 
-/// An entry of an on-chain registry the report was recorded in.
+/// Where the report stands in an on-chain registry (`gasguard html --registry --rpc-url`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegistryRecord {
+    /// The registry's address.
+    pub registry: String,
+    pub chain_id: u64,
+    /// The report's content id: what `gasguard record` stores for it.
+    pub cid: String,
+    /// The entries that hold it, one per contract of the report found on record.
+    pub entries: Vec<RegistryEntry>,
+    /// The contracts of the report (id, address) that have no entry holding it.
+    pub missing: Vec<(String, String)>,
+}
+
+/// An entry of the registry that records the report.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RegistryEntry {
-    pub registry: String,
-    pub cid: String,
+    /// The contract's id in the report.
+    pub contract: String,
+    /// The analysed contract's address on chain.
+    pub address: String,
+    /// The entry's index among the contract's entries.
+    pub index: u64,
+    /// The transaction that stored it, when its event was found.
     pub transaction: Option<String>,
 }
 
@@ -70,7 +92,8 @@ pub struct HtmlInput<'a> {
     /// The stored baselines of main, oldest first (empty without `--history`).
     pub history: &'a History,
     pub flamegraphs: &'a [Flamegraph],
-    pub registry: &'a [RegistryEntry],
+    /// Where the report was recorded on chain, when asked.
+    pub registry: Option<&'a RegistryRecord>,
 }
 
 /// Renders the page.
@@ -87,13 +110,16 @@ pub fn html(input: &HtmlInput<'_>) -> String {
         capitalize(&verdict_sentence(diff, &names, |name| sanitize(name, MAX_NAME_CHARS))),
         policy_clause(diff)
     );
+    // A big page lays out only what scrolls into view (`content-visibility`), so it opens fast;
+    // a small one renders whole, for screenshots and printing.
+    let large = if diff.entries.len() > LARGE_PAGE { " class=\"large\"" } else { "" };
     let _ = write!(
         page,
         "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src data:; \
          style-src 'unsafe-inline'; script-src 'unsafe-inline'\">\n\
-         <title>gasguard: {}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<header>\n\
+         <title>gasguard: {}</title>\n<style>{CSS}</style>\n</head>\n<body{large}>\n<header>\n\
          <h1>gasguard gas report</h1>\n<p class=\"verdict {verdict}\" id=\"verdict\">{} {}</p>\n",
         escape(&sentence),
         if diff.verdict == Verdict::Pass { "✅" } else { "❌" },
@@ -130,15 +156,19 @@ pub fn html(input: &HtmlInput<'_>) -> String {
     page.push_str(
         "<nav><a href=\"#regressions\">Regressions</a> · <a href=\"#changes\">Changes</a> · \
          <a href=\"#contracts\">Contracts</a> · <a href=\"#functions\">Functions</a> · \
-         <a href=\"#history\">History</a> · <a href=\"#flamegraphs\">Flamegraphs</a></nav>\n</header>\n<main>\n",
+         <a href=\"#history\">History</a> · <a href=\"#flamegraphs\">Flamegraphs</a>",
     );
+    if input.registry.is_some() {
+        page.push_str(" · <a href=\"#registry\">On chain</a>");
+    }
+    page.push_str("</nav>\n</header>\n<main>\n");
+    registry(&mut page, input.registry);
     regressions(&mut page, input, &names);
     changes(&mut page, diff, &names);
     contracts(&mut page, input);
     functions(&mut page, input);
     history(&mut page, input.history);
     flamegraphs(&mut page, input, &names);
-    registry(&mut page, input.registry);
     page.push_str("</main>\n<footer>Written by gasguard. Sorting and filtering need JavaScript; everything else does not.</footer>\n");
     let _ = write!(page, "<script>{SCRIPT}</script>\n</body>\n</html>\n");
     page
@@ -196,8 +226,8 @@ fn entry_cells(entry: &DiffEntry, names: &Names) -> String {
         value.as_ref().and_then(|value| value.number()).map(|n| n.to_string()).unwrap_or_default()
     };
     format!(
-        "<td title=\"{}\">{}</td><td class=\"n\" data-v=\"{}\">{}</td><td class=\"n\" data-v=\"{}\">{}</td>\
-         <td class=\"n\" data-v=\"{}\">{}</td><td class=\"n\" data-v=\"{}\">{}</td>",
+        "<td title=\"{}\">{}</td><td data-v=\"{}\">{}</td><td data-v=\"{}\">{}</td>\
+         <td data-v=\"{}\">{}</td><td data-v=\"{}\">{}</td>",
         escape(&sanitize(&entry.id, MAX_NAME_CHARS)),
         escape(&sanitize(&names.get(&entry.id).name, MAX_NAME_CHARS)),
         number(&entry.base),
@@ -254,12 +284,12 @@ fn contracts(page: &mut String, input: &HtmlInput<'_>) {
     );
     for (id, deployment) in deployed {
         let size = if deployment.size == 0 {
-            "<td class=\"n\" data-v=\"\"></td><td class=\"muted\">unknown</td>".to_owned()
+            "<td data-v=\"\"></td><td class=\"muted\">unknown</td>".to_owned()
         } else {
             let pct = deployment.size as f64 * 100.0 / EIP170_MAX_CODE_SIZE as f64;
             let over = if deployment.size > EIP170_MAX_CODE_SIZE { " over" } else { "" };
             format!(
-                "<td class=\"n\" data-v=\"{0}\">{1} B</td><td><span class=\"bar{over}\" title=\"{2:.1}% of 24,576 bytes\">\
+                "<td data-v=\"{0}\">{1} B</td><td><span class=\"bar{over}\" title=\"{2:.1}% of 24,576 bytes\">\
                  <span style=\"width:{3:.1}%\"></span></span> {2:.1}%</td>",
                 deployment.size,
                 group_digits(deployment.size),
@@ -274,7 +304,7 @@ fn contracts(page: &mut String, input: &HtmlInput<'_>) {
         };
         let _ = writeln!(
             page,
-            "<tr><td>{}</td><td class=\"n\" data-v=\"{}\">{gas}</td>{size}<td>{}</td></tr>",
+            "<tr><td>{}</td><td data-v=\"{}\">{gas}</td>{size}<td>{}</td></tr>",
             escape(&sanitize(id, MAX_NAME_CHARS)),
             deployment.gas,
             chart(input.history, &key, Some(deployment.gas)),
@@ -324,12 +354,7 @@ fn functions(page: &mut String, input: &HtmlInput<'_>) {
         for (function, stats) in &gas.functions {
             let key = format!("fn:{contract}.{function}");
             let _ = write!(page, "<tr><td>{}</td>", escape(&sanitize(function, MAX_NAME_CHARS)));
-            let _ = write!(
-                page,
-                "<td class=\"n\" data-v=\"{0}\">{1}</td>",
-                stats.calls,
-                group_digits(stats.calls)
-            );
+            let _ = write!(page, "<td data-v=\"{0}\">{1}</td>", stats.calls, group_digits(stats.calls));
             // Under Somnia's schedule each figure shows both bounds where they differ; it sorts
             // by the lower one.
             let upper = stats.upper.map(|upper| [upper.min, upper.mean, upper.median, upper.max]);
@@ -338,7 +363,7 @@ fn functions(page: &mut String, input: &HtmlInput<'_>) {
                     Some(upper) if upper[index] != value => format_bounds(value, upper[index]),
                     _ => group_digits(value),
                 };
-                let _ = write!(page, "<td class=\"n\" data-v=\"{value}\">{shown}</td>");
+                let _ = write!(page, "<td data-v=\"{value}\">{shown}</td>");
             }
             let _ = writeln!(page, "<td>{}</td></tr>", chart(input.history, &key, Some(stats.mean)));
         }
@@ -347,9 +372,14 @@ fn functions(page: &mut String, input: &HtmlInput<'_>) {
     page.push_str("</section>\n");
 }
 
-/// A chart of `id` across the stored baselines, `head` marked after the last of them: one
-/// polyline vertex per stored value (`data-points` counts them), readable without script
-/// through its `<title>`.
+/// A chart of `id` across the stored baselines, `head` marked after the last of them: one path
+/// vertex per stored value (`data-points` says how many), readable without script through its
+/// `<title>`.
+///
+/// The line is drawn one unit per stored baseline (`h1` where the value holds, `l1 dy` where it
+/// moves), then stretched to the chart's width by a transform: one- and two-digit relative steps
+/// keep a 200-point chart under a kilobyte, and most charts of a big suite are flat (two bytes a
+/// point). The SVG's own units are the chart's pixels, so the head's dot stays round.
 fn chart(history: &History, id: &str, head: Option<u64>) -> String {
     let Some(values) = history.values(id) else {
         return "<span class=\"muted\">no history</span>".to_owned();
@@ -359,52 +389,108 @@ fn chart(history: &History, id: &str, head: Option<u64>) -> String {
     let all = stored.iter().map(|(_, value)| *value).chain(head);
     let (low, high) = all.fold((u64::MAX, 0), |(low, high), value| (low.min(value), high.max(value)));
     let slots = values.len() + usize::from(head.is_some());
-    let x =
-        |index: usize| if slots <= 1 { VIEW_WIDTH / 2 } else { 4 + index * (VIEW_WIDTH - 8) / (slots - 1) };
     let y = |value: u64| {
         if high == low {
-            VIEW_HEIGHT / 2
+            CHART_HEIGHT / 2
         } else {
-            // Higher gas is higher up; 6 units of margin top and bottom.
-            6 + (high - value) * (VIEW_HEIGHT - 12) / (high - low)
+            // Higher gas is higher up, within the margins.
+            CHART_MARGIN + (high - value) * (CHART_HEIGHT - 2 * CHART_MARGIN) / (high - low)
         }
     };
-    let mut points = String::with_capacity(stored.len() * 8);
-    for (index, value) in &stored {
-        let _ = write!(points, "{},{} ", x(*index), y(*value));
-    }
-    let first = &history.commits[stored.first().map_or(0, |(index, _)| *index)];
-    let last = &history.commits[stored.last().map_or(0, |(index, _)| *index)];
+    let (left, scale) = if slots <= 1 {
+        (CHART_WIDTH / 2, 1.0)
+    } else {
+        (CHART_MARGIN, (CHART_WIDTH - 2 * CHART_MARGIN) as f64 / (slots - 1) as f64)
+    };
+    let line = line(stored.iter().map(|(index, value)| (*index, y(*value))));
+    let (first, last) = match (stored.first(), stored.last()) {
+        (Some((first, _)), Some((last, _))) => (&history.commits[*first], &history.commits[*last]),
+        _ => return "<span class=\"muted\">no history</span>".to_owned(),
+    };
+    let span = if stored.len() == history.commits.len() {
+        format!("all {} stored baselines", stored.len())
+    } else {
+        format!(
+            "{} of {} stored baselines, {} ({}) to {} ({})",
+            stored.len(),
+            history.commits.len(),
+            short_commit(&first.commit),
+            short_date(&first.date),
+            short_commit(&last.commit),
+            short_date(&last.date),
+        )
+    };
     let mut title = format!(
-        "{} stored baselines from {} ({}) to {} ({}): min {}, max {}",
-        stored.len(),
-        short_commit(&first.commit),
-        first.date,
-        short_commit(&last.commit),
-        last.date,
+        "{span}: min {}, max {}",
         group_digits(stored.iter().map(|(_, v)| *v).min().unwrap_or(0)),
         group_digits(stored.iter().map(|(_, v)| *v).max().unwrap_or(0)),
     );
-    let mut svg = format!(
-        "<svg class=\"chart\" width=\"{CHART_WIDTH}\" height=\"{CHART_HEIGHT}\" viewBox=\"0 0 {VIEW_WIDTH} {VIEW_HEIGHT}\" \
-         preserveAspectRatio=\"none\" role=\"img\" data-points=\"{}\">",
-        stored.len()
-    );
     if let Some(head) = head {
         let _ = write!(title, "; head {}", group_digits(head));
+    }
+    let mut svg = format!(
+        "<svg class=\"chart\" viewBox=\"0 0 {CHART_WIDTH} {CHART_HEIGHT}\" role=\"img\" data-points=\"{}\">\
+         <title>{}</title><path transform=\"translate({left} 0) scale({} 1)\" d=\"{line}\"/>",
+        stored.len(),
+        escape(&title),
+        decimal(scale),
+    );
+    if let Some(head) = head {
         let _ = write!(
             svg,
-            "<title>{}</title><polyline points=\"{}\"/><circle class=\"head\" cx=\"{}\" cy=\"{}\" r=\"10\"/>",
-            escape(&title),
-            points.trim_end(),
-            x(slots - 1),
+            "<circle class=\"head\" cx=\"{}\" cy=\"{}\" r=\"3\"/>",
+            CHART_WIDTH - CHART_MARGIN,
             y(head)
         );
-    } else {
-        let _ = write!(svg, "<title>{}</title><polyline points=\"{}\"/>", escape(&title), points.trim_end());
     }
     svg.push_str("</svg>");
     svg
+}
+
+/// An SVG path through `points` (x, y), as short as the path syntax allows: an absolute start,
+/// then relative steps, `h` for level ones and `l` for the others, each command letter written
+/// once for a run of its kind. Every point is a vertex of the path.
+fn line(points: impl Iterator<Item = (usize, u64)>) -> String {
+    let mut path = String::new();
+    let mut previous: Option<(usize, u64)> = None;
+    let mut command = ' ';
+    for (x, y) in points {
+        match previous {
+            None => {
+                let _ = write!(path, "M{x} {y}");
+            }
+            Some((last_x, last_y)) => {
+                let dx = x - last_x;
+                if y == last_y {
+                    path.push(if command == 'h' { ' ' } else { 'h' });
+                    command = 'h';
+                    let _ = write!(path, "{dx}");
+                } else {
+                    path.push(if command == 'l' { ' ' } else { 'l' });
+                    command = 'l';
+                    // A minus sign separates the numbers by itself.
+                    let dy = y as i64 - last_y as i64;
+                    if dy < 0 {
+                        let _ = write!(path, "{dx}{dy}");
+                    } else {
+                        let _ = write!(path, "{dx} {dy}");
+                    }
+                }
+            }
+        }
+        previous = Some((x, y));
+    }
+    path
+}
+
+/// `value` with at most four decimals and no trailing zeros.
+fn decimal(value: f64) -> String {
+    let text = format!("{value:.4}");
+    text.trim_end_matches('0').trim_end_matches('.').to_owned()
+}
+
+fn short_date(date: &str) -> &str {
+    date.get(..10).unwrap_or(date)
 }
 
 fn short_commit(commit: &str) -> &str {
@@ -462,21 +548,50 @@ fn flamegraphs(page: &mut String, input: &HtmlInput<'_>, names: &Names) {
     page.push_str("</section>\n");
 }
 
-fn registry(page: &mut String, entries: &[RegistryEntry]) {
-    if entries.is_empty() {
-        return;
+fn registry(page: &mut String, record: Option<&RegistryRecord>) {
+    let Some(record) = record else { return };
+    let _ = writeln!(
+        page,
+        "<section id=\"registry\">\n<h2>On chain</h2>\n<p>Registry <code>{}</code> on chain {}; this report's \
+         content id is <code>{}</code>.</p>",
+        escape(&sanitize(&record.registry, 100)),
+        record.chain_id,
+        escape(&sanitize(&record.cid, 200)),
+    );
+    if record.entries.is_empty() {
+        page.push_str(
+            "<p class=\"warn\" id=\"not-recorded\">⚠️ Not on record: no entry of this registry holds this \
+             report.</p>\n",
+        );
+    } else {
+        page.push_str(
+            "<table>\n<thead><tr><th>Contract</th><th>Address</th><th class=\"n\">Entry</th><th>Transaction</th></tr>\
+             </thead>\n<tbody>\n",
+        );
+        for entry in &record.entries {
+            let transaction = match &entry.transaction {
+                Some(hash) => format!("<code>{}</code>", escape(&sanitize(hash, 100))),
+                None => "<span class=\"muted\">unknown</span>".to_owned(),
+            };
+            let _ = writeln!(
+                page,
+                "<tr><td>{}</td><td><code>{}</code></td><td data-v=\"{2}\">{2}</td><td>{transaction}</td></tr>",
+                escape(&sanitize(&entry.contract, MAX_NAME_CHARS)),
+                escape(&sanitize(&entry.address, 100)),
+                entry.index,
+            );
+        }
+        page.push_str("</tbody>\n</table>\n");
     }
-    page.push_str("<section id=\"registry\">\n<h2>On chain</h2>\n<table>\n<thead><tr><th>Registry</th><th>CID</th><th>Transaction</th></tr></thead>\n<tbody>\n");
-    for entry in entries {
+    for (contract, address) in &record.missing {
         let _ = writeln!(
             page,
-            "<tr><td><code>{}</code></td><td><code>{}</code></td><td><code>{}</code></td></tr>",
-            escape(&sanitize(&entry.registry, 100)),
-            escape(&sanitize(&entry.cid, 200)),
-            escape(&sanitize(entry.transaction.as_deref().unwrap_or(""), 100)),
+            "<p class=\"warn\">⚠️ <code>{}</code> at <code>{}</code>: no entry holds this report.</p>",
+            escape(&sanitize(contract, MAX_NAME_CHARS)),
+            escape(&sanitize(address, 100)),
         );
     }
-    page.push_str("</tbody>\n</table>\n</section>\n");
+    page.push_str("</section>\n");
 }
 
 fn filter_box(section: &str, what: &str) -> String {
@@ -544,14 +659,16 @@ code { font: 12px ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mon
 table { border-collapse: collapse; font-variant-numeric: tabular-nums; max-width: 100%; }
 th, td { padding: 4px 10px; border: 1px solid var(--line); text-align: left; vertical-align: top; }
 tbody tr:nth-child(2n) { background: var(--alt); } th { cursor: pointer; user-select: none; }
-td.n, th.n { text-align: right; white-space: nowrap; }
+td[data-v], th.n { text-align: right; white-space: nowrap; }
 tr.regression td:first-child { border-left: 3px solid var(--bad); } tr.improvement td:first-child { border-left: 3px solid var(--good); }
 details.contract { margin: 6px 0; } details.contract > table { margin: 4px 0 10px 16px; }
 .cause { font-size: 13px; max-width: 520px; }
 .bar { display: inline-block; width: 120px; height: 10px; border: 1px solid var(--line); vertical-align: middle; }
 .bar > span { display: block; height: 100%; background: var(--bar); } .bar.over > span { background: var(--bad); }
-svg.chart { display: block; } svg.chart polyline { fill: none; stroke: var(--accent); stroke-width: 2; vector-effect: non-scaling-stroke; }
-svg.chart circle.head { fill: var(--bad); }
+svg.chart { display: block; width: 160px; height: 36px; fill: none; stroke: var(--accent); stroke-width: 2; }
+svg.chart path { vector-effect: non-scaling-stroke; stroke-linejoin: round; } svg.chart .head { fill: var(--bad); stroke: none; }
+body.large section, body.large details.contract { content-visibility: auto; contain-intrinsic-size: auto 600px; }
+body.large details.contract:not([open]) { contain-intrinsic-size: auto 28px; }
 figure { margin: 16px 0; } figcaption { font-weight: 600; margin-bottom: 4px; }
 img.flamegraph { max-width: 100%; background: #fff; border: 1px solid var(--line); }
 .filter input { font: inherit; padding: 2px 6px; margin-left: 6px; }
@@ -601,6 +718,11 @@ mod tests {
     use crate::core::history::HistoryCommit;
     use crate::core::render::fixtures;
 
+    /// The page of `diff` and `head`, without history, flamegraphs or registry.
+    fn plain_page(diff: &GasDiff, head: &GasReport) -> String {
+        html(&HtmlInput { diff, head, history: &History::default(), flamegraphs: &[], registry: None })
+    }
+
     #[test]
     fn base64_matches_the_standard_alphabet() {
         assert_eq!(base64(b""), "");
@@ -623,12 +745,16 @@ mod tests {
         };
         let svg = chart(&history, "fn:A.f()", Some(40));
         assert!(svg.contains("data-points=\"3\""), "{svg}");
-        // Highest value on top (y = 6), lowest at the bottom (y = 94); the head is the highest.
-        assert!(svg.contains("points=\"4,94 200,35 298,64\""), "{svg}");
-        assert!(svg.contains("<circle class=\"head\" cx=\"396\" cy=\"6\" r=\"10\""), "{svg}");
-        assert!(svg.contains(
-            "3 stored baselines from 0abcdef (2026-01-00) to 3abcdef (2026-01-03): min 10, max 30; head 40"
-        ));
+        // One unit per stored baseline (the gap skips one), stretched to 154 pixels over the
+        // four steps to the head; the highest value on top (y = 3), the lowest at the bottom.
+        assert!(svg.contains("transform=\"translate(3 0) scale(38.5 1)\" d=\"M0 33l2-20 1 10\""), "{svg}");
+        assert!(svg.contains("<circle class=\"head\" cx=\"157\" cy=\"3\" r=\"3\"/>"), "{svg}");
+        assert!(
+            svg.contains(
+                "<title>3 of 4 stored baselines, 0abcdef (2026-01-00) to 3abcdef (2026-01-03): min 10, max 30; head 40</title>"
+            ),
+            "{svg}"
+        );
         assert_eq!(chart(&history, "fn:A.g()", None), "<span class=\"muted\">no history</span>");
     }
 
@@ -638,28 +764,46 @@ mod tests {
     fn somnia_bounds_are_shown_beside_the_values() {
         let (_, head) = fixtures::somnia_reports();
         let diff = fixtures::somnia(None);
-        let page = html(&HtmlInput {
-            diff: &diff,
-            head: &head,
-            history: &History::default(),
-            flamegraphs: &[],
-            registry: &[],
-        });
-        assert!(page.contains("<td class=\"n\" data-v=\"252311\">252,311 – 1,252,311</td>"), "{page}");
-        assert!(page.contains("<td class=\"n\" data-v=\"3850000\">3,850,000 – 4,850,000</td>"), "{page}");
+        let page = plain_page(&diff, &head);
+        assert!(page.contains("<td data-v=\"252311\">252,311 – 1,252,311</td>"), "{page}");
+        assert!(page.contains("<td data-v=\"3850000\">3,850,000 – 4,850,000</td>"), "{page}");
         // mint's one call: every statistic has both bounds (it is unchanged by the lower bound,
         // so not among the changes); approve has none.
         assert_eq!(page.matches("230,000 – 2,230,000</td>").count(), 4, "{page}");
-        assert!(page.contains("<td class=\"n\" data-v=\"46000\">46,000</td>"), "{page}");
+        assert!(page.contains("<td data-v=\"46000\">46,000</td>"), "{page}");
         assert!(page.contains("Δ and the policy use the lower bound."), "{page}");
-        let ethereum = html(&HtmlInput {
-            diff: &fixtures::mixed(),
-            head: &GasReport::new("test"),
-            history: &History::default(),
-            flamegraphs: &[],
-            registry: &[],
-        });
+        let ethereum = plain_page(&fixtures::mixed(), &GasReport::new("test"));
         assert!(!ethereum.contains(" – ") && !ethereum.contains("Somnia"));
+    }
+
+    #[test]
+    fn a_line_has_a_vertex_per_point_and_writes_each_command_once_per_run() {
+        let points = [(0, 18), (1, 18), (2, 18), (3, 10), (4, 12), (6, 2), (7, 2)];
+        assert_eq!(line(points.into_iter()), "M0 18h1 1l1-8 1 2 2-10h1");
+        assert_eq!(line([(5, 7)].into_iter()), "M5 7");
+        assert_eq!(line(std::iter::empty()), "");
+    }
+
+    #[test]
+    fn a_flat_history_of_200_baselines_costs_two_bytes_a_point() {
+        let history = History {
+            commits: (0..200)
+                .map(|index| HistoryCommit { commit: format!("{index:040x}"), date: "2026-01-01".into() })
+                .collect(),
+            series: [("fn:A.f()".to_owned(), vec![Some(21_000); 200])].into(),
+        };
+        let svg = chart(&history, "fn:A.f()", Some(21_000));
+        assert!(svg.contains(&format!("d=\"M0 18h{}\"", vec!["1"; 199].join(" "))), "{svg}");
+        assert!(svg.contains("<title>all 200 stored baselines: min 21,000, max 21,000; head 21,000</title>"));
+        // 398 bytes of path for 200 points, and the title, the transform and the head.
+        assert!(svg.len() < 700, "{} bytes", svg.len());
+    }
+
+    #[test]
+    fn decimals_are_short() {
+        assert_eq!(decimal(0.78), "0.78");
+        assert_eq!(decimal(154.0), "154");
+        assert_eq!(decimal(154.0 / 199.0), "0.7739");
     }
 
     #[test]
@@ -667,13 +811,7 @@ mod tests {
         let mut diff = fixtures::mixed();
         diff.head_label = "<script>alert(1)</script>".into();
         let head = GasReport::new("test");
-        let page = html(&HtmlInput {
-            diff: &diff,
-            head: &head,
-            history: &History::default(),
-            flamegraphs: &[],
-            registry: &[],
-        });
+        let page = plain_page(&diff, &head);
         assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
         assert_eq!(page.matches("<script>").count(), 1, "only gasguard's own script");
     }
