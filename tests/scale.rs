@@ -397,3 +397,51 @@ fn two_projects_with_one_name_are_refused() {
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("are both project `same`"), "{}", stderr(&output));
 }
+
+/// The action's `config` input takes several configs, one a line: each becomes its own
+/// `--config` for `check` (and for `html`), blank lines and surrounding spaces dropped, a path
+/// with a space kept whole.
+#[test]
+fn the_action_passes_one_config_a_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let fake = bin.join("gasguard");
+    std::fs::write(&fake, "#!/usr/bin/env bash\nprintf '%s\\n' \"$@\"\n").unwrap();
+    let mut permissions = std::fs::metadata(&fake).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, 0o755);
+    std::fs::set_permissions(&fake, permissions).unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let run = |script: &str, config: Option<&str>| {
+        let mut command = std::process::Command::new("bash");
+        command
+            .arg(support::root().join("scripts/action").join(script))
+            .current_dir(dir.path())
+            .env("PATH", &path)
+            .env("INPUT_COMMENT", "false")
+            .env("INPUT_HTML", "false")
+            .env_remove("INPUT_CONFIG");
+        if let Some(config) = config {
+            command.env("INPUT_CONFIG", config);
+        }
+        let output = command.output().unwrap();
+        assert!(output.status.success(), "{script}: {}", stderr(&output));
+        stdout(&output)
+    };
+    let several = "packages/core/gasguard.toml\n  packages/periphery/gas guard.toml  \n\n";
+    for script in ["check.sh", "html.sh"] {
+        let args = run(script, Some(several));
+        assert!(
+            args.contains(
+                "--config\npackages/core/gasguard.toml\n--config\npackages/periphery/gas guard.toml\n"
+            ),
+            "{script}: {args}"
+        );
+        assert_eq!(args.matches("--config").count(), 2, "{script}: {args}");
+        let args = run(script, Some("gasguard.toml"));
+        assert!(args.contains("--config\ngasguard.toml\n"), "{script}: {args}");
+        assert_eq!(args.matches("--config").count(), 1, "{script}: {args}");
+        assert!(!run(script, None).contains("--config"), "{script}");
+        assert!(!run(script, Some(" \n\n")).contains("--config"), "{script}");
+    }
+}

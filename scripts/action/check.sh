@@ -40,9 +40,7 @@ esac
 cd -- "${INPUT_WORKING_DIRECTORY:-.}"
 
 args=(check)
-if [[ -n "${INPUT_CONFIG:-}" ]]; then
-  args+=(--config "$INPUT_CONFIG")
-fi
+add_configs args
 # A baseline file, when given, wins over the merge base.
 if [[ -n "${INPUT_BASELINE:-}" ]]; then
   args+=(--baseline "$INPUT_BASELINE")

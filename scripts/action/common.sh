@@ -13,3 +13,17 @@ fail() {
   echo "::error title=gasguard ${step:-action}::$(escape "$1")"
   exit 2
 }
+
+# Appends `--config PATH` to the array named by $1 for each line of the `config` input: one path a
+# line, for several projects in one check; blank lines and the spaces around a path are ignored.
+add_configs() {
+  local -n into="$1"
+  local line
+  while IFS= read -r line || [[ -n "$line" ]]; do
+    line="${line#"${line%%[![:space:]]*}"}"
+    line="${line%"${line##*[![:space:]]}"}"
+    if [[ -n "$line" ]]; then
+      into+=(--config "$line")
+    fi
+  done <<<"${INPUT_CONFIG:-}"
+}

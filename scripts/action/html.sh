@@ -15,9 +15,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd -- "${INPUT_WORKING_DIRECTORY:-.}"
 
 args=(html --out .gasguard/html --if-no-baseline "${INPUT_IF_NO_BASELINE:-error}")
-if [[ -n "${INPUT_CONFIG:-}" ]]; then
-  args+=(--config "$INPUT_CONFIG")
-fi
+add_configs args
 if [[ -n "${INPUT_BASELINE:-}" ]]; then
   args+=(--baseline "$INPUT_BASELINE")
 elif [[ -n "${INPUT_BASE_REF:-}" ]]; then
