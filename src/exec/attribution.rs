@@ -95,6 +95,8 @@ struct KnownContract {
 #[derive(Debug)]
 pub struct CodeInfo {
     contract: Option<usize>,
+    /// The contract's name, when known.
+    contract_name: Option<Text>,
     /// Line table index of each pc; pcs past the end (an implicit STOP) map to entry 0, which
     /// is `<compiler>` (or `<unknown code>`).
     pc_line: Vec<u32>,
@@ -102,6 +104,27 @@ pub struct CodeInfo {
 }
 
 impl CodeInfo {
+    /// The same description with strings of its own. Each inspector (one per thread) works on
+    /// its own copy, so cloning a line or a name in one thread never touches a reference count
+    /// another thread is counting on (shared counts made two threads slower than one).
+    fn own_copy(&self) -> Self {
+        let own = |text: &Text| Text::from(&**text);
+        Self {
+            contract: self.contract,
+            contract_name: self.contract_name.as_ref().map(own),
+            pc_line: self.pc_line.clone(),
+            lines: self
+                .lines
+                .iter()
+                .map(|line| LineKey {
+                    file: line.file.as_ref().map(own),
+                    line: line.line,
+                    text: own(&line.text),
+                })
+                .collect(),
+        }
+    }
+
     fn line_of(&self, pc: usize) -> usize {
         self.pc_line.get(pc).map_or(0, |&index| index as usize)
     }
@@ -191,6 +214,7 @@ impl CodeIndex {
         let Some(index) = found else {
             return CodeInfo {
                 contract: None,
+                contract_name: None,
                 pc_line: Vec::new(),
                 lines: vec![LineKey::pseudo(LINE_UNKNOWN_CODE)],
             };
@@ -198,7 +222,7 @@ impl CodeIndex {
         let contract = &self.contracts[index];
         let map = if create { &contract.creation_map } else { &contract.runtime_map };
         let (pc_line, lines) = self.line_table(code, map.as_deref());
-        CodeInfo { contract: Some(index), pc_line, lines }
+        CodeInfo { contract: Some(index), contract_name: Some(contract.name.clone()), pc_line, lines }
     }
 
     fn line_table(&self, code: &[u8], map: Option<&str>) -> (Vec<u32>, Vec<LineKey>) {
@@ -394,6 +418,9 @@ pub struct AttributionInspector {
     /// comparison). Each entry holds a clone of the bytecode, so its bytes live (and cannot be
     /// reused for other code) as long as the entry does.
     by_pointer: HashMap<(usize, usize, bool), SeenCode>,
+    /// This inspector's own copy of each shared description, by the shared one's address (the
+    /// index keeps those alive for the run).
+    own_codes: HashMap<usize, Arc<CodeInfo>>,
     /// Storage slots as the report writes them, formatted once.
     slot_names: HashMap<U256, Text>,
     stack: Vec<Frame>,
@@ -424,6 +451,7 @@ impl AttributionInspector {
             berlin,
             code_deposit_per_byte: CODE_DEPOSIT_PER_BYTE,
             by_pointer: HashMap::new(),
+            own_codes: HashMap::new(),
             slot_names: HashMap::new(),
             stack: Vec::new(),
             tx: TxState::default(),
@@ -498,7 +526,12 @@ impl AttributionInspector {
             return known.clone();
         }
         let bytecode: &revm::bytecode::Bytecode = &interp.bytecode;
-        let info = self.index.describe_cached(bytecode, create);
+        let shared = self.index.describe_cached(bytecode, create);
+        let info = self
+            .own_codes
+            .entry(Arc::as_ptr(&shared) as usize)
+            .or_insert_with(|| Arc::new(shared.own_copy()))
+            .clone();
         self.by_pointer.insert(key, (bytecode.clone(), info.clone()));
         info
     }
@@ -607,7 +640,7 @@ impl AttributionInspector {
             self.tx.code_lines[frame.line_slot].1[line] += cost;
         }
         if let Some((slot, new_value, before)) = frame.pending_slot.take() {
-            let contract = frame_contract(&self.index, frame);
+            let contract = frame_contract(frame);
             let present = context
                 .journal_ref()
                 .evm_state()
@@ -774,9 +807,9 @@ fn unknown_call_label(frame: &Frame) -> String {
     }
 }
 
-fn frame_contract(index: &CodeIndex, frame: &Frame) -> Text {
-    match frame.code.as_ref().and_then(|code| code.contract) {
-        Some(contract) => index.contracts[contract].name.clone(),
+fn frame_contract(frame: &Frame) -> Text {
+    match frame.code.as_ref().and_then(|code| code.contract_name.clone()) {
+        Some(name) => name,
         None => frame.target.to_checksum(None).into(),
     }
 }
