@@ -558,14 +558,7 @@ fn optimizer_runs_change_is_named_first() {
 #[test]
 fn action_passes_base_ref_and_if_no_baseline() {
     let dir = tempfile::tempdir().unwrap();
-    let bin = dir.path().join("bin");
-    std::fs::create_dir_all(&bin).unwrap();
-    let fake = bin.join("gasguard");
-    std::fs::write(&fake, "#!/usr/bin/env bash\nprintf '%s\\n' \"$@\"\nenv | grep '^GIT_CONFIG_' | sort\n")
-        .unwrap();
-    let mut permissions = std::fs::metadata(&fake).unwrap().permissions();
-    std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, 0o755);
-    std::fs::set_permissions(&fake, permissions).unwrap();
+    let bin = support::fake_gasguard(dir.path(), "printf '%s\\n' \"$@\"\nenv | grep '^GIT_CONFIG_' | sort\n");
     let run = |env: &[(&str, &str)]| {
         let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
         let mut command = Command::new("bash");

@@ -389,13 +389,7 @@ fn pages_in_chromium() {
 #[test]
 fn action_html_step_reuses_the_checks_report() {
     let dir = tempfile::tempdir().unwrap();
-    let bin = dir.path().join("bin");
-    std::fs::create_dir_all(&bin).unwrap();
-    let fake = bin.join("gasguard");
-    std::fs::write(&fake, "#!/usr/bin/env bash\nprintf '%s\\n' \"$@\"\n").unwrap();
-    let mut permissions = std::fs::metadata(&fake).unwrap().permissions();
-    std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, 0o755);
-    std::fs::set_permissions(&fake, permissions).unwrap();
+    let bin = support::fake_gasguard(dir.path(), "printf '%s\\n' \"$@\"\n");
     let work = dir.path().join("work");
     std::fs::create_dir_all(work.join(".gasguard")).unwrap();
     git(&work, &["init", "--quiet"]);

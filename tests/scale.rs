@@ -404,13 +404,7 @@ fn two_projects_with_one_name_are_refused() {
 #[test]
 fn the_action_passes_one_config_a_line() {
     let dir = tempfile::tempdir().unwrap();
-    let bin = dir.path().join("bin");
-    std::fs::create_dir_all(&bin).unwrap();
-    let fake = bin.join("gasguard");
-    std::fs::write(&fake, "#!/usr/bin/env bash\nprintf '%s\\n' \"$@\"\n").unwrap();
-    let mut permissions = std::fs::metadata(&fake).unwrap().permissions();
-    std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, 0o755);
-    std::fs::set_permissions(&fake, permissions).unwrap();
+    let bin = support::fake_gasguard(dir.path(), "printf '%s\\n' \"$@\"\n");
     let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
     let run = |script: &str, config: Option<&str>| {
         let mut command = std::process::Command::new("bash");

@@ -60,6 +60,19 @@ pub fn gasguard_with_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Out
     command.output().expect("failed to start the gasguard binary")
 }
 
+/// A stand-in `gasguard` for the action's scripts: `DIR/bin/gasguard` running `body` (a bash
+/// script), executable; returns `DIR/bin`, to put first on `PATH`.
+pub fn fake_gasguard(dir: &Path, body: &str) -> PathBuf {
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let fake = bin.join("gasguard");
+    std::fs::write(&fake, format!("#!/usr/bin/env bash\n{body}")).unwrap();
+    let mut permissions = std::fs::metadata(&fake).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, 0o755);
+    std::fs::set_permissions(&fake, permissions).unwrap();
+    bin
+}
+
 pub fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
