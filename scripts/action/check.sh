@@ -67,17 +67,7 @@ if [[ "$fail_on_regression" == "false" ]]; then
   args+=(--no-fail-on-regression)
 fi
 
-# The checkout keeps no credentials (persist-credentials: false), yet finding the merge base
-# fetches the base branch and the stored reports: in a private repository that needs the token.
-# It reaches gasguard's git as a header for these processes only (git's GIT_CONFIG_COUNT/KEY/VALUE
-# variables, appended to any the workflow set), never written to .git/config.
-if [[ -n "${INPUT_BASE_REF:-}" && -z "${INPUT_BASELINE:-}" && -n "${GITHUB_TOKEN:-}" && -n "${GITHUB_SERVER_URL:-}" ]]; then
-  count="${GIT_CONFIG_COUNT:-0}"
-  [[ "$count" =~ ^[0-9]+$ ]] || fail "GIT_CONFIG_COUNT must be a number, not '$count'"
-  auth="$(printf 'x-access-token:%s' "$GITHUB_TOKEN" | base64 | tr -d '\n')"
-  export "GIT_CONFIG_KEY_$count=http.$GITHUB_SERVER_URL/.extraheader"
-  export "GIT_CONFIG_VALUE_$count=AUTHORIZATION: basic $auth"
-  export GIT_CONFIG_COUNT=$((count + 1))
-fi
+# Finding the merge base may fetch the base branch and the stored reports (see common.sh).
+token_for_base_ref
 
 exec gasguard "${args[@]}"

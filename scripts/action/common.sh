@@ -27,3 +27,20 @@ add_configs() {
     fi
   done <<<"${INPUT_CONFIG:-}"
 }
+
+# With `base-ref` (and no `baseline`), gasguard finds the merge base, which may fetch the base
+# branch and the stored reports: in a private repository that needs the token, yet the checkout
+# keeps no credentials (persist-credentials: false). The token reaches gasguard's git as a header
+# for these processes only (git's GIT_CONFIG_COUNT/KEY/VALUE variables, appended to any the
+# workflow set), never written to .git/config.
+token_for_base_ref() {
+  local count auth
+  if [[ -n "${INPUT_BASE_REF:-}" && -z "${INPUT_BASELINE:-}" && -n "${GITHUB_TOKEN:-}" && -n "${GITHUB_SERVER_URL:-}" ]]; then
+    count="${GIT_CONFIG_COUNT:-0}"
+    [[ "$count" =~ ^[0-9]+$ ]] || fail "GIT_CONFIG_COUNT must be a number, not '$count'"
+    auth="$(printf 'x-access-token:%s' "$GITHUB_TOKEN" | base64 | tr -d '\n')"
+    export "GIT_CONFIG_KEY_$count=http.$GITHUB_SERVER_URL/.extraheader"
+    export "GIT_CONFIG_VALUE_$count=AUTHORIZATION: basic $auth"
+    export GIT_CONFIG_COUNT=$((count + 1))
+  fi
+}

@@ -31,15 +31,7 @@ if git rev-parse --verify --quiet refs/heads/gasguard-baseline >/dev/null 2>&1 \
   args+=(--history)
 fi
 
-# As in check.sh: finding the merge base may fetch, which in a private repository needs the
-# token, given to gasguard's git as a header for these processes only.
-if [[ -n "${INPUT_BASE_REF:-}" && -z "${INPUT_BASELINE:-}" && -n "${GITHUB_TOKEN:-}" && -n "${GITHUB_SERVER_URL:-}" ]]; then
-  count="${GIT_CONFIG_COUNT:-0}"
-  [[ "$count" =~ ^[0-9]+$ ]] || fail "GIT_CONFIG_COUNT must be a number, not '$count'"
-  auth="$(printf 'x-access-token:%s' "$GITHUB_TOKEN" | base64 | tr -d '\n')"
-  export "GIT_CONFIG_KEY_$count=http.$GITHUB_SERVER_URL/.extraheader"
-  export "GIT_CONFIG_VALUE_$count=AUTHORIZATION: basic $auth"
-  export GIT_CONFIG_COUNT=$((count + 1))
-fi
+# Finding the merge base may fetch (see common.sh).
+token_for_base_ref
 
 exec gasguard "${args[@]}"
