@@ -22,14 +22,12 @@ use super::somnia::{self, GasSchedule, SchedulePrecompiles};
 use super::{Chain, InsufficientFunds, TxOutcome, TxRequest, halt_words};
 use crate::core::report::GasMethod;
 use revm::context::ContextSetters;
-use revm::context_interface::JournalTr;
 use revm::handler::{EvmTr, EvmTrError, FrameResult, Handler, ItemOrResult};
 use revm::inspector::{Inspector, JournalExt};
 use revm::interpreter::interpreter_action::FrameInit;
 use revm::interpreter::{
     CallInputs, CallOutcome, CreateInputs, CreateOutcome, InstructionResult, Interpreter, SuccessOrHalt,
 };
-use revm::state::EvmState;
 use std::marker::PhantomData;
 
 /// The block every transaction of a run is executed in.
@@ -230,19 +228,15 @@ where
                 evm.inspector.attribution.begin();
             }
             evm.inspect_one_tx(tx.clone())
-        } else if self.attribute {
-            // The attribution alone: revm's plain interpreter loop with its step called inline,
-            // not through the inspector (which costs as much again as the attribution itself).
-            evm.inspector.attribution.begin();
-            evm.ctx.set_tx(tx.clone());
-            let mut handler = AttributingHandler::default();
-            let result = handler.run(evm);
-            evm.inspector.halts = handler.halts;
-            result
         } else {
-            // No inspector, so the plain interpreter loop; the handler only sees frames end.
+            // revm's plain interpreter loop; the handler sees frames start and end, and calls the
+            // attribution's step inline when attributing (through the inspector it costs as much
+            // again as the attribution itself).
+            if self.attribute {
+                evm.inspector.attribution.begin();
+            }
             evm.ctx.set_tx(tx.clone());
-            let mut handler = WatchingHandler::default();
+            let mut handler = WatchingHandler::new(self.attribute);
             let result = handler.run(evm);
             evm.inspector.halts = handler.halts;
             result
@@ -423,82 +417,49 @@ impl HaltWatch {
     }
 }
 
-/// revm's mainnet handler with one addition: it notes every frame that halts, where the frame
-/// ends (once per frame, nothing per instruction). It runs when no inspector does; an inspector
-/// run notes halts in [`ChainInspector`]'s `call_end` and `create_end` instead.
-struct WatchingHandler<EVM, ERROR> {
-    halts: HaltWatch,
-    _types: PhantomData<(EVM, ERROR)>,
-}
-
-impl<EVM, ERROR> Default for WatchingHandler<EVM, ERROR> {
-    fn default() -> Self {
-        Self { halts: HaltWatch::default(), _types: PhantomData }
-    }
-}
-
-impl<EVM, ERROR> Handler for WatchingHandler<EVM, ERROR>
-where
-    EVM: EvmTr<Context: ContextTr<Journal: JournalTr<State = EvmState>>, Frame = EthFrame<EthInterpreter>>,
-    ERROR: EvmTrError<EVM>,
-{
-    type Evm = EVM;
-    type Error = ERROR;
-    type HaltReason = HaltReason;
-
-    // The loop of `Handler::run_exec_loop`, with a look at each frame's result.
-    fn run_exec_loop(&mut self, evm: &mut EVM, first_frame_input: FrameInit) -> Result<FrameResult, ERROR> {
-        if let ItemOrResult::Result(result) = evm.frame_init(first_frame_input)? {
-            self.halts.see(result.instruction_result());
-            return Ok(result);
-        }
-        loop {
-            let result = match evm.frame_run()? {
-                ItemOrResult::Item(init) => match evm.frame_init(init)? {
-                    ItemOrResult::Item(_) => continue,
-                    ItemOrResult::Result(result) => result,
-                },
-                ItemOrResult::Result(result) => result,
-            };
-            self.halts.see(result.instruction_result());
-            if let Some(result) = evm.frame_return_result(result)? {
-                return Ok(result);
-            }
-        }
-    }
-}
-
-/// revm's mainnet handler running the attribution without revm's inspector: the frame loop of
-/// [`WatchingHandler`], with the attribution told of each frame's start and end, and each frame
-/// run by the plain interpreter loop with the attribution's step called before every opcode.
-/// The same bookkeeping as through the inspector, without the inspector's per-opcode plumbing
-/// (hooks after each opcode, log and selfdestruct watching), which the attribution does not
-/// use. Somnia's bounds need that plumbing, so with them the inspector runs instead.
-struct AttributingHandler<D, ERROR> {
+/// revm's mainnet handler, for a transaction without revm's inspector: it notes every frame that
+/// halts, where the frame ends (once per frame, nothing per instruction), and with `attribute`
+/// runs the attribution: told of each frame's start and end, and each frame run by the plain
+/// interpreter loop with the attribution's step called before every opcode. That is the same
+/// bookkeeping as through the inspector without the inspector's per-opcode plumbing (hooks after
+/// each opcode, log and selfdestruct watching), which the attribution does not use. Somnia's
+/// bounds need that plumbing, so with them the inspector runs instead, and notes halts in
+/// [`ChainInspector`]'s `call_end` and `create_end`.
+struct WatchingHandler<D, ERROR> {
+    attribute: bool,
     halts: HaltWatch,
     _types: PhantomData<(D, ERROR)>,
 }
 
-impl<D, ERROR> Default for AttributingHandler<D, ERROR> {
-    fn default() -> Self {
-        Self { halts: HaltWatch::default(), _types: PhantomData }
-    }
-}
-
-impl<D, ERROR> AttributingHandler<D, ERROR>
+impl<D, ERROR> WatchingHandler<D, ERROR>
 where
     D: DatabaseRef + Clone,
     D::Error: std::error::Error + Send + Sync + 'static,
     ERROR: EvmTrError<Evm<D>>,
 {
+    fn new(attribute: bool) -> Self {
+        Self { attribute, halts: HaltWatch::default(), _types: PhantomData }
+    }
+
+    fn starts(&mut self, evm: &mut Evm<D>, init: &FrameInit) {
+        if self.attribute {
+            evm.inspector.attribution.frame_start(&evm.ctx, &init.frame_input);
+        }
+    }
+
     fn ended(&mut self, evm: &mut Evm<D>, result: FrameResult) -> FrameResult {
-        evm.inspector.attribution.frame_end(&evm.ctx, &result);
+        if self.attribute {
+            evm.inspector.attribution.frame_end(&evm.ctx, &result);
+        }
         self.halts.see(result.instruction_result());
         result
     }
 
-    /// [`EvmTr::frame_run`] with the attribution's step before every opcode.
-    fn frame_run(evm: &mut Evm<D>) -> Result<ItemOrResult<FrameInit, FrameResult>, ERROR> {
+    /// [`EvmTr::frame_run`], with the attribution's step before every opcode when attributing.
+    fn frame_run(&self, evm: &mut Evm<D>) -> Result<ItemOrResult<FrameInit, FrameResult>, ERROR> {
+        if !self.attribute {
+            return Ok(evm.frame_run()?);
+        }
         let frame = evm.frame_stack.get();
         let context = &mut evm.ctx;
         let attribution = &mut evm.inspector.attribution;
@@ -523,7 +484,7 @@ where
     }
 }
 
-impl<D, ERROR> Handler for AttributingHandler<D, ERROR>
+impl<D, ERROR> Handler for WatchingHandler<D, ERROR>
 where
     D: DatabaseRef + Clone,
     D::Error: std::error::Error + Send + Sync + 'static,
@@ -533,19 +494,20 @@ where
     type Error = ERROR;
     type HaltReason = HaltReason;
 
+    // The loop of `Handler::run_exec_loop`, with the frame hooks above.
     fn run_exec_loop(
         &mut self,
         evm: &mut Evm<D>,
         first_frame_input: FrameInit,
     ) -> Result<FrameResult, ERROR> {
-        evm.inspector.attribution.frame_start(&evm.ctx, &first_frame_input.frame_input);
+        self.starts(evm, &first_frame_input);
         if let ItemOrResult::Result(result) = evm.frame_init(first_frame_input)? {
             return Ok(self.ended(evm, result));
         }
         loop {
-            let result = match Self::frame_run(evm)? {
+            let result = match self.frame_run(evm)? {
                 ItemOrResult::Item(init) => {
-                    evm.inspector.attribution.frame_start(&evm.ctx, &init.frame_input);
+                    self.starts(evm, &init);
                     match evm.frame_init(init)? {
                         ItemOrResult::Item(_) => continue,
                         ItemOrResult::Result(result) => result,
