@@ -8,15 +8,12 @@ mod support;
 use std::path::Path;
 
 use alloy::dyn_abi::DynSolValue;
-use alloy::primitives::{Address, U256, keccak256};
-use serde_json::{Value, json};
+use alloy::primitives::{Address, U256};
+use serde_json::Value;
+use support::history::{ALICE, block_number, calldata, init_code, send};
 use support::proxy::{Behaviour, Proxy};
-use support::{
-    Anvil, fixture, free_port, gasguard, gasguard_with_env, paired, rpc_call, send_transaction, stderr,
-    stdout,
-};
+use support::{Anvil, fixture, free_port, gasguard, gasguard_with_env, paired, stderr, stdout};
 
-const ALICE: &str = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
 const BOB: &str = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
 const CAROL: &str = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC";
 const ETHER: u128 = 1_000_000_000_000_000_000;
@@ -33,43 +30,12 @@ struct Testnet {
     block: u64,
 }
 
-/// The init code of a contract from the committed solc artifacts.
-fn init_code(name: &str) -> Vec<u8> {
-    let output: Value =
-        serde_json::from_str(&std::fs::read_to_string(fixture("artifacts/solc/output.json")).unwrap())
-            .unwrap();
-    let contract = output["contracts"]
-        .as_object()
-        .unwrap()
-        .values()
-        .find_map(|file| file.get(name))
-        .unwrap_or_else(|| panic!("no contract {name} in the artifacts"));
-    alloy::primitives::hex::decode(contract["evm"]["bytecode"]["object"].as_str().unwrap()).unwrap()
-}
-
-fn calldata(signature: &str, args: Vec<DynSolValue>) -> Vec<u8> {
-    let mut data = keccak256(signature)[..4].to_vec();
-    data.extend(DynSolValue::Tuple(args).abi_encode_params());
-    data
-}
-
 fn address(text: &str) -> DynSolValue {
     DynSolValue::Address(text.parse().unwrap())
 }
 
 fn uint(value: u128) -> DynSolValue {
     DynSolValue::Uint(U256::from(value), 256)
-}
-
-/// Sends a transaction from an unlocked account and returns its receipt (anvil mines at once).
-fn send(node: &str, from: &str, to: Option<Address>, data: &[u8], value: u128) -> Value {
-    let mut request = json!({"from": from, "input": format!("0x{}", alloy::primitives::hex::encode(data)), "value": format!("{value:#x}")});
-    if let Some(to) = to {
-        request["to"] = json!(to);
-    }
-    let receipt = send_transaction(node, request);
-    assert_eq!(receipt["status"], "0x1", "history transaction failed: {receipt}");
-    receipt
 }
 
 fn deploy(node: &str, name: &str, args: Vec<DynSolValue>) -> Address {
@@ -79,11 +45,6 @@ fn deploy(node: &str, name: &str, args: Vec<DynSolValue>) -> Address {
     }
     let receipt = send(node, ALICE, None, &code, 0);
     receipt["contractAddress"].as_str().unwrap().parse().unwrap()
-}
-
-fn block_number(node: &str) -> u64 {
-    let number = rpc_call(node, "eth_blockNumber", "[]").unwrap();
-    u64::from_str_radix(number.as_str().unwrap().trim_start_matches("0x"), 16).unwrap()
 }
 
 /// Starts a node and plays a history on it: five contracts deployed, tokens moved, a counter
@@ -288,14 +249,7 @@ fn fork_gas_equals_anvil_fork_receipts() {
     let (forked, messages) = run(dir.path(), &config, &[]);
     assert!(messages.contains(&format!("at block {}", testnet.block)), "{messages}");
     // Every forked transaction's gas is attributed exactly, by kind, frame and line.
-    let quiet = gasguard::printer::Printer::new(gasguard::printer::ColorChoice::Never, true, |_| None);
-    let profiled = gasguard::cli::profile::profile_with_calls(
-        &dir.path().join("gasguard.toml"),
-        &Default::default(),
-        &quiet,
-    )
-    .expect("the fork profiles in-process");
-    support::assert_every_call_attributed(&profiled);
+    let profiled = support::profile_attributed(&dir.path().join("gasguard.toml"));
     // A call into a deployed contract runs its code: recognised from the artifacts.
     let bump = profiled.report.calls.iter().position(|call| call.function == "bump(uint256)").unwrap();
     let frames = &profiled.attributions[bump].as_ref().unwrap().by_frame;

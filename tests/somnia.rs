@@ -7,39 +7,10 @@ mod support;
 use std::path::Path;
 
 use alloy::dyn_abi::DynSolValue;
-use alloy::primitives::{Address, U256, keccak256};
-use serde_json::{Value, json};
-use support::{Anvil, fixture, gasguard, gasguard_with_env, rpc_call, send_transaction, stderr, stdout};
-
-const ALICE: &str = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
-
-fn init_code(name: &str) -> Vec<u8> {
-    let output: Value =
-        serde_json::from_str(&std::fs::read_to_string(fixture("artifacts/solc/output.json")).unwrap())
-            .unwrap();
-    let contract = output["contracts"]
-        .as_object()
-        .unwrap()
-        .values()
-        .find_map(|file| file.get(name))
-        .unwrap_or_else(|| panic!("no contract {name} in the artifacts"));
-    alloy::primitives::hex::decode(contract["evm"]["bytecode"]["object"].as_str().unwrap()).unwrap()
-}
-
-fn send(node: &str, to: Option<Address>, data: &[u8]) -> Value {
-    let mut request = json!({"from": ALICE, "input": format!("0x{}", alloy::primitives::hex::encode(data))});
-    if let Some(to) = to {
-        request["to"] = json!(to);
-    }
-    let receipt = send_transaction(node, request);
-    assert_eq!(receipt["status"], "0x1", "history transaction failed: {receipt}");
-    receipt
-}
-
-fn block_number(node: &str) -> u64 {
-    let number = rpc_call(node, "eth_blockNumber", "[]").unwrap();
-    u64::from_str_radix(number.as_str().unwrap().trim_start_matches("0x"), 16).unwrap()
-}
+use alloy::primitives::{Address, U256};
+use serde_json::Value;
+use support::history::{ALICE, block_number, calldata, init_code, send};
+use support::{Anvil, fixture, gasguard, gasguard_with_env, rpc_call, stderr, stdout};
 
 fn config(url: &str, block: u64, store: Address, schedule: &str) -> String {
     format!(
@@ -93,21 +64,15 @@ fn run(dir: &Path, config: &str) -> (Value, String) {
     (serde_json::from_slice(&std::fs::read(dir.join("report.json")).unwrap()).unwrap(), stderr(&output))
 }
 
-fn calldata(signature: &str, args: Vec<DynSolValue>) -> Vec<u8> {
-    let mut data = keccak256(signature)[..4].to_vec();
-    data.extend(DynSolValue::Tuple(args).abi_encode_params());
-    data
-}
-
 /// The forked chain: a prague anvil where a `SlotStore` holds 42 in slot 1, and the block the
 /// fork pins.
 fn chain_with_slot_one() -> (Anvil, Address, u64) {
     let node = Anvil::start(&["--hardfork", "prague"]);
     let url = node.url();
-    let receipt = send(&url, None, &init_code("SlotStore"));
+    let receipt = send(&url, ALICE, None, &init_code("SlotStore"), 0);
     let store: Address = receipt["contractAddress"].as_str().unwrap().parse().unwrap();
     let uint = |value: u64| DynSolValue::Uint(U256::from(value), 256);
-    send(&url, Some(store), &calldata("set(uint256,uint256)", vec![uint(1), uint(42)]));
+    send(&url, ALICE, Some(store), &calldata("set(uint256,uint256)", vec![uint(1), uint(42)]), 0);
     let block = block_number(&url);
     (node, store, block)
 }
@@ -140,14 +105,7 @@ fn bounds_over_a_fork_follow_somnias_recency_rule() {
     assert!(figure(0, "gas_limit_needed") > 1_000_000 + 21_000, "{}", calls[0]);
 
     // The attribution's sums stay exact under Somnia's prices (the lower bound).
-    let quiet = gasguard::printer::Printer::new(gasguard::printer::ColorChoice::Never, true, |_| None);
-    let profiled = gasguard::cli::profile::profile_with_calls(
-        &dir.path().join("gasguard.toml"),
-        &Default::default(),
-        &quiet,
-    )
-    .expect("the fork profiles in-process");
-    support::assert_every_call_attributed(&profiled);
+    let profiled = support::profile_attributed(&dir.path().join("gasguard.toml"));
     // Function statistics carry the upper bound where it differs, and the bounds every renderer
     // shows beside the value are those of `values(uint256)` alone (the mean of its two calls:
     // one a million above, one not). No entry of their own.

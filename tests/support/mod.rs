@@ -7,6 +7,7 @@ pub mod chain;
 pub mod counter_change;
 pub mod fake_github;
 pub mod fake_ipfs;
+pub mod history;
 pub mod proxy;
 
 use std::net::{TcpListener, TcpStream};
@@ -222,6 +223,16 @@ pub fn assert_every_call_attributed(profiled: &gasguard::cli::profile::Profiled)
         assert_eq!(attribution.calls, 1, "{label}");
         assert!(!attribution.by_frame.is_empty(), "{label}");
     }
+}
+
+/// Profiles `config` in process, quietly, and asserts that every call's gas is attributed exactly
+/// (see [`assert_every_call_attributed`]).
+pub fn profile_attributed(config: &Path) -> gasguard::cli::profile::Profiled {
+    let quiet = gasguard::printer::Printer::new(gasguard::printer::ColorChoice::Never, true, |_| None);
+    let profiled = gasguard::cli::profile::profile_with_calls(config, &Default::default(), &quiet)
+        .expect("the config profiles in process");
+    assert_every_call_attributed(&profiled);
+    profiled
 }
 
 /// Where Chromium is, for a test that renders pages in it (`what` says what it renders), when it
