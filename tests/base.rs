@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::Value;
-use support::{fixture, gasguard, stderr, stdout};
+use support::{fixture, gasguard, git, stderr, stdout};
 
 /// The config of every test repository: one token deployed, one transfer to a fresh holder.
 const CONFIG: &str = r#"artifacts = "out"
@@ -41,21 +41,6 @@ function = "transfer(address,uint256)"
 args = ["bob", "100"]
 from = "alice"
 "#;
-
-/// Runs git with no user or system config; panics with its stderr when it fails.
-fn git(dir: &Path, args: &[&str]) -> String {
-    let output = Command::new("git")
-        .args(["-c", "user.name=Test", "-c", "user.email=test@example.com", "-c", "commit.gpgsign=false"])
-        .args(["-c", "init.defaultBranch=main", "-c", "protocol.file.allow=always"])
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .output()
-        .expect("failed to run git");
-    assert!(output.status.success(), "git {args:?} failed: {}", String::from_utf8_lossy(&output.stderr));
-    String::from_utf8_lossy(&output.stdout).trim().to_owned()
-}
 
 /// A repository with the config and committed artifacts.
 struct Repo {

@@ -19,7 +19,7 @@ use gasguard::core::stats::Stats;
 use serde_json::Value;
 use support::chain::{COUNTER, Chain, REGISTRY, TOKEN, TOKEN_MAPPING};
 use support::counter_change::{ADDED, CONFIG, compile, with_extra_write};
-use support::{gasguard, root, stderr, stdout};
+use support::{gasguard, git, root, stderr, stdout};
 
 /// The demo page, run from the repository root.
 #[test]
@@ -182,21 +182,6 @@ fn two_projects_in_one_page() {
         "{regressions}"
     );
     assert!(!regressions.contains("periphery"), "{regressions}");
-}
-
-/// Runs git with no user or system config; panics with its stderr when it fails.
-fn git(dir: &Path, args: &[&str]) -> String {
-    let output = Command::new("git")
-        .args(["-c", "user.name=Test", "-c", "user.email=test@example.com", "-c", "commit.gpgsign=false"])
-        .args(["-c", "init.defaultBranch=main"])
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .output()
-        .expect("failed to run git");
-    assert!(output.status.success(), "git {args:?} failed: {}", String::from_utf8_lossy(&output.stderr));
-    String::from_utf8_lossy(&output.stdout).trim().to_owned()
 }
 
 /// Replaces `to/contracts` and `to/artifacts` by those of `from`.
