@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::Command;
 
 use serde_json::Value;
-use support::{fixture, foundry_binary, gasguard, paired, root, stderr, stdout};
+use support::{copy_dir, fixture, foundry_binary, gasguard, paired, root, stderr, stdout};
 
 /// Writes a `foundry.toml` that compiles offline with the solcjs wrapper.
 fn foundry_toml(dir: &Path, src: &str) {
@@ -28,19 +28,6 @@ fn forge(dir: &Path, args: &[&str]) -> String {
     let output = Command::new(foundry_binary("forge")).args(args).current_dir(dir).output().unwrap();
     assert!(output.status.success(), "forge {args:?} failed:\n{}\n{}", stdout(&output), stderr(&output));
     stdout(&output)
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 /// The demo, profiled over the artifacts `forge build` writes for `contracts/`, runs the same

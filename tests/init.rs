@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
-use support::{fixture, foundry_binary, gasguard, root, stderr, stdout};
+use support::{copy_dir, fixture, foundry_binary, gasguard, root, stderr, stdout};
 
 /// Contracts that exercise every rule of `init` beside the fixture's `Counter`: a constructor
 /// that reverts on placeholder arguments, a library, an interface, an abstract contract, a mock
@@ -54,19 +54,6 @@ contract DeployScript { function run() external {} }
 "#,
     ),
 ];
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
 
 /// Every file below `dir`, by path, with its bytes.
 fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
