@@ -461,7 +461,14 @@ mod tests {
                 build: "0xb1".into(),
                 total_scenarios: 9,
                 scenarios: [("scenario 1".to_owned(), 1)].into_iter().collect(),
-                attributions: Vec::new(),
+                format: crate::core::report::SHARD_FORMAT,
+                entry_sums: report
+                    .attribution
+                    .iter()
+                    .map(|(id, attribution)| (id.clone(), Some(attribution.clone())))
+                    .chain([("fn:a.sol:A.f()".to_owned(), None)])
+                    .collect(),
+                old_attributions: None,
             });
             written_equals_serde(&report);
             checked += 1;

@@ -505,3 +505,69 @@ mod tests {
         }
     }
 }
+
+impl Attribution {
+    /// The sum of `parts` (single calls' attributions, or earlier sums) as one attribution that
+    /// covers all their calls: `calls` is the total count, and every kind, frame, line and
+    /// storage access is added up. [`Attribution::mean`] over sums equals the mean over every
+    /// call they cover, whatever the grouping, since it only adds the parts up and divides by
+    /// the count: so the calls of a report entry can be summed where they ran (a worker thread,
+    /// a shard) and averaged once at the end. `None` when a total leaves `i64` (or a count
+    /// `u64`), which no real run comes near.
+    pub fn sum(parts: &[&Attribution]) -> Option<Self> {
+        let mut calls: u64 = 0;
+        let mut kinds = [0_i128; GasKind::ALL.len()];
+        let mut frames: BTreeMap<&Text, i128> = BTreeMap::new();
+        let mut lines: BTreeMap<(Option<&Text>, Option<u32>, &Text), i128> = BTreeMap::new();
+        type Borrowed<'a> = (&'a Text, &'a Text, StorageOp, bool, Option<ValueChange>);
+        let mut accesses: BTreeMap<Borrowed<'_>, (u64, i64)> = BTreeMap::new();
+        for part in parts {
+            calls = calls.checked_add(part.calls)?;
+            for (kind, gas) in &part.by_kind {
+                kinds[kind.index()] += i128::from(*gas);
+            }
+            for frame in &part.by_frame {
+                *frames.entry(&frame.frame).or_insert(0) += i128::from(frame.gas);
+            }
+            for line in &part.by_line {
+                *lines.entry((line.file.as_ref(), line.line, &line.text)).or_insert(0) +=
+                    i128::from(line.gas);
+            }
+            for access in &part.storage {
+                let key = (&access.contract, &access.slot, access.op, access.cold, access.change);
+                let entry = accesses.entry(key).or_insert((0, 0));
+                entry.0 = entry.0.checked_add(access.count)?;
+                entry.1 = entry.1.checked_add(access.gas)?;
+            }
+        }
+        let narrow = |total: i128| i64::try_from(total).ok();
+        let kinds: Vec<(GasKind, i64)> = GasKind::ALL
+            .into_iter()
+            .zip(kinds)
+            .map(|(kind, total)| Some((kind, narrow(total)?)))
+            .collect::<Option<_>>()?;
+        let frames: Vec<(Text, i64)> = frames
+            .into_iter()
+            .map(|(frame, total)| Some((frame.clone(), narrow(total)?)))
+            .collect::<Option<_>>()?;
+        let lines: Vec<(LineKey, i64)> = lines
+            .into_iter()
+            .map(|((file, line, text), total)| {
+                Some((LineKey { file: file.cloned(), line, text: text.clone() }, narrow(total)?))
+            })
+            .collect::<Option<_>>()?;
+        let storage = accesses
+            .into_iter()
+            .map(|((contract, slot, op, cold, change), (count, gas))| StorageAccess {
+                contract: contract.clone(),
+                slot: slot.clone(),
+                op,
+                cold,
+                change,
+                count,
+                gas,
+            })
+            .collect();
+        Some(Self::from_parts(calls, kinds, frames, lines, storage))
+    }
+}

@@ -410,6 +410,10 @@ type Bounds = (Vec<u64>, Vec<u64>);
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ShardInfo {
+    /// The shard format ([`SHARD_FORMAT`]). Absent from shards of gasguard before it (format 1,
+    /// which carried every call's attribution), which `merge` refuses.
+    #[serde(default = "shard_format_one")]
+    pub format: u32,
     /// 1-based.
     pub index: u32,
     pub count: u32,
@@ -421,11 +425,139 @@ pub struct ShardInfo {
     pub total_scenarios: usize,
     /// This shard's scenarios, with their position (0-based) in the full run.
     pub scenarios: BTreeMap<String, usize>,
-    /// The attribution of each of this shard's calls, in the order of `calls` (`null`: not
-    /// attributed); empty without attribution. An entry's attribution is the mean over all its
-    /// calls, which may sit in several shards, so `merge` needs the calls' own.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub attributions: Vec<Option<Attribution>>,
+    /// Per entry id, the sum of the attributions of this shard's calls of that entry
+    /// ([`Attribution::sum`]; `null`: one of them was not attributed); empty without attribution.
+    /// An entry's attribution is the mean over all its calls, which may sit in several shards:
+    /// `merge` adds the shards' sums up and divides once.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub entry_sums: EntrySums,
+    /// Format 1's per-call attributions: read only so that such a shard is refused by name,
+    /// never kept or written.
+    #[serde(default, skip_serializing, rename = "attributions")]
+    pub old_attributions: Option<Skipped>,
+}
+
+/// The shard format this version writes: 2, per-entry sums of the attributions
+/// ([`ShardInfo::entry_sums`]) instead of every call's.
+pub const SHARD_FORMAT: u32 = 2;
+
+fn shard_format_one() -> u32 {
+    1
+}
+
+/// A JSON value read and thrown away.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Skipped;
+
+impl<'de> Deserialize<'de> for Skipped {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        serde::de::IgnoredAny::deserialize(deserializer).map(|_| Skipped)
+    }
+}
+
+/// Per entry id (`deploy:…`, `fn:…`), the sum of the attributions of its calls
+/// ([`Attribution::sum`]), or `None` when one of them was not attributed.
+pub type EntrySums = BTreeMap<String, Option<Attribution>>;
+
+impl GasReport {
+    /// The sum of the calls' attributions (`attributions[i]` belongs to `calls[i]`) for each
+    /// `deploy:` and `fn:` entry that [`GasReport::aggregate`] makes of `calls`: what
+    /// [`GasReport::attribute_sums`] turns into [`GasReport::attribute`]'s means. Sums of parts
+    /// of the calls, added up with [`GasReport::add_entry_sums`], give the same means: so each
+    /// scenario (or shard) is summed where it ran.
+    pub fn entry_sums(calls: &[CallRecord], attributions: &[Option<Attribution>]) -> EntrySums {
+        // Grouped by borrowed keys, as in `attribute`; each group's id is made once.
+        let mut groups: BTreeMap<(bool, &str, &str, bool), Vec<Option<&Attribution>>> = BTreeMap::new();
+        for (call, attribution) in
+            calls.iter().zip(attributions.iter().map(Option::as_ref).chain(std::iter::repeat(None)))
+        {
+            let deploy = call.function == "constructor";
+            // A deployment that reverted is no entry's call (see `aggregate`).
+            if deploy && call.status == CallStatus::Revert {
+                continue;
+            }
+            groups
+                .entry((deploy, &call.contract, &call.function, call.status == CallStatus::Revert))
+                .or_default()
+                .push(attribution);
+        }
+        let mut sums = EntrySums::new();
+        for ((deploy, contract, function, reverted), group) in groups {
+            let id = match (deploy, reverted) {
+                (true, _) => format!("deploy:{contract}"),
+                (false, false) => format!("fn:{contract}.{function}"),
+                (false, true) => format!("fn:{contract}.{function} [revert]"),
+            };
+            let all = group.into_iter().collect::<Option<Vec<&Attribution>>>();
+            // Added rather than inserted: a function named `f [revert]` that succeeded and `f`
+            // reverting are one entry, as in `aggregate`.
+            Self::add_entry_sum(&mut sums, id, all.and_then(|all| Attribution::sum(&all)));
+        }
+        sums
+    }
+
+    /// Adds `more`'s sums into `into`, entry by entry (an entry with an unattributed call in
+    /// either stays unattributed).
+    pub fn add_entry_sums(into: &mut EntrySums, more: EntrySums) {
+        for (id, sum) in more {
+            Self::add_entry_sum(into, id, sum);
+        }
+    }
+
+    /// Adds one entry's sum into `into`.
+    pub fn add_entry_sum(into: &mut EntrySums, id: String, sum: Option<Attribution>) {
+        match into.entry(id) {
+            std::collections::btree_map::Entry::Vacant(vacant) => {
+                vacant.insert(sum);
+            }
+            std::collections::btree_map::Entry::Occupied(mut occupied) => {
+                let added = match (occupied.get(), &sum) {
+                    (Some(known), Some(sum)) => Attribution::sum(&[known, sum]),
+                    _ => None,
+                };
+                occupied.insert(added);
+            }
+        }
+    }
+
+    /// [`GasReport::attribute`] from the entries' sums: each entry of `contracts` whose calls
+    /// were all attributed gets the mean of its sum, rounded to parts that add up to its value.
+    pub fn attribute_sums(
+        sums: &EntrySums,
+        contracts: &BTreeMap<String, ContractGas>,
+    ) -> BTreeMap<String, Attribution> {
+        let mut out = BTreeMap::new();
+        // Without a single attributed call, no entry can have an attribution.
+        if sums.values().all(Option::is_none) {
+            return out;
+        }
+        let mut id = String::new();
+        for (contract, gas) in contracts {
+            if let Some(deployment) = &gas.deployment {
+                id.clear();
+                id.push_str("deploy:");
+                id.push_str(contract);
+                if let Some(Some(sum)) = sums.get(&id)
+                    && let Ok(mean) = Attribution::mean(&[sum], deployment.gas)
+                {
+                    out.insert(id.clone(), mean);
+                }
+            }
+            for (function, stats) in &gas.functions {
+                id.clear();
+                id.push_str("fn:");
+                id.push_str(contract);
+                id.push('.');
+                id.push_str(function);
+                if let Some(Some(sum)) = sums.get(&id)
+                    && let Ok(mean) = Attribution::mean(&[sum], stats.mean)
+                {
+                    out.insert(id.clone(), mean);
+                }
+            }
+        }
+        out
+    }
 }
 
 #[cfg(test)]
