@@ -219,6 +219,25 @@ fn merged_shards_equal_the_full_run() {
         assert_eq!(shard["shard"]["index"], index);
         assert_eq!(shard["shard"]["count"], 4);
         assert_eq!(shard["shard"]["total_scenarios"], 24);
+        // Each entry's attribution sum, not every call's attribution.
+        assert_eq!(shard["shard"]["format"], 2);
+        assert!(shard["shard"].get("attributions").is_none());
+        let sums = shard["shard"]["entry_sums"].as_object().unwrap();
+        assert!(sums.values().all(|sum| sum["calls"].as_u64().is_some()), "every entry attributed");
+        let ids: std::collections::BTreeSet<String> = shard["calls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|call| !(call["function"] == "constructor" && call["status"] == "revert"))
+            .map(|call| match (call["function"].as_str().unwrap(), call["status"].as_str().unwrap()) {
+                ("constructor", _) => format!("deploy:{}", call["contract"].as_str().unwrap()),
+                (function, "revert") => {
+                    format!("fn:{}.{function} [revert]", call["contract"].as_str().unwrap())
+                }
+                (function, _) => format!("fn:{}.{function}", call["contract"].as_str().unwrap()),
+            })
+            .collect();
+        assert_eq!(sums.keys().cloned().collect::<std::collections::BTreeSet<_>>(), ids, "shard {index}");
         let scenarios = shard["shard"]["scenarios"].as_object().unwrap();
         assert!(!scenarios.is_empty(), "shard {index} is empty");
         held += scenarios.len();
@@ -268,6 +287,18 @@ fn merge_refuses_sets_that_are_not_one_run() {
     refused(&["shard-1.json", "shard-3.json"], "the set is incomplete: shard 2/3 is missing");
     refused(&["shard-1.json", "shard-2.json", "other-3.json"], "come from different configs");
     refused(&["shard-1.json", "full.json"], "`full.json` is not a shard report");
+    // A shard of format 1 (no `format`, every call's attribution) is refused by name.
+    let mut old: serde_json::Value = serde_json::from_slice(&read(dir.path().join("shard-2.json"))).unwrap();
+    assert_eq!(old["shard"]["format"], 2);
+    let shard = old["shard"].as_object_mut().unwrap();
+    shard.remove("format");
+    shard.remove("entry_sums");
+    shard.insert("attributions".into(), serde_json::json!([null, {"calls": 1}]));
+    std::fs::write(dir.path().join("old-2.json"), serde_json::to_vec_pretty(&old).unwrap()).unwrap();
+    refused(
+        &["shard-1.json", "old-2.json", "shard-3.json"],
+        "`old-2.json` is a shard of format 1, written by an older gasguard",
+    );
     let output = gasguard(dir.path(), &["run", "--shard", "4/3"]);
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("`4/3` is not a shard"), "{}", stderr(&output));

@@ -673,4 +673,55 @@ mod tests {
         let again: serde_json::Value = serde_json::to_value(&gas).unwrap();
         assert_eq!(again, serde_json::from_str::<serde_json::Value>(old).unwrap());
     }
+
+    /// Sums grouped by call, by halves or whole give `attribute`'s means, with a reverted
+    /// deployment (no entry's call), a revert kept apart and an unattributed call.
+    #[test]
+    fn entry_sums_give_the_one_pass_means() {
+        use crate::core::attribution::{GasKind, LineKey};
+        let attributed = |gas: u64, line: &str| {
+            Some(Attribution::from_parts(
+                1,
+                [(GasKind::Intrinsic, 21_000), (GasKind::Compute, gas as i64 - 21_000)],
+                [("A.f()".to_owned(), gas as i64)],
+                [(LineKey::pseudo("<intrinsic>"), 21_000), (LineKey::pseudo(line), gas as i64 - 21_000)],
+                Vec::new(),
+            ))
+        };
+        let mut calls = vec![
+            call("constructor", CallStatus::Success, 100_001),
+            call("constructor", CallStatus::Revert, 90_000),
+            call("constructor", CallStatus::Success, 100_004),
+            call("f()", CallStatus::Success, 21_010),
+            call("f()", CallStatus::Success, 21_013),
+            call("f()", CallStatus::Revert, 21_005),
+            call("f()", CallStatus::Success, 21_017),
+            call("g()", CallStatus::Success, 21_100),
+            call("g()", CallStatus::Success, 21_200),
+        ];
+        calls[4].scenario = "t".into();
+        let mut attributions: Vec<Option<Attribution>> = calls
+            .iter()
+            .enumerate()
+            .map(|(index, call)| attributed(call.gas_used, ["a", "b", "c"][index % 3]))
+            .collect();
+        attributions[1] = None;
+        attributions[8] = None;
+        let contracts = GasReport::aggregate(&calls, &BTreeMap::new());
+        let one_pass = GasReport::attribute(&calls, &attributions, &contracts);
+        assert_eq!(
+            one_pass.keys().map(String::as_str).collect::<Vec<_>>(),
+            ["deploy:a.sol:A", "fn:a.sol:A.f()", "fn:a.sol:A.f() [revert]"]
+        );
+        for size in 1..=calls.len() {
+            let mut sums = EntrySums::new();
+            for (calls, attributions) in calls.chunks(size).zip(attributions.chunks(size)).rev() {
+                GasReport::add_entry_sums(&mut sums, GasReport::entry_sums(calls, attributions));
+            }
+            assert_eq!(sums["fn:a.sol:A.g()"], None, "one of g's calls is not attributed");
+            assert_eq!(sums["deploy:a.sol:A"].as_ref().map(|sum| sum.calls), Some(2));
+            assert_eq!(GasReport::attribute_sums(&sums, &contracts), one_pass, "chunks of {size}");
+        }
+        assert!(GasReport::attribute_sums(&GasReport::entry_sums(&calls, &[]), &contracts).is_empty());
+    }
 }
