@@ -657,7 +657,10 @@ fn find_function<'a>(
 ) -> Result<&'a Function, (String, Option<String>)> {
     let wanted: String = wanted.chars().filter(|c| !c.is_whitespace()).collect();
     let all: Vec<&Function> = abi.functions().collect();
-    if let Some(function) = all.iter().find(|f| f.signature() == wanted) {
+    // A signature starts with its name and `(`: only functions of that name can match it, and
+    // building the others' signatures would cost a string each.
+    let wanted_name = wanted.split('(').next().unwrap_or_default();
+    if let Some(function) = all.iter().find(|f| f.name == wanted_name && f.signature() == wanted) {
         return Ok(function);
     }
     let by_name: Vec<&&Function> = all.iter().filter(|f| f.name == wanted).collect();

@@ -81,7 +81,9 @@ pub(super) fn run(args: RunArgs, printer: &Printer) -> anyhow::Result<ExitStatus
     } else {
         // Streamed to the file: a large report is never held whole in memory.
         crate::fsutil::write_atomic_with(&args.out, |file| {
-            super::report_writer::write_to(&report, file)?;
+            // The calls formatted on as many threads as the scenarios ran on (the same bytes).
+            let jobs = args.jobs.map_or_else(default_jobs, NonZeroUsize::get);
+            super::report_writer::write_to_jobs(&report, file, jobs)?;
             file.write_all(b"\n")
         })?;
         // The table summarises the file just written: a message, not data, so `-q` drops it.
@@ -380,7 +382,7 @@ fn profile_one(
     scope: &Scope<'_>,
     printer: &Printer,
 ) -> anyhow::Result<(Profiled, B256)> {
-    let config = Config::load(config_path)?;
+    let mut config = Config::load(config_path)?;
     if config.scenarios.is_empty() {
         bail!(
             "`{}` has no scenarios: there is nothing to profile\n\nhint: add a `[[scenario]]` with steps; to check a gas output you already have, use `gasguard check --report PATH`",
@@ -400,6 +402,9 @@ fn profile_one(
     let mut plan = plan::build(&config, &artifacts, &abi_files)
         .map_err(|error| anyhow::anyhow!("invalid config `{}`: {error}", config_path.display()))?;
     let build_hash = plan_fingerprint(&plan);
+    let jobs = overrides.jobs.map_or_else(default_jobs, NonZeroUsize::get);
+    // The plan holds what the run needs of the scenarios.
+    free_aside(std::mem::take(&mut config.scenarios), jobs);
     if let Some(shard) = scope.shard {
         plan.scenarios.retain(|scenario| shard.holds(&scoped(scope.project, &scenario.name)));
     }
@@ -534,7 +539,6 @@ fn profile_one(
         }
     };
     let settings = RunSettings { spec, tx_gas_limit };
-    let jobs = overrides.jobs.map_or_else(default_jobs, NonZeroUsize::get);
     let chain_id = evm.chain_id;
     let output = match executor {
         Executor::Empty(block) => run_plan_parallel(
@@ -581,6 +585,7 @@ fn profile_one(
     if let Some(fork) = &fork {
         finish_fork(fork, printer);
     }
+    free_aside(plan, jobs);
     let output = output.with_context(|| format!("profiling `{}` failed", config_path.display()))?;
     for warning in &output.warnings {
         printer.warn(warning);
@@ -608,6 +613,18 @@ fn profile_one(
         entry_sums = entry_sums.into_iter().map(|(id, sum)| (scope_entry(&id, project), sum)).collect();
     }
     Ok((Profiled { report, attributions: output.attributions, entry_sums }, build_hash))
+}
+
+/// Frees `value` on a thread of its own when the run may use several cores (`jobs`): freeing
+/// the plan or the config of a large suite, a step at a time, costs milliseconds that the report
+/// need not wait for. With one job, or when no thread can be started, it is freed here.
+fn free_aside<T: Send + 'static>(value: T, jobs: usize) {
+    if jobs > 1 {
+        // On failure the closure, and `value` with it, is dropped here.
+        let _ = std::thread::Builder::new().name("free".into()).spawn(move || drop(value));
+    } else {
+        drop(value);
+    }
 }
 
 /// The chain, attributing each transaction's gas when there is a code index.
