@@ -179,6 +179,48 @@ fn a_failing_scenario_is_the_same_error_with_any_jobs() {
     assert_eq!(messages[2], messages[0]);
 }
 
+/// The plan made on several threads is the one made on one, and a broken config fails with the
+/// same error: the first in the config's order, a duplicate name before a later scenario's error
+/// and after an earlier one's.
+#[test]
+fn scenarios_planned_on_threads_are_the_same_plan() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = |config: &str, jobs: usize| {
+        let path = dir.path().join("gasguard.toml");
+        std::fs::write(&path, config).unwrap();
+        let config = gasguard::config::Config::load(&path).unwrap();
+        let artifacts = gasguard::artifacts::load(config.artifacts.as_deref().unwrap(), None).unwrap();
+        gasguard::plan::build_with_jobs(&config, &artifacts, &Default::default(), jobs)
+            .map(|plan| format!("{plan:?}"))
+            .map_err(|error| error.to_string())
+    };
+    let config = many_scenarios(30);
+    let one = plan(&config, 1).unwrap();
+    assert!(one.contains("storage 29"));
+    for jobs in [2, 3, 8, 64] {
+        assert!(plan(&config, jobs).unwrap() == one, "--jobs {jobs} planned another plan");
+    }
+    // Scenario `token 8` calls a function the token does not have; scenario `storage 13` is
+    // named as `storage 1` is.
+    let broken = config.replacen(
+        "function = \"transfer(address,uint256)\"\nargs = [\"bob\", \"9\"]",
+        "function = \"nope()\"\nargs = [\"bob\", \"9\"]",
+        1,
+    );
+    assert_ne!(broken, config);
+    let duplicate = broken.replace("name = \"storage 13\"", "name = \"storage 1\"");
+    let early = config.replace("name = \"storage 5\"", "name = \"storage 1\"");
+    for (config, expected) in
+        [(&broken, "nope()"), (&duplicate, "nope()"), (&early, "scenario 6 (`storage 1`)")]
+    {
+        let error = plan(config, 1).unwrap_err();
+        assert!(error.contains(expected), "{error}");
+        for jobs in [2, 3, 8] {
+            assert_eq!(plan(config, jobs).unwrap_err(), error, "--jobs {jobs}");
+        }
+    }
+}
+
 #[test]
 fn jobs_must_be_a_positive_number() {
     let dir = tempfile::tempdir().unwrap();

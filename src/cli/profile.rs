@@ -111,7 +111,11 @@ pub(super) fn merge_command(args: MergeArgs, printer: &Printer) -> anyhow::Resul
         shards.push((path.display().to_string(), report));
     }
     let merged = crate::core::shard::merge(&shards).context("cannot merge the shard reports")?;
-    crate::fsutil::write_atomic(&args.out, report_json(&merged).as_bytes())?;
+    // Streamed, the calls formatted on every core (the same bytes as `report_json`).
+    crate::fsutil::write_atomic_with(&args.out, |file| {
+        super::report_writer::write_to_jobs(&merged, file, default_jobs())?;
+        file.write_all(b"\n")
+    })?;
     printer.status(&format!("merged {} shards into `{}`", shards.len(), args.out.display()));
     Ok(ExitStatus::Success)
 }
@@ -399,10 +403,10 @@ fn profile_one(
     let artifacts = artifacts::load(artifacts_path, format)
         .with_context(|| format!("failed to load the artifacts of `{}`", config_path.display()))?;
     let abi_files = load_abi_files(&config, config_path)?;
-    let mut plan = plan::build(&config, &artifacts, &abi_files)
+    let jobs = overrides.jobs.map_or_else(default_jobs, NonZeroUsize::get);
+    let mut plan = plan::build_with_jobs(&config, &artifacts, &abi_files, jobs)
         .map_err(|error| anyhow::anyhow!("invalid config `{}`: {error}", config_path.display()))?;
     let build_hash = plan_fingerprint(&plan);
-    let jobs = overrides.jobs.map_or_else(default_jobs, NonZeroUsize::get);
     // The plan holds what the run needs of the scenarios.
     free_aside(std::mem::take(&mut config.scenarios), jobs);
     if let Some(shard) = scope.shard {

@@ -275,8 +275,16 @@ pub fn run_plan_parallel<C: Chain>(
             });
         }
     });
+    let results = results.into_inner().unwrap_or_else(PoisonError::into_inner);
     let mut output = RunOutput::default();
-    for result in results.into_inner().unwrap_or_else(PoisonError::into_inner) {
+    // Room for every record at once: each is then copied once, not again at every doubling.
+    let records = |part: &Option<Result<RunOutput, ProfileError>>| match part {
+        Some(Ok(part)) => (part.calls.len(), part.attributions.len()),
+        _ => (0, 0),
+    };
+    output.calls.reserve(results.iter().map(|part| records(part).0).sum());
+    output.attributions.reserve(results.iter().map(|part| records(part).1).sum());
+    for result in results {
         // A scenario is only left out after an earlier one failed, which returned already.
         let Some(result) = result else { break };
         output.append(result?);
@@ -287,8 +295,9 @@ pub fn run_plan_parallel<C: Chain>(
 impl RunOutput {
     /// Adds the results of the scenarios that ran after those already here.
     fn append(&mut self, later: RunOutput) {
-        // The first scenario's records move in whole rather than one by one.
-        if self.calls.is_empty() && self.attributions.is_empty() {
+        // The first scenario's records move in whole rather than one by one (unless room for
+        // all of them was made already).
+        if self.calls.is_empty() && self.attributions.is_empty() && self.calls.capacity() == 0 {
             self.calls = later.calls;
             self.attributions = later.attributions;
         } else {
