@@ -115,15 +115,24 @@ fn write_calls(writer: &mut dyn Write, calls: &[CallRecord], jobs: usize) -> std
     if jobs <= 1 || calls.len() <= RUN {
         write_calls_from(writer, calls, 0)?;
     } else {
+        // One buffer per thread, kept from round to round: fresh ones would cost a page fault
+        // every 4 KB of the report.
+        let mut buffers: Vec<Vec<u8>> = Vec::new();
         for (round, batch) in calls.chunks(RUN * jobs).enumerate() {
             let offset = round * RUN * jobs;
-            let parts: Vec<Vec<u8>> = std::thread::scope(|scope| {
-                let mut runs = batch.chunks(RUN).enumerate();
+            buffers.resize_with(batch.len().div_ceil(RUN), Vec::new);
+            buffers = std::thread::scope(|scope| {
+                let mut runs = batch.chunks(RUN).zip(std::mem::take(&mut buffers)).enumerate();
                 let first = runs.next();
                 let handles: Vec<_> = runs
-                    .map(|(index, run)| scope.spawn(move || format_calls(run, offset + index * RUN)))
+                    .map(|(index, (run, buffer))| {
+                        scope.spawn(move || format_calls(buffer, run, offset + index * RUN))
+                    })
                     .collect();
-                let mut parts = vec![first.map(|(_, run)| format_calls(run, offset)).unwrap_or_default()];
+                let mut parts = Vec::with_capacity(handles.len() + 1);
+                if let Some((_, (run, buffer))) = first {
+                    parts.push(format_calls(buffer, run, offset));
+                }
                 for handle in handles {
                     parts.push(handle.join().map_err(|_| {
                         std::io::Error::other("a thread formatting the report's calls panicked")
@@ -131,8 +140,8 @@ fn write_calls(writer: &mut dyn Write, calls: &[CallRecord], jobs: usize) -> std
                 }
                 Ok::<_, std::io::Error>(parts)
             })?;
-            for part in parts {
-                writer.write_all(&part)?;
+            for part in &buffers {
+                writer.write_all(part)?;
             }
         }
     }
@@ -154,12 +163,14 @@ fn write_calls_from(writer: &mut dyn Write, calls: &[CallRecord], offset: usize)
     writer.write_all(&buffer)
 }
 
-/// [`write_calls_from`] into memory.
-fn format_calls(calls: &[CallRecord], offset: usize) -> Vec<u8> {
-    let mut bytes = Vec::with_capacity(512 * calls.len());
-    // Writing to memory cannot fail.
-    let _ = write_calls_from(&mut bytes, calls, offset);
-    bytes
+/// What [`write_calls_from`] writes, into `buffer` (emptied first), which it returns.
+fn format_calls(mut buffer: Vec<u8>, calls: &[CallRecord], offset: usize) -> Vec<u8> {
+    buffer.clear();
+    buffer.reserve(512 * calls.len());
+    for (index, call) in calls.iter().enumerate() {
+        format_call(&mut buffer, call, offset + index == 0);
+    }
+    buffer
 }
 
 /// One record of `calls`, with the separator before it unless it is the array's first.
