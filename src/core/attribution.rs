@@ -517,28 +517,47 @@ impl Attribution {
     pub fn sum(parts: &[&Attribution]) -> Option<Self> {
         let mut calls: u64 = 0;
         let mut kinds = [0_i128; GasKind::ALL.len()];
-        let mut frames: BTreeMap<&Text, i128> = BTreeMap::new();
-        let mut lines: BTreeMap<(Option<&Text>, Option<u32>, &Text), i128> = BTreeMap::new();
-        type Borrowed<'a> = (&'a Text, &'a Text, StorageOp, bool, Option<ValueChange>);
-        let mut accesses: BTreeMap<Borrowed<'_>, (u64, i64)> = BTreeMap::new();
+        // Each part's frames, lines and accesses are sorted by key, and mostly the same keys in
+        // the same order from call to call: merged as sorted lists, a key is then met once per
+        // part rather than searched for in a map.
+        type Line<'a> = (Option<Shared<'a>>, Option<u32>, Shared<'a>);
+        type Access<'a> = (Shared<'a>, Shared<'a>, StorageOp, bool, Option<ValueChange>);
+        let mut frames: Vec<(Shared<'_>, i128)> = Vec::new();
+        let mut lines: Vec<(Line<'_>, i128)> = Vec::new();
+        let mut accesses: Vec<(Access<'_>, (u64, i64))> = Vec::new();
+        let wide = |a: i128, b: i128| Some(a + b);
+        let counted = |a: (u64, i64), b: (u64, i64)| Some((a.0.checked_add(b.0)?, a.1.checked_add(b.1)?));
         for part in parts {
             calls = calls.checked_add(part.calls)?;
             for (kind, gas) in &part.by_kind {
                 kinds[kind.index()] += i128::from(*gas);
             }
-            for frame in &part.by_frame {
-                *frames.entry(&frame.frame).or_insert(0) += i128::from(frame.gas);
-            }
-            for line in &part.by_line {
-                *lines.entry((line.file.as_ref(), line.line, &line.text)).or_insert(0) +=
-                    i128::from(line.gas);
-            }
-            for access in &part.storage {
-                let key = (&access.contract, &access.slot, access.op, access.cold, access.change);
-                let entry = accesses.entry(key).or_insert((0, 0));
-                entry.0 = entry.0.checked_add(access.count)?;
-                entry.1 = entry.1.checked_add(access.gas)?;
-            }
+            add_sorted(
+                &mut frames,
+                part.by_frame.iter().map(|frame| (Shared(&frame.frame), i128::from(frame.gas))),
+                wide,
+            )?;
+            add_sorted(
+                &mut lines,
+                part.by_line.iter().map(|line| {
+                    ((line.file.as_ref().map(Shared), line.line, Shared(&line.text)), i128::from(line.gas))
+                }),
+                wide,
+            )?;
+            add_sorted(
+                &mut accesses,
+                part.storage.iter().map(|access| {
+                    let key = (
+                        Shared(&access.contract),
+                        Shared(&access.slot),
+                        access.op,
+                        access.cold,
+                        access.change,
+                    );
+                    (key, (access.count, access.gas))
+                }),
+                counted,
+            )?;
         }
         let narrow = |total: i128| i64::try_from(total).ok();
         let kinds: Vec<(GasKind, i64)> = GasKind::ALL
@@ -548,19 +567,20 @@ impl Attribution {
             .collect::<Option<_>>()?;
         let frames: Vec<(Text, i64)> = frames
             .into_iter()
-            .map(|(frame, total)| Some((frame.clone(), narrow(total)?)))
+            .map(|(frame, total)| Some((frame.0.clone(), narrow(total)?)))
             .collect::<Option<_>>()?;
         let lines: Vec<(LineKey, i64)> = lines
             .into_iter()
             .map(|((file, line, text), total)| {
-                Some((LineKey { file: file.cloned(), line, text: text.clone() }, narrow(total)?))
+                let key = LineKey { file: file.map(|file| file.0.clone()), line, text: text.0.clone() };
+                Some((key, narrow(total)?))
             })
             .collect::<Option<_>>()?;
         let storage = accesses
             .into_iter()
             .map(|((contract, slot, op, cold, change), (count, gas))| StorageAccess {
-                contract: contract.clone(),
-                slot: slot.clone(),
+                contract: contract.0.clone(),
+                slot: slot.0.clone(),
                 op,
                 cold,
                 change,
@@ -569,5 +589,161 @@ impl Attribution {
             })
             .collect();
         Some(Self::from_parts(calls, kinds, frames, lines, storage))
+    }
+}
+
+/// A borrowed [`Text`] ordered by its content, as `&Text` is, but equal at once to the very same
+/// shared string: the keys of one worker's attributions are mostly the same few strings, and
+/// comparing a path with itself byte by byte is most of what a map of them costs.
+#[derive(Debug, Clone, Copy)]
+struct Shared<'a>(&'a Text);
+
+impl PartialEq for Shared<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == std::cmp::Ordering::Equal
+    }
+}
+
+impl Eq for Shared<'_> {}
+
+impl PartialOrd for Shared<'_> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Shared<'_> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        if std::sync::Arc::ptr_eq(self.0, other.0) { std::cmp::Ordering::Equal } else { self.0.cmp(other.0) }
+    }
+}
+
+/// Adds `part` into `into`, both lists of (key, value) sorted by key without duplicates (as an
+/// attribution's frames, lines and accesses are), keeping `into` so; a part out of order (an
+/// attribution read from a file) is sorted and its duplicates added up first. `None` when `add`
+/// overflows.
+fn add_sorted<K: Ord + Copy, V: Copy>(
+    into: &mut Vec<(K, V)>,
+    part: impl Iterator<Item = (K, V)>,
+    add: impl Fn(V, V) -> Option<V>,
+) -> Option<()> {
+    let mut part: Vec<(K, V)> = part.collect();
+    if !part.windows(2).all(|pair| pair[0].0 < pair[1].0) {
+        part.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut merged: Vec<(K, V)> = Vec::with_capacity(part.len());
+        for (key, value) in part {
+            match merged.last_mut() {
+                Some(last) if last.0 == key => last.1 = add(last.1, value)?,
+                _ => merged.push((key, value)),
+            }
+        }
+        part = merged;
+    }
+    // In place while the part has the very keys `into` has, in its order: the usual case.
+    let mut index = 0;
+    while let (Some(known), Some(next)) = (into.get_mut(index), part.get(index)) {
+        if known.0 != next.0 {
+            break;
+        }
+        known.1 = add(known.1, next.1)?;
+        index += 1;
+    }
+    if index == part.len() {
+        return Some(());
+    }
+    // Otherwise the rest of both, merged.
+    let tail = into.split_off(index);
+    into.reserve(tail.len() + part.len() - index);
+    let mut tail = tail.into_iter().peekable();
+    let mut rest = part[index..].iter().copied().peekable();
+    loop {
+        let next = match (tail.peek(), rest.peek()) {
+            (Some(a), Some(b)) => match a.0.cmp(&b.0) {
+                std::cmp::Ordering::Less => tail.next(),
+                std::cmp::Ordering::Greater => rest.next(),
+                std::cmp::Ordering::Equal => {
+                    let (Some((key, a)), Some((_, b))) = (tail.next(), rest.next()) else { break };
+                    Some((key, add(a, b)?))
+                }
+            },
+            (Some(_), None) => tail.next(),
+            (None, Some(_)) => rest.next(),
+            (None, None) => break,
+        };
+        into.extend(next);
+    }
+    Some(())
+}
+
+#[cfg(test)]
+mod sum_tests {
+    use super::*;
+
+    fn line(file: Option<&str>, line: Option<u32>, text: &str, gas: i64) -> LineGas {
+        LineGas { file: file.map(Text::from), line, text: text.into(), gas }
+    }
+
+    /// Sums of parts whose keys differ, overlap, come in another order or twice (an attribution
+    /// read from a file), with distinct shared strings of equal text, are the plain sums, and
+    /// their mean is the mean of the parts.
+    #[test]
+    fn sums_add_every_key_whatever_its_order() {
+        let shared: Text = "src/A.sol".into();
+        let a = Attribution::from_parts(
+            1,
+            [(GasKind::Intrinsic, 21_000), (GasKind::Storage, 2_100)],
+            [("A.f()".to_owned(), 23_000), ("A.f();B.g()".to_owned(), 100)],
+            [
+                (LineKey::pseudo(LINE_INTRINSIC), 21_000),
+                (LineKey { file: Some(shared.clone()), line: Some(3), text: "x = 1;".into() }, 2_100),
+            ],
+            vec![StorageAccess {
+                contract: "A".into(),
+                slot: "0x1".into(),
+                op: StorageOp::Read,
+                cold: true,
+                change: None,
+                count: 1,
+                gas: 2_100,
+            }],
+        );
+        let mut b = a.clone();
+        b.by_frame = vec![FrameGas { frame: "A.f()".into(), gas: 23_101 }];
+        // Out of order, a key twice, a new key, and the same file under another `Arc`.
+        b.by_line = vec![
+            line(Some("src/A.sol"), Some(9), "y = 2;", 50),
+            line(Some("src/A.sol"), Some(3), "x = 1;", 2_000),
+            line(None, None, LINE_INTRINSIC, 21_000),
+            line(Some("src/A.sol"), Some(3), "x = 1;", 51),
+        ];
+        b.by_kind.insert(GasKind::Storage, 2_101);
+        b.storage[0].cold = false;
+        b.storage[0].gas = 100;
+        let c = a.clone();
+        let sum = Attribution::sum(&[&a, &b, &c]).unwrap();
+        assert_eq!(sum.calls, 3);
+        assert_eq!(sum.by_kind[&GasKind::Intrinsic], 63_000);
+        assert_eq!(
+            sum.by_frame.iter().map(|frame| (&*frame.frame, frame.gas)).collect::<Vec<_>>(),
+            [("A.f()", 69_101), ("A.f();B.g()", 200)]
+        );
+        assert_eq!(
+            sum.by_line.iter().map(|line| (line.line, &*line.text, line.gas)).collect::<Vec<_>>(),
+            [(None, LINE_INTRINSIC, 63_000), (Some(3), "x = 1;", 6_251), (Some(9), "y = 2;", 50)]
+        );
+        assert_eq!(
+            sum.storage.iter().map(|access| (access.cold, access.count, access.gas)).collect::<Vec<_>>(),
+            [(false, 1, 100), (true, 2, 4_200)]
+        );
+        // (23,100 + 23,101 + 23,100) / 3, rounded.
+        let value = 23_100;
+        let nested = Attribution::sum(&[&Attribution::sum(&[&c, &a]).unwrap(), &b]).unwrap();
+        assert_eq!(nested, sum);
+        assert_eq!(Attribution::mean(&[&sum], value), Attribution::mean(&[&a, &b, &c], value));
+        assert_eq!(Attribution::mean(&[&sum], value).map(|mean| mean.sums()), Ok([23_100; 3]));
+        // A total beyond `i64` is no sum.
+        let mut huge = a.clone();
+        huge.by_frame[0].gas = i64::MAX;
+        assert_eq!(Attribution::sum(&[&huge, &a]), None);
     }
 }
