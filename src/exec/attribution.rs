@@ -25,7 +25,10 @@ use revm::handler::FrameResult;
 use revm::inspector::{Inspector, JournalExt};
 use revm::interpreter::interpreter::EthInterpreter;
 use revm::interpreter::interpreter_types::{InputsTr, Jumps, LegacyBytecode};
-use revm::interpreter::{CallInputs, CallOutcome, CreateInputs, CreateOutcome, FrameInput, Interpreter};
+use revm::interpreter::{
+    CallInputs, CallOutcome, CreateInputs, CreateOutcome, FrameInput, GasTable, Host, InstructionResult, InstructionTable,
+    Interpreter,
+};
 
 use crate::artifacts::{Artifact, ArtifactSet, LinkableCode};
 use crate::core::attribution::{
@@ -169,6 +172,9 @@ pub struct CodeIndex {
     /// scenario and thread of the run: a hit is confirmed by comparing the bytes, so a code is
     /// described once however often it is deployed, and no code is hashed whole.
     described: std::sync::Mutex<HashMap<(u64, bool), Vec<SeenCode>>>,
+    /// Tests only: code no artifact describes gets a line per pc (`pc 12`), so that two ways of
+    /// attributing can be compared opcode by opcode.
+    each_pc_a_line: bool,
 }
 
 impl CodeIndex {
@@ -190,7 +196,13 @@ impl CodeIndex {
                 );
             sources.insert(*id, SourceFile { name: name.as_str().into(), text });
         }
-        Self { contracts, sources, described: Default::default() }
+        Self { contracts, sources, described: Default::default(), each_pc_a_line: false }
+    }
+
+    /// An index of no artifact in which unknown code gets a line per pc (tests only).
+    #[cfg(test)]
+    pub(crate) fn each_pc_a_line() -> Self {
+        Self { each_pc_a_line: true, ..Self::default() }
     }
 
     /// The description of `bytecode`'s code (init code when `create`), described once.
@@ -212,6 +224,14 @@ impl CodeIndex {
             if create { contract.creation.matches(code, true) } else { contract.runtime.matches(code, false) }
         });
         let Some(index) = found else {
+            if self.each_pc_a_line {
+                return CodeInfo {
+                    contract: None,
+                    contract_name: None,
+                    pc_line: (0..code.len() as u32).collect(),
+                    lines: (0..code.len()).map(|pc| LineKey::pseudo(&format!("pc {pc}"))).collect(),
+                };
+            }
             return CodeInfo {
                 contract: None,
                 contract_name: None,
@@ -381,9 +401,13 @@ struct Frame {
     /// When `pending` is an SLOAD or SSTORE: the slot, the new value, and the value before when
     /// the slot was already loaded. Kept apart so the common step stays small.
     pending_slot: Option<(U256, U256, Option<U256>)>,
-    /// Gas consumed by child frames since `pending` started.
+    /// Gas consumed by child frames since `pending` started, and in all.
     children: u64,
+    children_total: u64,
     self_gas: i64,
+    /// The last opcode's pc, where what no opcode explains is charged (an opcode of the fast
+    /// loop that halted: see [`AttributionInspector::run`]).
+    last_pc: usize,
     /// Where this frame's line gas goes: an index into the transaction's `code_lines`.
     line_slot: usize,
     /// Gas already charged when the first opcode ran (zero for every frame revm makes today).
@@ -689,19 +713,18 @@ impl AttributionInspector {
         }
         let Some(mut frame) = self.stack.pop() else { return };
         let deposit = i64::try_from(deposit).unwrap_or(0);
-        self.tx.kinds[GasKind::CodeDeposit.index()] += deposit;
-        frame.self_gas += deposit;
-        if deposit != 0 {
-            *self.tx.lines.entry(LineKey::pseudo(LINE_CODE_DEPOSIT)).or_insert(0) += deposit;
-        }
         match (&frame.code, frame.start) {
-            (Some(_), Some(start)) => {
-                // Charged before the first opcode: nothing in today's revm, kept exact anyway.
-                let before = i64::try_from(gas.limit().saturating_sub(start)).unwrap_or(0);
-                if before != 0 {
-                    self.tx.kinds[GasKind::Compute.index()] += before;
-                    frame.self_gas += before;
-                    self.tx.code_lines[frame.line_slot].1[0] += before;
+            (Some(code), Some(_)) => {
+                // What no opcode's charge explains: an opcode of the fast loop that halted (it
+                // was charged its static price, and the frame lost whatever was left), or gas
+                // charged before the first opcode (nothing in today's revm). Charged to the
+                // last opcode, so that every part still adds up to the frame's consumption.
+                let own = i128::from(total) - i128::from(frame.children_total) - i128::from(deposit);
+                let unexplained = i64::try_from(own - i128::from(frame.self_gas)).unwrap_or(0);
+                if unexplained != 0 {
+                    self.tx.kinds[GasKind::Compute.index()] += unexplained;
+                    frame.self_gas += unexplained;
+                    self.tx.code_lines[frame.line_slot].1[code.line_of(frame.last_pc)] += unexplained;
                 }
             }
             _ => {
@@ -724,9 +747,18 @@ impl AttributionInspector {
                 }
             }
         }
+        // Charged last, apart from the opcodes' gas the residual above checks.
+        self.tx.kinds[GasKind::CodeDeposit.index()] += deposit;
+        frame.self_gas += deposit;
+        if deposit != 0 {
+            *self.tx.lines.entry(LineKey::pseudo(LINE_CODE_DEPOSIT)).or_insert(0) += deposit;
+        }
         self.tx.frames.push((frame.path.into(), frame.self_gas));
         match self.stack.last_mut() {
-            Some(parent) => parent.children += total,
+            Some(parent) => {
+                parent.children += total;
+                parent.children_total += total;
+            }
             None => {
                 // The outermost frame is the first pushed: keep it first in `frames`.
                 let root = self.tx.frames.pop();
@@ -750,7 +782,9 @@ impl AttributionInspector {
             pending: None,
             pending_slot: None,
             children: 0,
+            children_total: 0,
             self_gas: 0,
+            last_pc: 0,
             line_slot: 0,
             start: None,
         }
@@ -888,6 +922,180 @@ where
 
     fn create_end(&mut self, context: &mut CTX, _inputs: &CreateInputs, outcome: &mut CreateOutcome) {
         self.create_ended(context, outcome);
+    }
+}
+
+/// How [`AttributionInspector::run`] charges an opcode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pricing {
+    /// All revm charges for it is the gas table's static price, and all of it is `compute`:
+    /// charged to its line without reading the gas counter.
+    Static,
+    /// Its cost is read off the gas counter around it: `memory` (expansion) and `compute`,
+    /// never a child frame, storage or copy.
+    Measured,
+    /// The general bookkeeping: storage, accounts, calls, creations, copies, logs, hashing,
+    /// returns, and anything unlisted.
+    General,
+}
+
+/// Each opcode's [`Pricing`]. `Static` lists the opcodes whose implementation in revm 43
+/// charges nothing beyond the gas table's price. A wrong entry could not break a sum (the
+/// frame's end charges what no opcode explains to the last opcode) but would misplace gas
+/// between lines, so `exec::revm`'s tests compare this loop with the inspector's, which reads
+/// every opcode's cost off the gas counter, on every opcode family.
+static PRICING: [Pricing; 256] = pricing_table();
+
+const fn pricing_table() -> [Pricing; 256] {
+    use opcode::*;
+    let mut table = [Pricing::General; 256];
+    let statics = [
+        STOP, ADD, MUL, SUB, DIV, SDIV, MOD, SMOD, ADDMOD, MULMOD, SIGNEXTEND, LT, GT, SLT, SGT, EQ,
+        ISZERO, AND, OR, XOR, NOT, BYTE, SHL, SHR, SAR, CLZ, ADDRESS, ORIGIN, CALLER, CALLVALUE,
+        CALLDATALOAD, CALLDATASIZE, CODESIZE, GASPRICE, RETURNDATASIZE, BLOCKHASH, COINBASE,
+        TIMESTAMP, NUMBER, DIFFICULTY, GASLIMIT, CHAINID, SELFBALANCE, BASEFEE, BLOBHASH,
+        BLOBBASEFEE, POP, JUMP, JUMPI, PC, MSIZE, GAS, JUMPDEST,
+    ];
+    let mut index = 0;
+    while index < statics.len() {
+        table[statics[index] as usize] = Pricing::Static;
+        index += 1;
+    }
+    // PUSH0..PUSH32, DUP1..DUP16 and SWAP1..SWAP16 are contiguous.
+    let mut op = PUSH0 as usize;
+    while op <= SWAP16 as usize {
+        table[op] = Pricing::Static;
+        op += 1;
+    }
+    table[MLOAD as usize] = Pricing::Measured;
+    table[MSTORE as usize] = Pricing::Measured;
+    table[MSTORE8 as usize] = Pricing::Measured;
+    table[EXP as usize] = Pricing::Measured;
+    table
+}
+
+/// The fast loop, for a handler that runs the attribution without revm's inspector.
+impl AttributionInspector {
+    /// Runs `interp` until its frame ends or calls out (what revm's plain loop does), attributing
+    /// every opcode as the inspector's `step` would, to the gas: a static opcode is charged its
+    /// price from `gas_table` without reading the gas counter, a measured one is read off the
+    /// counter around it, the rest go through the general bookkeeping.
+    pub fn run<H>(
+        &mut self,
+        interp: &mut Interpreter<EthInterpreter>,
+        host: &mut H,
+        table: &InstructionTable<EthInterpreter, H>,
+        gas_table: &GasTable,
+    ) -> InstructionResult
+    where
+        H: ContextTr<Journal: JournalExt> + Host,
+    {
+        self.resume(interp, host);
+        loop {
+            let Some(frame) = self.stack.last_mut() else {
+                return self.run_general(interp, host, table, gas_table);
+            };
+            let Some(code) = frame.code.as_ref() else {
+                return self.run_general(interp, host, table, gas_table);
+            };
+            let tx = &mut self.tx;
+            let lines = &mut tx.code_lines[frame.line_slot].1;
+            let line_of = |pc: usize| code.pc_line.get(pc).map_or(0, |&index| index as usize);
+            let (mut compute, mut memory) = (0i64, 0i64);
+            let mut last_pc;
+            // A run of static and measured opcodes, up to a general one or the frame's end.
+            let stop = loop {
+                let pc = interp.bytecode.pc();
+                last_pc = pc;
+                let op = interp.bytecode.opcode();
+                match PRICING[op as usize] {
+                    Pricing::Static => {
+                        let price = i64::from(gas_table[op as usize]);
+                        if let Some(gas) = lines.get_mut(line_of(pc)) {
+                            *gas += price;
+                        }
+                        compute += price;
+                        if let Err(end) = interp.step(table, gas_table, host) {
+                            break Err(end);
+                        }
+                    }
+                    Pricing::Measured => {
+                        let remaining = interp.gas.remaining();
+                        let expansion = interp.gas.memory().expansion_cost;
+                        if let Err(end) = interp.step(table, gas_table, host) {
+                            // Settled at the frame's end, as the inspector would.
+                            frame.pending = Some(Pending { pc, op, remaining, memory: expansion, copy_words: 0 });
+                            break Err(end);
+                        }
+                        let cost = i64::try_from(remaining.wrapping_sub(interp.gas.remaining())).unwrap_or(0);
+                        let grown = i64::try_from(interp.gas.memory().expansion_cost.saturating_sub(expansion))
+                            .unwrap_or(0)
+                            .min(cost.max(0));
+                        if let Some(gas) = lines.get_mut(line_of(pc)) {
+                            *gas += cost;
+                        }
+                        memory += grown;
+                        compute += cost - grown;
+                    }
+                    Pricing::General => break Ok(()),
+                }
+            };
+            tx.kinds[GasKind::Compute.index()] += compute;
+            tx.kinds[GasKind::Memory.index()] += memory;
+            frame.self_gas += compute + memory;
+            frame.last_pc = last_pc;
+            if let Err(end) = stop {
+                return end;
+            }
+            // A general opcode: the inspector's bookkeeping before it, settled after it unless
+            // it ends the frame or calls out (then the frame's end or `resume` settles it).
+            Inspector::<H, EthInterpreter>::step(self, interp, host);
+            if let Err(end) = interp.step(table, gas_table, host) {
+                return end;
+            }
+            let pending = self.stack.last_mut().and_then(|frame| frame.pending.take());
+            if let Some(pending) = pending {
+                self.settle(host, pending, interp.gas.remaining(), interp.gas.memory().expansion_cost);
+            }
+        }
+    }
+
+    /// What the inspector's `step` does before a frame's next opcode, done when the frame
+    /// (re)starts: its code found on its first run, the opcode that called out settled.
+    fn resume<CTX>(&mut self, interp: &Interpreter<EthInterpreter>, context: &CTX)
+    where
+        CTX: ContextTr<Journal: JournalExt>,
+    {
+        let remaining = interp.gas.remaining();
+        let memory = interp.gas.memory().expansion_cost;
+        if self.stack.last().is_some_and(|frame| frame.code.is_none()) {
+            self.enter_code(interp, remaining);
+        }
+        let pending = self.stack.last_mut().and_then(|frame| frame.pending.take());
+        if let Some(pending) = pending {
+            self.settle(context, pending, remaining, memory);
+        }
+    }
+
+    /// revm's plain loop with the inspector's `step` before every opcode (no frame on the stack:
+    /// nothing revm does today).
+    #[cold]
+    fn run_general<H>(
+        &mut self,
+        interp: &mut Interpreter<EthInterpreter>,
+        host: &mut H,
+        table: &InstructionTable<EthInterpreter, H>,
+        gas_table: &GasTable,
+    ) -> InstructionResult
+    where
+        H: ContextTr<Journal: JournalExt> + Host,
+    {
+        loop {
+            Inspector::<H, EthInterpreter>::step(self, interp, host);
+            if let Err(end) = interp.step(table, gas_table, host) {
+                return end;
+            }
+        }
     }
 }
 
