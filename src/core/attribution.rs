@@ -280,6 +280,34 @@ impl Attribution {
         lines: impl IntoIterator<Item = (LineKey, i64)>,
         storage: Vec<StorageAccess>,
     ) -> Self {
+        // Sorted and merged in place rather than through a map.
+        let mut lines: Vec<(LineKey, i64)> = lines.into_iter().collect();
+        lines.sort_unstable_by(|(a, _), (b, _)| a.cmp(b));
+        let mut by_line: Vec<LineGas> = Vec::with_capacity(lines.len());
+        for (key, gas) in lines {
+            match by_line.last_mut() {
+                Some(last) if last.line == key.line && last.text == key.text && last.file == key.file => {
+                    last.gas += gas;
+                }
+                _ => by_line.push(LineGas { file: key.file, line: key.line, text: key.text, gas }),
+            }
+        }
+        Self::from_merged_lines(calls, kinds, frames, by_line, storage)
+    }
+
+    /// [`Attribution::from_parts`] for lines already sorted by file, line and text, each once
+    /// (zero lines are dropped here): what a caller that orders lines by number rather than by
+    /// text passes, once per transaction.
+    pub fn from_merged_lines(
+        calls: u64,
+        kinds: impl IntoIterator<Item = (GasKind, i64)>,
+        frames: impl IntoIterator<Item = (impl Into<Text>, i64)>,
+        mut by_line: Vec<LineGas>,
+        storage: Vec<StorageAccess>,
+    ) -> Self {
+        debug_assert!(by_line.windows(2).all(|pair| {
+            (&pair[0].file, pair[0].line, &pair[0].text) < (&pair[1].file, pair[1].line, &pair[1].text)
+        }));
         let mut totals = [0_i64; GasKind::ALL.len()];
         for (kind, gas) in kinds {
             totals[kind.index()] += gas;
@@ -294,18 +322,6 @@ impl Attribution {
             .filter(|(_, gas)| *gas != 0)
             .map(|(frame, gas)| FrameGas { frame, gas })
             .collect();
-        // Sorted and merged in place rather than through a map: this runs once per transaction.
-        let mut lines: Vec<(LineKey, i64)> = lines.into_iter().collect();
-        lines.sort_unstable_by(|(a, _), (b, _)| a.cmp(b));
-        let mut by_line: Vec<LineGas> = Vec::with_capacity(lines.len());
-        for (key, gas) in lines {
-            match by_line.last_mut() {
-                Some(last) if last.line == key.line && last.text == key.text && last.file == key.file => {
-                    last.gas += gas;
-                }
-                _ => by_line.push(LineGas { file: key.file, line: key.line, text: key.text, gas }),
-            }
-        }
         by_line.retain(|line| line.gas != 0);
         Self { calls, by_kind, by_frame, by_line, storage: merge_storage(storage) }
     }

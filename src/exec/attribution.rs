@@ -32,7 +32,7 @@ use revm::interpreter::{
 
 use crate::artifacts::{Artifact, ArtifactSet, LinkableCode};
 use crate::core::attribution::{
-    Attribution, GasKind, LINE_CODE_DEPOSIT, LINE_COMPILER, LINE_INTRINSIC, LINE_REFUND, LINE_UNKNOWN_CODE,
+    Attribution, GasKind, LINE_CODE_DEPOSIT, LineGas, LINE_COMPILER, LINE_INTRINSIC, LINE_REFUND, LINE_UNKNOWN_CODE,
     LineKey, StorageAccess, StorageOp, Text, ValueChange,
 };
 
@@ -104,6 +104,8 @@ pub struct CodeInfo {
     /// is `<compiler>` (or `<unknown code>`).
     pc_line: Vec<u32>,
     lines: Vec<LineKey>,
+    /// Each line's number in the inspector's [`LineIds`] (filled in an inspector's own copy).
+    line_ids: Vec<u32>,
 }
 
 impl CodeInfo {
@@ -116,6 +118,7 @@ impl CodeInfo {
             contract: self.contract,
             contract_name: self.contract_name.as_ref().map(own),
             pc_line: self.pc_line.clone(),
+            line_ids: Vec::new(),
             lines: self
                 .lines
                 .iter()
@@ -230,6 +233,7 @@ impl CodeIndex {
                     contract_name: None,
                     pc_line: (0..code.len() as u32).collect(),
                     lines: (0..code.len()).map(|pc| LineKey::pseudo(&format!("pc {pc}"))).collect(),
+                    line_ids: Vec::new(),
                 };
             }
             return CodeInfo {
@@ -237,12 +241,13 @@ impl CodeIndex {
                 contract_name: None,
                 pc_line: Vec::new(),
                 lines: vec![LineKey::pseudo(LINE_UNKNOWN_CODE)],
+                line_ids: Vec::new(),
             };
         };
         let contract = &self.contracts[index];
         let map = if create { &contract.creation_map } else { &contract.runtime_map };
         let (pc_line, lines) = self.line_table(code, map.as_deref());
-        CodeInfo { contract: Some(index), contract_name: Some(contract.name.clone()), pc_line, lines }
+        CodeInfo { contract: Some(index), contract_name: Some(contract.name.clone()), pc_line, lines, line_ids: Vec::new() }
     }
 
     fn line_table(&self, code: &[u8], map: Option<&str>) -> (Vec<u32>, Vec<LineKey>) {
@@ -258,6 +263,7 @@ impl CodeIndex {
         let compiler = intern(LineKey::pseudo(LINE_COMPILER));
         let mut by_line: HashMap<(u32, usize), u32> = HashMap::new();
         let mut pc_line = vec![compiler; code.len()];
+        let mut previous: Option<((usize, i64), u32)> = None;
         let mut pc = 0;
         let mut instruction = 0;
         while pc < code.len() {
@@ -267,8 +273,13 @@ impl CodeIndex {
             } else {
                 1
             };
-            let line = match entries.get(instruction) {
-                Some(&(offset, file)) if file >= 0 => match self.sources.get(&(file as u32)) {
+            let entry = entries.get(instruction).copied();
+            let line = match entry {
+                // Runs of instructions share a source range: look it up once per run.
+                Some(same) if previous.is_some_and(|(known, _)| known == same) => {
+                    previous.map_or(compiler, |(_, line)| line)
+                }
+                Some((offset, file)) if file >= 0 => match self.sources.get(&(file as u32)) {
                     // Many instructions share a line: build its key once.
                     Some(source) => *by_line
                         .entry((file as u32, source.line_index(offset)))
@@ -277,6 +288,9 @@ impl CodeIndex {
                 },
                 _ => compiler,
             };
+            if let Some(entry) = entry {
+                previous = Some((entry, line));
+            }
             for slot in pc_line.iter_mut().skip(pc).take(width) {
                 *slot = line;
             }
@@ -372,6 +386,11 @@ fn precompile_name(address: &Address) -> Option<&'static str> {
 }
 
 /// An opcode whose cost is known only at the next step (or at the frame's end).
+/// What names a frame whose code is known: the parent's path (by address), the code (by
+/// address), whether it creates, the call data's first bytes and their length, and whether the
+/// call data is empty.
+type FrameKey = (usize, usize, bool, [u8; 4], usize, bool);
+
 /// A code seen in this run, kept alive, and its description.
 type SeenCode = (revm::bytecode::Bytecode, Arc<CodeInfo>);
 
@@ -388,7 +407,8 @@ struct Pending {
 /// One call or create frame on the stack.
 #[derive(Debug)]
 struct Frame {
-    path: String,
+    /// Its stack path (`Router.bump(uint256);Counter.increment()`), once named.
+    path: Option<Text>,
     is_create: bool,
     /// The account whose storage the frame uses, and the code's account.
     target: Address,
@@ -414,12 +434,77 @@ struct Frame {
     start: Option<u64>,
 }
 
+/// Every line an inspector has charged, numbered, with each number's rank in the order of
+/// [`LineKey`] (file, line, text): a transaction's lines are merged and sorted by number and
+/// rank, without comparing a string, and the rank table is rebuilt only when a new code brings
+/// new lines.
+#[derive(Debug)]
+struct LineIds {
+    keys: Vec<LineKey>,
+    numbers: HashMap<LineKey, u32>,
+    rank: Vec<u32>,
+    intrinsic: u32,
+    refund: u32,
+    code_deposit: u32,
+    unknown_code: u32,
+}
+
+impl LineIds {
+    fn new() -> Self {
+        let mut ids = Self {
+            keys: Vec::new(),
+            numbers: HashMap::new(),
+            rank: Vec::new(),
+            intrinsic: 0,
+            refund: 0,
+            code_deposit: 0,
+            unknown_code: 0,
+        };
+        ids.intrinsic = ids.number(&LineKey::pseudo(LINE_INTRINSIC));
+        ids.refund = ids.number(&LineKey::pseudo(LINE_REFUND));
+        ids.code_deposit = ids.number(&LineKey::pseudo(LINE_CODE_DEPOSIT));
+        ids.unknown_code = ids.number(&LineKey::pseudo(LINE_UNKNOWN_CODE));
+        ids.rerank();
+        ids
+    }
+
+    fn number(&mut self, key: &LineKey) -> u32 {
+        if let Some(&number) = self.numbers.get(key) {
+            return number;
+        }
+        let number = self.keys.len() as u32;
+        self.keys.push(key.clone());
+        self.numbers.insert(key.clone(), number);
+        number
+    }
+
+    /// Numbers `code`'s lines (a code seen for the first time by this inspector).
+    fn number_code(&mut self, code: &mut CodeInfo) {
+        let known = self.keys.len();
+        code.line_ids = code.lines.iter().map(|key| self.number(key)).collect();
+        if self.keys.len() != known {
+            self.rerank();
+        }
+    }
+
+    fn rerank(&mut self) {
+        let mut order: Vec<u32> = (0..self.keys.len() as u32).collect();
+        order.sort_unstable_by(|a, b| self.keys[*a as usize].cmp(&self.keys[*b as usize]));
+        self.rank = vec![0; order.len()];
+        for (rank, number) in order.into_iter().enumerate() {
+            self.rank[number as usize] = rank as u32;
+        }
+    }
+}
+
 /// The attribution of a transaction being built.
 #[derive(Debug, Default)]
 struct TxState {
     kinds: [i64; 13],
     frames: Vec<(Text, i64)>,
-    lines: HashMap<LineKey, i64>,
+    /// Gas charged to lines outside the codes' tables (pseudo-lines, a precompile's caller), by
+    /// [`LineIds`] number.
+    lines: Vec<(u32, i64)>,
     /// Gas per line-table entry of each code that ran, so stepping never touches a string.
     code_lines: Vec<(Arc<CodeInfo>, Vec<i64>)>,
     storage: Vec<StorageAccess>,
@@ -447,6 +532,9 @@ pub struct AttributionInspector {
     own_codes: HashMap<usize, Arc<CodeInfo>>,
     /// Storage slots as the report writes them, formatted once.
     slot_names: HashMap<U256, Text>,
+    line_ids: LineIds,
+    /// Frame paths named so far, by parent path, code, kind and selector (see `name_frame`).
+    names: HashMap<FrameKey, (Option<Text>, Text)>,
     stack: Vec<Frame>,
     tx: TxState,
 }
@@ -477,6 +565,8 @@ impl AttributionInspector {
             by_pointer: HashMap::new(),
             own_codes: HashMap::new(),
             slot_names: HashMap::new(),
+            line_ids: LineIds::new(),
+            names: HashMap::new(),
             stack: Vec::new(),
             tx: TxState::default(),
         }
@@ -525,19 +615,50 @@ impl AttributionInspector {
             Some(root) => root.1 += outside,
             None => return Err("no frame ran".into()),
         }
-        *tx.lines.entry(LineKey::pseudo(LINE_INTRINSIC)).or_insert(0) += as_i64(intrinsic + floor_extra);
-        *tx.lines.entry(LineKey::pseudo(LINE_REFUND)).or_insert(0) -= as_i64(refunded);
+        tx.lines.push((self.line_ids.intrinsic, as_i64(intrinsic + floor_extra)));
+        tx.lines.push((self.line_ids.refund, -as_i64(refunded)));
         let kinds = GasKind::ALL.into_iter().zip(tx.kinds);
-        let code_lines = tx.code_lines.iter().flat_map(|(code, gas)| {
-            gas.iter()
-                .enumerate()
-                .filter(|(_, gas)| **gas != 0)
-                .map(|(index, gas)| (code.lines[index].clone(), *gas))
-        });
-        let lines = tx.lines.into_iter().chain(code_lines);
-        let attribution = Attribution::from_parts(1, kinds, tx.frames, lines, tx.storage);
+        let attribution = Attribution::from_merged_lines(
+            1,
+            kinds,
+            tx.frames,
+            self.merged_lines(&tx.code_lines, tx.lines),
+            tx.storage,
+        );
         attribution.check(i128::from(gas_used)).map_err(|error| error.to_string())?;
         Ok(attribution)
+    }
+
+    /// A transaction's lines, each once, in [`LineKey`] order: sorted by rank, merged by number.
+    fn merged_lines(&self, code_lines: &[(Arc<CodeInfo>, Vec<i64>)], extra: Vec<(u32, i64)>) -> Vec<LineGas> {
+        let ids = &self.line_ids;
+        let mut charged: Vec<(u32, u32, i64)> = extra
+            .into_iter()
+            .filter(|(_, gas)| *gas != 0)
+            .map(|(number, gas)| (ids.rank[number as usize], number, gas))
+            .collect();
+        for (code, gas) in code_lines {
+            for (index, gas) in gas.iter().enumerate() {
+                if *gas != 0 {
+                    let number = code.line_ids[index];
+                    charged.push((ids.rank[number as usize], number, *gas));
+                }
+            }
+        }
+        charged.sort_unstable_by_key(|(rank, _, _)| *rank);
+        let mut lines: Vec<LineGas> = Vec::with_capacity(charged.len());
+        let mut last = None;
+        for (_, number, gas) in charged {
+            match lines.last_mut() {
+                Some(line) if last == Some(number) => line.gas += gas,
+                _ => {
+                    let key = &ids.keys[number as usize];
+                    lines.push(LineGas { file: key.file.clone(), line: key.line, text: key.text.clone(), gas });
+                }
+            }
+            last = Some(number);
+        }
+        lines
     }
 
     /// The description of the code `interp` runs, from the caches when the code was seen.
@@ -551,10 +672,15 @@ impl AttributionInspector {
         }
         let bytecode: &revm::bytecode::Bytecode = &interp.bytecode;
         let shared = self.index.describe_cached(bytecode, create);
+        let line_ids = &mut self.line_ids;
         let info = self
             .own_codes
             .entry(Arc::as_ptr(&shared) as usize)
-            .or_insert_with(|| Arc::new(shared.own_copy()))
+            .or_insert_with(|| {
+                let mut own = shared.own_copy();
+                line_ids.number_code(&mut own);
+                Arc::new(own)
+            })
             .clone();
         self.by_pointer.insert(key, (bytecode.clone(), info.clone()));
         info
@@ -578,7 +704,7 @@ impl AttributionInspector {
             frame.line_slot = slot;
             frame.start = Some(remaining);
             frame.target = interp.input.target_address();
-            frame.path = self.name_frame(&frame);
+            frame.path = Some(self.name_frame(&frame));
             self.stack.push(frame);
         }
     }
@@ -587,9 +713,44 @@ impl AttributionInspector {
         self.stack.push(frame);
     }
 
-    /// Names a frame once its code is known (first step), or at its end (no code ran).
-    fn name_frame(&self, frame: &Frame) -> String {
-        let label = match (&frame.code, frame.is_create) {
+    /// Names a frame once its code is known (first step), or at its end (no code ran). A frame
+    /// whose contract is known is named once per parent, code and selector, then found by those.
+    fn name_frame(&mut self, frame: &Frame) -> Text {
+        let parent = self.stack.last().and_then(|parent| parent.path.clone());
+        // Unknown code is named by its address: not cached.
+        let Some(code) = frame.code.as_ref().filter(|code| code.contract.is_some()) else {
+            return Self::join(parent.as_ref(), &self.label(frame));
+        };
+        let head_length = frame.input_head.len();
+        let mut head = [0; 4];
+        head[..head_length].copy_from_slice(&frame.input_head);
+        let key = (
+            parent.as_ref().map_or(0, |parent| parent.as_ptr() as usize),
+            Arc::as_ptr(code) as usize,
+            frame.is_create,
+            head,
+            head_length,
+            frame.input_empty,
+        );
+        if let Some((_, name)) = self.names.get(&key) {
+            return name.clone();
+        }
+        let name = Self::join(parent.as_ref(), &self.label(frame));
+        // The entry keeps the parent's path alive, so its address names it alone.
+        self.names.insert(key, (parent, name.clone()));
+        name
+    }
+
+    fn join(parent: Option<&Text>, label: &str) -> Text {
+        match parent {
+            Some(parent) => format!("{parent};{label}").into(),
+            None => label.into(),
+        }
+    }
+
+    /// A frame's own name: `Counter.increment()`, `new Child`, `<precompile sha256>`, an address.
+    fn label(&self, frame: &Frame) -> String {
+        match (&frame.code, frame.is_create) {
             (Some(code), true) => match code.contract {
                 Some(index) => format!("new {}", self.index.contracts[index].name),
                 None => "new <unknown>".to_owned(),
@@ -610,10 +771,6 @@ impl AttributionInspector {
                 Some(name) => format!("<precompile {name}>"),
                 None => unknown_call_label(frame),
             },
-        };
-        match self.stack.last() {
-            Some(parent) => format!("{};{label}", parent.path),
-            None => label,
         }
     }
 
@@ -730,7 +887,7 @@ impl AttributionInspector {
             _ => {
                 // No opcode ran: a precompile, an account without code, or a call that failed
                 // before starting. What it consumed is charged at the caller's line.
-                frame.path = self.name_frame(&frame);
+                frame.path = Some(self.name_frame(&frame));
                 let consumed = i64::try_from(total).unwrap_or(0);
                 frame.self_gas += consumed;
                 if consumed != 0 {
@@ -740,10 +897,10 @@ impl AttributionInspector {
                         .last()
                         .and_then(|parent| {
                             let code = parent.code.as_ref()?;
-                            Some(code.lines[code.line_of(parent.pending?.pc)].clone())
+                            code.line_ids.get(code.line_of(parent.pending?.pc)).copied()
                         })
-                        .unwrap_or_else(|| LineKey::pseudo(LINE_UNKNOWN_CODE));
-                    *self.tx.lines.entry(line).or_insert(0) += consumed;
+                        .unwrap_or(self.line_ids.unknown_code);
+                    self.tx.lines.push((line, consumed));
                 }
             }
         }
@@ -751,9 +908,10 @@ impl AttributionInspector {
         self.tx.kinds[GasKind::CodeDeposit.index()] += deposit;
         frame.self_gas += deposit;
         if deposit != 0 {
-            *self.tx.lines.entry(LineKey::pseudo(LINE_CODE_DEPOSIT)).or_insert(0) += deposit;
+            self.tx.lines.push((self.line_ids.code_deposit, deposit));
         }
-        self.tx.frames.push((frame.path.into(), frame.self_gas));
+        let path = frame.path.take().unwrap_or_else(|| Text::from(""));
+        self.tx.frames.push((path, frame.self_gas));
         match self.stack.last_mut() {
             Some(parent) => {
                 parent.children += total;
@@ -772,7 +930,7 @@ impl AttributionInspector {
 
     fn new_frame(&self, is_create: bool, target: Address, code_address: Address, input: &[u8]) -> Frame {
         Frame {
-            path: String::new(),
+            path: None,
             is_create,
             target,
             code_address,
