@@ -26,14 +26,14 @@ use revm::inspector::{Inspector, JournalExt};
 use revm::interpreter::interpreter::EthInterpreter;
 use revm::interpreter::interpreter_types::{InputsTr, Jumps, LegacyBytecode};
 use revm::interpreter::{
-    CallInputs, CallOutcome, CreateInputs, CreateOutcome, FrameInput, GasTable, Host, InstructionResult, InstructionTable,
-    Interpreter,
+    CallInputs, CallOutcome, CreateInputs, CreateOutcome, FrameInput, GasTable, Host, InstructionResult,
+    InstructionTable, Interpreter,
 };
 
 use crate::artifacts::{Artifact, ArtifactSet, LinkableCode};
 use crate::core::attribution::{
-    Attribution, GasKind, LINE_CODE_DEPOSIT, LineGas, LINE_COMPILER, LINE_INTRINSIC, LINE_REFUND, LINE_UNKNOWN_CODE,
-    LineKey, StorageAccess, StorageOp, Text, ValueChange,
+    Attribution, GasKind, LINE_CODE_DEPOSIT, LINE_COMPILER, LINE_INTRINSIC, LINE_REFUND, LINE_UNKNOWN_CODE,
+    LineGas, LineKey, StorageAccess, StorageOp, Text, ValueChange,
 };
 
 /// Gas per byte of deployed code (EIP-170 era, unchanged through Osaka).
@@ -247,7 +247,13 @@ impl CodeIndex {
         let contract = &self.contracts[index];
         let map = if create { &contract.creation_map } else { &contract.runtime_map };
         let (pc_line, lines) = self.line_table(code, map.as_deref());
-        CodeInfo { contract: Some(index), contract_name: Some(contract.name.clone()), pc_line, lines, line_ids: Vec::new() }
+        CodeInfo {
+            contract: Some(index),
+            contract_name: Some(contract.name.clone()),
+            pc_line,
+            lines,
+            line_ids: Vec::new(),
+        }
     }
 
     fn line_table(&self, code: &[u8], map: Option<&str>) -> (Vec<u32>, Vec<LineKey>) {
@@ -653,7 +659,12 @@ impl AttributionInspector {
                 Some(line) if last == Some(number) => line.gas += gas,
                 _ => {
                     let key = &ids.keys[number as usize];
-                    lines.push(LineGas { file: key.file.clone(), line: key.line, text: key.text.clone(), gas });
+                    lines.push(LineGas {
+                        file: key.file.clone(),
+                        line: key.line,
+                        text: key.text.clone(),
+                        gas,
+                    });
                 }
             }
             last = Some(number);
@@ -1108,11 +1119,59 @@ const fn pricing_table() -> [Pricing; 256] {
     use opcode::*;
     let mut table = [Pricing::General; 256];
     let statics = [
-        STOP, ADD, MUL, SUB, DIV, SDIV, MOD, SMOD, ADDMOD, MULMOD, SIGNEXTEND, LT, GT, SLT, SGT, EQ,
-        ISZERO, AND, OR, XOR, NOT, BYTE, SHL, SHR, SAR, CLZ, ADDRESS, ORIGIN, CALLER, CALLVALUE,
-        CALLDATALOAD, CALLDATASIZE, CODESIZE, GASPRICE, RETURNDATASIZE, BLOCKHASH, COINBASE,
-        TIMESTAMP, NUMBER, DIFFICULTY, GASLIMIT, CHAINID, SELFBALANCE, BASEFEE, BLOBHASH,
-        BLOBBASEFEE, POP, JUMP, JUMPI, PC, MSIZE, GAS, JUMPDEST,
+        STOP,
+        ADD,
+        MUL,
+        SUB,
+        DIV,
+        SDIV,
+        MOD,
+        SMOD,
+        ADDMOD,
+        MULMOD,
+        SIGNEXTEND,
+        LT,
+        GT,
+        SLT,
+        SGT,
+        EQ,
+        ISZERO,
+        AND,
+        OR,
+        XOR,
+        NOT,
+        BYTE,
+        SHL,
+        SHR,
+        SAR,
+        CLZ,
+        ADDRESS,
+        ORIGIN,
+        CALLER,
+        CALLVALUE,
+        CALLDATALOAD,
+        CALLDATASIZE,
+        CODESIZE,
+        GASPRICE,
+        RETURNDATASIZE,
+        BLOCKHASH,
+        COINBASE,
+        TIMESTAMP,
+        NUMBER,
+        DIFFICULTY,
+        GASLIMIT,
+        CHAINID,
+        SELFBALANCE,
+        BASEFEE,
+        BLOBHASH,
+        BLOBBASEFEE,
+        POP,
+        JUMP,
+        JUMPI,
+        PC,
+        MSIZE,
+        GAS,
+        JUMPDEST,
     ];
     let mut index = 0;
     while index < statics.len() {
@@ -1182,13 +1241,15 @@ impl AttributionInspector {
                         let expansion = interp.gas.memory().expansion_cost;
                         if let Err(end) = interp.step(table, gas_table, host) {
                             // Settled at the frame's end, as the inspector would.
-                            frame.pending = Some(Pending { pc, op, remaining, memory: expansion, copy_words: 0 });
+                            frame.pending =
+                                Some(Pending { pc, op, remaining, memory: expansion, copy_words: 0 });
                             break Err(end);
                         }
                         let cost = i64::try_from(remaining.wrapping_sub(interp.gas.remaining())).unwrap_or(0);
-                        let grown = i64::try_from(interp.gas.memory().expansion_cost.saturating_sub(expansion))
-                            .unwrap_or(0)
-                            .min(cost.max(0));
+                        let grown =
+                            i64::try_from(interp.gas.memory().expansion_cost.saturating_sub(expansion))
+                                .unwrap_or(0)
+                                .min(cost.max(0));
                         if let Some(gas) = lines.get_mut(line_of(pc)) {
                             *gas += cost;
                         }
