@@ -313,15 +313,20 @@ impl Attribution {
             totals[kind.index()] += gas;
         }
         let by_kind = GasKind::ALL.into_iter().zip(totals).filter(|(_, gas)| *gas != 0).collect();
-        let mut frame_map: BTreeMap<Text, i64> = BTreeMap::new();
-        for (frame, gas) in frames {
-            *frame_map.entry(frame.into()).or_insert(0) += gas;
+        // A transaction has a few frames: sorted and merged in place.
+        let mut by_frame: Vec<FrameGas> =
+            frames.into_iter().map(|(frame, gas)| FrameGas { frame: frame.into(), gas }).collect();
+        if by_frame.len() > 1 {
+            by_frame.sort_by(|a, b| a.frame.cmp(&b.frame));
+            by_frame.dedup_by(|next, kept| {
+                let same = next.frame == kept.frame;
+                if same {
+                    kept.gas += next.gas;
+                }
+                same
+            });
         }
-        let by_frame = frame_map
-            .into_iter()
-            .filter(|(_, gas)| *gas != 0)
-            .map(|(frame, gas)| FrameGas { frame, gas })
-            .collect();
+        by_frame.retain(|frame| frame.gas != 0);
         by_line.retain(|line| line.gas != 0);
         Self { calls, by_kind, by_frame, by_line, storage: merge_storage(storage) }
     }
@@ -437,7 +442,7 @@ fn address(text: &Text) -> usize {
 /// A fast hash for keys made of addresses and small numbers, never of input text: a rotate,
 /// xor and multiply per word.
 #[derive(Default, Clone, Copy)]
-struct WordHasher(u64);
+pub struct WordHasher(u64);
 
 impl std::hash::Hasher for WordHasher {
     fn write(&mut self, bytes: &[u8]) {
@@ -467,7 +472,8 @@ impl std::hash::Hasher for WordHasher {
     }
 }
 
-type Words = std::hash::BuildHasherDefault<WordHasher>;
+/// Builds [`WordHasher`]s, for `HashMap`s keyed by addresses and numbers.
+pub type Words = std::hash::BuildHasherDefault<WordHasher>;
 
 /// Sums the storage accesses of the same kind, sorted: in place, as this runs once per
 /// transaction.

@@ -33,7 +33,7 @@ use revm::interpreter::{
 use crate::artifacts::{Artifact, ArtifactSet, LinkableCode};
 use crate::core::attribution::{
     Attribution, GasKind, LINE_CODE_DEPOSIT, LINE_COMPILER, LINE_INTRINSIC, LINE_REFUND, LINE_UNKNOWN_CODE,
-    LineGas, LineKey, StorageAccess, StorageOp, Text, ValueChange,
+    LineGas, LineKey, StorageAccess, StorageOp, Text, ValueChange, Words,
 };
 
 /// Gas per byte of deployed code (EIP-170 era, unchanged through Osaka).
@@ -350,22 +350,37 @@ fn read_source(name: &str, roots: &[PathBuf]) -> Option<String> {
 }
 
 /// The `(offset, file)` of each instruction of a compressed solc source map (`s:l:f:j:m;…`,
-/// empty fields repeating the previous entry's).
+/// empty fields repeating the previous entry's). Read byte by byte: a map has an entry per
+/// instruction, and this runs once per code a run sees.
 fn parse_source_map(map: &str) -> Vec<(usize, i64)> {
-    let mut entries = Vec::new();
+    let mut entries = Vec::with_capacity(map.len() / 4);
     let (mut offset, mut file) = (0usize, -1i64);
-    for item in map.split(';') {
-        let mut fields = item.split(':');
-        if let Some(text) = fields.next().filter(|text| !text.is_empty()) {
-            offset = text.parse().unwrap_or(offset);
+    for item in map.as_bytes().split(|byte| *byte == b';') {
+        let mut fields = item.split(|byte| *byte == b':');
+        if let Some(number) = fields.next().and_then(parse_number) {
+            offset = usize::try_from(number).unwrap_or(offset);
         }
         let _length = fields.next();
-        if let Some(text) = fields.next().filter(|text| !text.is_empty()) {
-            file = text.parse().unwrap_or(file);
+        if let Some(number) = fields.next().and_then(parse_number) {
+            file = number;
         }
         entries.push((offset, file));
     }
     entries
+}
+
+/// A source map field: a decimal number, `-1` for none; `None` when empty or malformed (the
+/// previous entry's value then stands).
+fn parse_number(field: &[u8]) -> Option<i64> {
+    let (negative, digits) = match field.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, field),
+    };
+    if digits.is_empty() || digits.len() > 18 || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let value = digits.iter().fold(0i64, |value, digit| value * 10 + i64::from(digit - b'0'));
+    Some(if negative { -value } else { value })
 }
 
 /// The precompile at `address`, by name.
@@ -532,15 +547,17 @@ pub struct AttributionInspector {
     /// Codes this inspector ran, by where revm keeps their bytes (the usual lookup: no lock, no
     /// comparison). Each entry holds a clone of the bytecode, so its bytes live (and cannot be
     /// reused for other code) as long as the entry does.
-    by_pointer: HashMap<(usize, usize, bool), SeenCode>,
+    by_pointer: HashMap<(usize, usize, bool), SeenCode, Words>,
     /// This inspector's own copy of each shared description, by the shared one's address (the
     /// index keeps those alive for the run).
-    own_codes: HashMap<usize, Arc<CodeInfo>>,
+    own_codes: HashMap<usize, Arc<CodeInfo>, Words>,
     /// Storage slots as the report writes them, formatted once.
-    slot_names: HashMap<U256, Text>,
+    slot_names: HashMap<U256, Text, Words>,
     line_ids: LineIds,
     /// Frame paths named so far, by parent path, code, kind and selector (see `name_frame`).
-    names: HashMap<FrameKey, (Option<Text>, Text)>,
+    names: HashMap<FrameKey, (Option<Text>, Text), Words>,
+    /// Line-gas tables of finished transactions, zeroed, for the next ones.
+    spare_lines: Vec<Vec<i64>>,
     stack: Vec<Frame>,
     tx: TxState,
 }
@@ -568,11 +585,12 @@ impl AttributionInspector {
             index,
             berlin,
             code_deposit_per_byte: CODE_DEPOSIT_PER_BYTE,
-            by_pointer: HashMap::new(),
-            own_codes: HashMap::new(),
-            slot_names: HashMap::new(),
+            by_pointer: HashMap::default(),
+            own_codes: HashMap::default(),
+            slot_names: HashMap::default(),
             line_ids: LineIds::new(),
-            names: HashMap::new(),
+            names: HashMap::default(),
+            spare_lines: Vec::new(),
             stack: Vec::new(),
             tx: TxState::default(),
         }
@@ -624,19 +642,20 @@ impl AttributionInspector {
         tx.lines.push((self.line_ids.intrinsic, as_i64(intrinsic + floor_extra)));
         tx.lines.push((self.line_ids.refund, -as_i64(refunded)));
         let kinds = GasKind::ALL.into_iter().zip(tx.kinds);
-        let attribution = Attribution::from_merged_lines(
-            1,
-            kinds,
-            tx.frames,
-            self.merged_lines(&tx.code_lines, tx.lines),
-            tx.storage,
-        );
+        let lines = self.merged_lines(&mut tx.code_lines, tx.lines);
+        self.spare_lines.extend(tx.code_lines.into_iter().map(|(_, gas)| gas));
+        let attribution = Attribution::from_merged_lines(1, kinds, tx.frames, lines, tx.storage);
         attribution.check(i128::from(gas_used)).map_err(|error| error.to_string())?;
         Ok(attribution)
     }
 
     /// A transaction's lines, each once, in [`LineKey`] order: sorted by rank, merged by number.
-    fn merged_lines(&self, code_lines: &[(Arc<CodeInfo>, Vec<i64>)], extra: Vec<(u32, i64)>) -> Vec<LineGas> {
+    /// The codes' line tables are left zeroed, for the next transaction.
+    fn merged_lines(
+        &self,
+        code_lines: &mut [(Arc<CodeInfo>, Vec<i64>)],
+        extra: Vec<(u32, i64)>,
+    ) -> Vec<LineGas> {
         let ids = &self.line_ids;
         let mut charged: Vec<(u32, u32, i64)> = extra
             .into_iter()
@@ -644,10 +663,10 @@ impl AttributionInspector {
             .map(|(number, gas)| (ids.rank[number as usize], number, gas))
             .collect();
         for (code, gas) in code_lines {
-            for (index, gas) in gas.iter().enumerate() {
+            for (index, gas) in gas.iter_mut().enumerate() {
                 if *gas != 0 {
                     let number = code.line_ids[index];
-                    charged.push((ids.rank[number as usize], number, *gas));
+                    charged.push((ids.rank[number as usize], number, std::mem::take(gas)));
                 }
             }
         }
@@ -706,7 +725,9 @@ impl AttributionInspector {
         let slot = match self.tx.code_lines.iter().position(|(known, _)| Arc::ptr_eq(known, &code)) {
             Some(slot) => slot,
             None => {
-                self.tx.code_lines.push((code.clone(), vec![0; code.lines.len()]));
+                let mut gas = self.spare_lines.pop().unwrap_or_default();
+                gas.resize(code.lines.len(), 0);
+                self.tx.code_lines.push((code.clone(), gas));
                 self.tx.code_lines.len() - 1
             }
         };
