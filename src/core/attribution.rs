@@ -7,7 +7,7 @@
 //! entry into integer parts that sum to the entry's value (largest-remainder rounding); the diff
 //! explains a change from two of them ([`crate::core::explain`]).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 
@@ -280,21 +280,7 @@ impl Attribution {
         lines: impl IntoIterator<Item = (LineKey, i64)>,
         storage: Vec<StorageAccess>,
     ) -> Self {
-        let mut totals = [0_i64; GasKind::ALL.len()];
-        for (kind, gas) in kinds {
-            totals[kind.index()] += gas;
-        }
-        let by_kind = GasKind::ALL.into_iter().zip(totals).filter(|(_, gas)| *gas != 0).collect();
-        let mut frame_map: BTreeMap<Text, i64> = BTreeMap::new();
-        for (frame, gas) in frames {
-            *frame_map.entry(frame.into()).or_insert(0) += gas;
-        }
-        let by_frame = frame_map
-            .into_iter()
-            .filter(|(_, gas)| *gas != 0)
-            .map(|(frame, gas)| FrameGas { frame, gas })
-            .collect();
-        // Sorted and merged in place rather than through a map: this runs once per transaction.
+        // Sorted and merged in place rather than through a map.
         let mut lines: Vec<(LineKey, i64)> = lines.into_iter().collect();
         lines.sort_unstable_by(|(a, _), (b, _)| a.cmp(b));
         let mut by_line: Vec<LineGas> = Vec::with_capacity(lines.len());
@@ -306,6 +292,41 @@ impl Attribution {
                 _ => by_line.push(LineGas { file: key.file, line: key.line, text: key.text, gas }),
             }
         }
+        Self::from_merged_lines(calls, kinds, frames, by_line, storage)
+    }
+
+    /// [`Attribution::from_parts`] for lines already sorted by file, line and text, each once
+    /// (zero lines are dropped here): what a caller that orders lines by number rather than by
+    /// text passes, once per transaction.
+    pub fn from_merged_lines(
+        calls: u64,
+        kinds: impl IntoIterator<Item = (GasKind, i64)>,
+        frames: impl IntoIterator<Item = (impl Into<Text>, i64)>,
+        mut by_line: Vec<LineGas>,
+        storage: Vec<StorageAccess>,
+    ) -> Self {
+        debug_assert!(by_line.windows(2).all(|pair| {
+            (&pair[0].file, pair[0].line, &pair[0].text) < (&pair[1].file, pair[1].line, &pair[1].text)
+        }));
+        let mut totals = [0_i64; GasKind::ALL.len()];
+        for (kind, gas) in kinds {
+            totals[kind.index()] += gas;
+        }
+        let by_kind = GasKind::ALL.into_iter().zip(totals).filter(|(_, gas)| *gas != 0).collect();
+        // A transaction has a few frames: sorted and merged in place.
+        let mut by_frame: Vec<FrameGas> =
+            frames.into_iter().map(|(frame, gas)| FrameGas { frame: frame.into(), gas }).collect();
+        if by_frame.len() > 1 {
+            by_frame.sort_by(|a, b| a.frame.cmp(&b.frame));
+            by_frame.dedup_by(|next, kept| {
+                let same = next.frame == kept.frame;
+                if same {
+                    kept.gas += next.gas;
+                }
+                same
+            });
+        }
+        by_frame.retain(|frame| frame.gas != 0);
         by_line.retain(|line| line.gas != 0);
         Self { calls, by_kind, by_frame, by_line, storage: merge_storage(storage) }
     }
@@ -319,29 +340,56 @@ impl Attribution {
         if count == 0 {
             return Err(AttributionError::NoCalls);
         }
-        // Keys borrowed from the calls; owned copies are made once per entry, not per call.
-        let mut kinds: BTreeMap<GasKind, i128> = BTreeMap::new();
-        let mut frames: BTreeMap<&Text, i128> = BTreeMap::new();
-        let mut lines: BTreeMap<(Option<&Text>, Option<u32>, &Text), i128> = BTreeMap::new();
+        // Summed first by the strings' addresses (the calls of one run share their strings), so
+        // that a call costs no string comparison; then by value, once per distinct address.
+        // Owned copies are made once per entry, not per call.
+        let mut kind_totals = [0_i128; GasKind::ALL.len()];
+        let mut kind_seen = [false; GasKind::ALL.len()];
+        let mut frame_sums: ByAddress<usize, &Text> = ByAddress::default();
+        let mut line_sums: ByAddress<(usize, Option<u32>, usize), &LineGas> = ByAddress::default();
         type Borrowed<'a> = (&'a Text, &'a Text, StorageOp, bool, Option<ValueChange>);
-        let mut accesses: BTreeMap<Borrowed<'_>, (u64, i64)> = BTreeMap::new();
+        let mut access_sums: HashMap<
+            (usize, usize, StorageOp, bool, Option<ValueChange>),
+            (Borrowed<'_>, u64, i64),
+            Words,
+        > = HashMap::default();
         for call in calls {
             for access in &call.storage {
-                let key = (&access.contract, &access.slot, access.op, access.cold, access.change);
-                let entry = accesses.entry(key).or_insert((0, 0));
-                entry.0 += access.count;
-                entry.1 += access.gas;
+                let key =
+                    (address(&access.contract), address(&access.slot), access.op, access.cold, access.change);
+                let borrowed = (&access.contract, &access.slot, access.op, access.cold, access.change);
+                let entry = access_sums.entry(key).or_insert((borrowed, 0, 0));
+                entry.1 += access.count;
+                entry.2 += access.gas;
             }
             for (kind, gas) in &call.by_kind {
-                *kinds.entry(*kind).or_insert(0) += i128::from(*gas);
+                kind_totals[kind.index()] += i128::from(*gas);
+                kind_seen[kind.index()] = true;
             }
             for frame in &call.by_frame {
-                *frames.entry(&frame.frame).or_insert(0) += i128::from(frame.gas);
+                frame_sums.entry(address(&frame.frame)).or_insert((&frame.frame, 0)).1 +=
+                    i128::from(frame.gas);
             }
             for line in &call.by_line {
-                *lines.entry((line.file.as_ref(), line.line, &line.text)).or_insert(0) +=
-                    i128::from(line.gas);
+                let key = (line.file.as_ref().map_or(0, address), line.line, address(&line.text));
+                line_sums.entry(key).or_insert((line, 0)).1 += i128::from(line.gas);
             }
+        }
+        let kinds: BTreeMap<GasKind, i128> =
+            GasKind::ALL.into_iter().zip(kind_totals).filter(|(kind, _)| kind_seen[kind.index()]).collect();
+        let mut frames: BTreeMap<&Text, i128> = BTreeMap::new();
+        for (frame, gas) in frame_sums.into_values() {
+            *frames.entry(frame).or_insert(0) += gas;
+        }
+        let mut lines: BTreeMap<(Option<&Text>, Option<u32>, &Text), i128> = BTreeMap::new();
+        for (line, gas) in line_sums.into_values() {
+            *lines.entry((line.file.as_ref(), line.line, &line.text)).or_insert(0) += gas;
+        }
+        let mut accesses: BTreeMap<Borrowed<'_>, (u64, i64)> = BTreeMap::new();
+        for (key, count, gas) in access_sums.into_values() {
+            let entry = accesses.entry(key).or_insert((0, 0));
+            entry.0 += count;
+            entry.1 += gas;
         }
         let storage = accesses
             .into_iter()
@@ -383,26 +431,68 @@ impl Attribution {
     }
 }
 
-/// Sums the storage accesses of the same kind, sorted.
-fn merge_storage(accesses: Vec<StorageAccess>) -> Vec<StorageAccess> {
-    let mut merged: BTreeMap<AccessKey, (u64, i64)> = BTreeMap::new();
-    for access in accesses {
-        let entry = merged.entry(access.key()).or_insert((0, 0));
-        entry.0 += access.count;
-        entry.1 += access.gas;
+/// A map keyed by addresses of shared strings: the first borrowed value seen and a sum.
+type ByAddress<K, V> = HashMap<K, (V, i128), Words>;
+
+/// The address of a shared string: equal addresses are equal strings (not the converse).
+fn address(text: &Text) -> usize {
+    text.as_ptr() as usize
+}
+
+/// A fast hash for keys made of addresses and small numbers, never of input text: a rotate,
+/// xor and multiply per word.
+#[derive(Default, Clone, Copy)]
+pub struct WordHasher(u64);
+
+impl std::hash::Hasher for WordHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.write_u64(u64::from(*byte));
+        }
     }
-    merged
-        .into_iter()
-        .map(|((contract, slot, op, cold, change), (count, gas))| StorageAccess {
-            contract,
-            slot,
-            op,
-            cold,
-            change,
-            count,
-            gas,
-        })
-        .collect()
+
+    fn write_u8(&mut self, word: u8) {
+        self.write_u64(u64::from(word));
+    }
+
+    fn write_u32(&mut self, word: u32) {
+        self.write_u64(u64::from(word));
+    }
+
+    fn write_usize(&mut self, word: usize) {
+        self.write_u64(word as u64);
+    }
+
+    fn write_u64(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// Builds [`WordHasher`]s, for `HashMap`s keyed by addresses and numbers.
+pub type Words = std::hash::BuildHasherDefault<WordHasher>;
+
+/// Sums the storage accesses of the same kind, sorted: in place, as this runs once per
+/// transaction.
+fn merge_storage(mut accesses: Vec<StorageAccess>) -> Vec<StorageAccess> {
+    fn key(access: &StorageAccess) -> (&Text, &Text, StorageOp, bool, Option<ValueChange>) {
+        (&access.contract, &access.slot, access.op, access.cold, access.change)
+    }
+    if accesses.len() > 1 {
+        accesses.sort_by(|a, b| key(a).cmp(&key(b)));
+        accesses.dedup_by(|next, kept| {
+            let same = key(next) == key(kept);
+            if same {
+                kept.count += next.count;
+                kept.gas += next.gas;
+            }
+            same
+        });
+    }
+    accesses
 }
 
 /// Divides each total by `count` and rounds so that the parts sum to `target`: each part gets
@@ -474,6 +564,37 @@ mod tests {
         // 20/3 = 6.67 and 11/3 = 3.67: floors 6 + 3 = 9, the one unit left goes to the first of
         // the equal remainders.
         assert_eq!(mean.by_line.iter().map(|line| line.gas).collect::<Vec<_>>(), [7, 3]);
+    }
+
+    /// The mean sums first by the strings' addresses: equal strings in different allocations
+    /// (a call read back from JSON, a shard) are still one line, one frame, one access.
+    #[test]
+    fn equal_strings_apart_in_memory_are_one_part() {
+        let access = |gas| StorageAccess {
+            contract: "Ledger".into(),
+            slot: "0x0".into(),
+            op: StorageOp::Write,
+            cold: true,
+            change: Some(ValueChange::ZeroToNonzero),
+            count: 1,
+            gas,
+        };
+        let mut a = call(
+            &[(GasKind::Storage, 22_100), (GasKind::Compute, 10)],
+            &[("A.f()", 22_110)],
+            &[("x", 22_100), ("y", 10)],
+        );
+        a.storage = vec![access(22_100)];
+        let shared = a.clone();
+        let apart: Attribution = serde_json::from_str(&serde_json::to_string(&a).unwrap()).unwrap();
+        assert!(!std::sync::Arc::ptr_eq(&apart.by_line[0].text, &a.by_line[0].text));
+        let mean = Attribution::mean(&[&a, &shared, &apart], 22_110).unwrap();
+        mean.check(22_110).unwrap();
+        assert_eq!(mean.calls, 3);
+        assert_eq!(mean.by_frame, [FrameGas { frame: "A.f()".into(), gas: 22_110 }]);
+        let lines: Vec<(&str, i64)> = mean.by_line.iter().map(|line| (&*line.text, line.gas)).collect();
+        assert_eq!(lines, [("x", 22_100), ("y", 10)]);
+        assert_eq!(mean.storage, [StorageAccess { count: 3, gas: 3 * 22_100, ..access(0) }]);
     }
 
     #[test]

@@ -25,12 +25,15 @@ use revm::handler::FrameResult;
 use revm::inspector::{Inspector, JournalExt};
 use revm::interpreter::interpreter::EthInterpreter;
 use revm::interpreter::interpreter_types::{InputsTr, Jumps, LegacyBytecode};
-use revm::interpreter::{CallInputs, CallOutcome, CreateInputs, CreateOutcome, FrameInput, Interpreter};
+use revm::interpreter::{
+    CallInputs, CallOutcome, CreateInputs, CreateOutcome, FrameInput, GasTable, Host, InstructionResult,
+    InstructionTable, Interpreter,
+};
 
 use crate::artifacts::{Artifact, ArtifactSet, LinkableCode};
 use crate::core::attribution::{
     Attribution, GasKind, LINE_CODE_DEPOSIT, LINE_COMPILER, LINE_INTRINSIC, LINE_REFUND, LINE_UNKNOWN_CODE,
-    LineKey, StorageAccess, StorageOp, Text, ValueChange,
+    LineGas, LineKey, StorageAccess, StorageOp, Text, ValueChange, Words,
 };
 
 /// Gas per byte of deployed code (EIP-170 era, unchanged through Osaka).
@@ -101,6 +104,8 @@ pub struct CodeInfo {
     /// is `<compiler>` (or `<unknown code>`).
     pc_line: Vec<u32>,
     lines: Vec<LineKey>,
+    /// Each line's number in the inspector's [`LineIds`] (filled in an inspector's own copy).
+    line_ids: Vec<u32>,
 }
 
 impl CodeInfo {
@@ -113,6 +118,7 @@ impl CodeInfo {
             contract: self.contract,
             contract_name: self.contract_name.as_ref().map(own),
             pc_line: self.pc_line.clone(),
+            line_ids: Vec::new(),
             lines: self
                 .lines
                 .iter()
@@ -169,6 +175,9 @@ pub struct CodeIndex {
     /// scenario and thread of the run: a hit is confirmed by comparing the bytes, so a code is
     /// described once however often it is deployed, and no code is hashed whole.
     described: std::sync::Mutex<HashMap<(u64, bool), Vec<SeenCode>>>,
+    /// Tests only: code no artifact describes gets a line per pc (`pc 12`), so that two ways of
+    /// attributing can be compared opcode by opcode.
+    each_pc_a_line: bool,
 }
 
 impl CodeIndex {
@@ -190,7 +199,13 @@ impl CodeIndex {
                 );
             sources.insert(*id, SourceFile { name: name.as_str().into(), text });
         }
-        Self { contracts, sources, described: Default::default() }
+        Self { contracts, sources, described: Default::default(), each_pc_a_line: false }
+    }
+
+    /// An index of no artifact in which unknown code gets a line per pc (tests only).
+    #[cfg(test)]
+    pub(crate) fn each_pc_a_line() -> Self {
+        Self { each_pc_a_line: true, ..Self::default() }
     }
 
     /// The description of `bytecode`'s code (init code when `create`), described once.
@@ -212,17 +227,33 @@ impl CodeIndex {
             if create { contract.creation.matches(code, true) } else { contract.runtime.matches(code, false) }
         });
         let Some(index) = found else {
+            if self.each_pc_a_line {
+                return CodeInfo {
+                    contract: None,
+                    contract_name: None,
+                    pc_line: (0..code.len() as u32).collect(),
+                    lines: (0..code.len()).map(|pc| LineKey::pseudo(&format!("pc {pc}"))).collect(),
+                    line_ids: Vec::new(),
+                };
+            }
             return CodeInfo {
                 contract: None,
                 contract_name: None,
                 pc_line: Vec::new(),
                 lines: vec![LineKey::pseudo(LINE_UNKNOWN_CODE)],
+                line_ids: Vec::new(),
             };
         };
         let contract = &self.contracts[index];
         let map = if create { &contract.creation_map } else { &contract.runtime_map };
         let (pc_line, lines) = self.line_table(code, map.as_deref());
-        CodeInfo { contract: Some(index), contract_name: Some(contract.name.clone()), pc_line, lines }
+        CodeInfo {
+            contract: Some(index),
+            contract_name: Some(contract.name.clone()),
+            pc_line,
+            lines,
+            line_ids: Vec::new(),
+        }
     }
 
     fn line_table(&self, code: &[u8], map: Option<&str>) -> (Vec<u32>, Vec<LineKey>) {
@@ -238,6 +269,7 @@ impl CodeIndex {
         let compiler = intern(LineKey::pseudo(LINE_COMPILER));
         let mut by_line: HashMap<(u32, usize), u32> = HashMap::new();
         let mut pc_line = vec![compiler; code.len()];
+        let mut previous: Option<((usize, i64), u32)> = None;
         let mut pc = 0;
         let mut instruction = 0;
         while pc < code.len() {
@@ -247,8 +279,13 @@ impl CodeIndex {
             } else {
                 1
             };
-            let line = match entries.get(instruction) {
-                Some(&(offset, file)) if file >= 0 => match self.sources.get(&(file as u32)) {
+            let entry = entries.get(instruction).copied();
+            let line = match entry {
+                // Runs of instructions share a source range: look it up once per run.
+                Some(same) if previous.is_some_and(|(known, _)| known == same) => {
+                    previous.map_or(compiler, |(_, line)| line)
+                }
+                Some((offset, file)) if file >= 0 => match self.sources.get(&(file as u32)) {
                     // Many instructions share a line: build its key once.
                     Some(source) => *by_line
                         .entry((file as u32, source.line_index(offset)))
@@ -257,6 +294,9 @@ impl CodeIndex {
                 },
                 _ => compiler,
             };
+            if let Some(entry) = entry {
+                previous = Some((entry, line));
+            }
             for slot in pc_line.iter_mut().skip(pc).take(width) {
                 *slot = line;
             }
@@ -310,22 +350,37 @@ fn read_source(name: &str, roots: &[PathBuf]) -> Option<String> {
 }
 
 /// The `(offset, file)` of each instruction of a compressed solc source map (`s:l:f:j:m;…`,
-/// empty fields repeating the previous entry's).
+/// empty fields repeating the previous entry's). Read byte by byte: a map has an entry per
+/// instruction, and this runs once per code a run sees.
 fn parse_source_map(map: &str) -> Vec<(usize, i64)> {
-    let mut entries = Vec::new();
+    let mut entries = Vec::with_capacity(map.len() / 4);
     let (mut offset, mut file) = (0usize, -1i64);
-    for item in map.split(';') {
-        let mut fields = item.split(':');
-        if let Some(text) = fields.next().filter(|text| !text.is_empty()) {
-            offset = text.parse().unwrap_or(offset);
+    for item in map.as_bytes().split(|byte| *byte == b';') {
+        let mut fields = item.split(|byte| *byte == b':');
+        if let Some(number) = fields.next().and_then(parse_number) {
+            offset = usize::try_from(number).unwrap_or(offset);
         }
         let _length = fields.next();
-        if let Some(text) = fields.next().filter(|text| !text.is_empty()) {
-            file = text.parse().unwrap_or(file);
+        if let Some(number) = fields.next().and_then(parse_number) {
+            file = number;
         }
         entries.push((offset, file));
     }
     entries
+}
+
+/// A source map field: a decimal number, `-1` for none; `None` when empty or malformed (the
+/// previous entry's value then stands).
+fn parse_number(field: &[u8]) -> Option<i64> {
+    let (negative, digits) = match field.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, field),
+    };
+    if digits.is_empty() || digits.len() > 18 || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let value = digits.iter().fold(0i64, |value, digit| value * 10 + i64::from(digit - b'0'));
+    Some(if negative { -value } else { value })
 }
 
 /// The precompile at `address`, by name.
@@ -352,6 +407,11 @@ fn precompile_name(address: &Address) -> Option<&'static str> {
 }
 
 /// An opcode whose cost is known only at the next step (or at the frame's end).
+/// What names a frame whose code is known: the parent's path (by address), the code (by
+/// address), whether it creates, the call data's first bytes and their length, and whether the
+/// call data is empty.
+type FrameKey = (usize, usize, bool, [u8; 4], usize, bool);
+
 /// A code seen in this run, kept alive, and its description.
 type SeenCode = (revm::bytecode::Bytecode, Arc<CodeInfo>);
 
@@ -368,7 +428,8 @@ struct Pending {
 /// One call or create frame on the stack.
 #[derive(Debug)]
 struct Frame {
-    path: String,
+    /// Its stack path (`Router.bump(uint256);Counter.increment()`), once named.
+    path: Option<Text>,
     is_create: bool,
     /// The account whose storage the frame uses, and the code's account.
     target: Address,
@@ -381,13 +442,80 @@ struct Frame {
     /// When `pending` is an SLOAD or SSTORE: the slot, the new value, and the value before when
     /// the slot was already loaded. Kept apart so the common step stays small.
     pending_slot: Option<(U256, U256, Option<U256>)>,
-    /// Gas consumed by child frames since `pending` started.
+    /// Gas consumed by child frames since `pending` started, and in all.
     children: u64,
+    children_total: u64,
     self_gas: i64,
+    /// The last opcode's pc, where what no opcode explains is charged (an opcode of the fast
+    /// loop that halted: see [`AttributionInspector::run`]).
+    last_pc: usize,
     /// Where this frame's line gas goes: an index into the transaction's `code_lines`.
     line_slot: usize,
     /// Gas already charged when the first opcode ran (zero for every frame revm makes today).
     start: Option<u64>,
+}
+
+/// Every line an inspector has charged, numbered, with each number's rank in the order of
+/// [`LineKey`] (file, line, text): a transaction's lines are merged and sorted by number and
+/// rank, without comparing a string, and the rank table is rebuilt only when a new code brings
+/// new lines.
+#[derive(Debug)]
+struct LineIds {
+    keys: Vec<LineKey>,
+    numbers: HashMap<LineKey, u32>,
+    rank: Vec<u32>,
+    intrinsic: u32,
+    refund: u32,
+    code_deposit: u32,
+    unknown_code: u32,
+}
+
+impl LineIds {
+    fn new() -> Self {
+        let mut ids = Self {
+            keys: Vec::new(),
+            numbers: HashMap::new(),
+            rank: Vec::new(),
+            intrinsic: 0,
+            refund: 0,
+            code_deposit: 0,
+            unknown_code: 0,
+        };
+        ids.intrinsic = ids.number(&LineKey::pseudo(LINE_INTRINSIC));
+        ids.refund = ids.number(&LineKey::pseudo(LINE_REFUND));
+        ids.code_deposit = ids.number(&LineKey::pseudo(LINE_CODE_DEPOSIT));
+        ids.unknown_code = ids.number(&LineKey::pseudo(LINE_UNKNOWN_CODE));
+        ids.rerank();
+        ids
+    }
+
+    fn number(&mut self, key: &LineKey) -> u32 {
+        if let Some(&number) = self.numbers.get(key) {
+            return number;
+        }
+        let number = self.keys.len() as u32;
+        self.keys.push(key.clone());
+        self.numbers.insert(key.clone(), number);
+        number
+    }
+
+    /// Numbers `code`'s lines (a code seen for the first time by this inspector).
+    fn number_code(&mut self, code: &mut CodeInfo) {
+        let known = self.keys.len();
+        code.line_ids = code.lines.iter().map(|key| self.number(key)).collect();
+        if self.keys.len() != known {
+            self.rerank();
+        }
+    }
+
+    fn rerank(&mut self) {
+        let mut order: Vec<u32> = (0..self.keys.len() as u32).collect();
+        order.sort_unstable_by(|a, b| self.keys[*a as usize].cmp(&self.keys[*b as usize]));
+        self.rank = vec![0; order.len()];
+        for (rank, number) in order.into_iter().enumerate() {
+            self.rank[number as usize] = rank as u32;
+        }
+    }
 }
 
 /// The attribution of a transaction being built.
@@ -395,7 +523,9 @@ struct Frame {
 struct TxState {
     kinds: [i64; 13],
     frames: Vec<(Text, i64)>,
-    lines: HashMap<LineKey, i64>,
+    /// Gas charged to lines outside the codes' tables (pseudo-lines, a precompile's caller), by
+    /// [`LineIds`] number.
+    lines: Vec<(u32, i64)>,
     /// Gas per line-table entry of each code that ran, so stepping never touches a string.
     code_lines: Vec<(Arc<CodeInfo>, Vec<i64>)>,
     storage: Vec<StorageAccess>,
@@ -417,12 +547,17 @@ pub struct AttributionInspector {
     /// Codes this inspector ran, by where revm keeps their bytes (the usual lookup: no lock, no
     /// comparison). Each entry holds a clone of the bytecode, so its bytes live (and cannot be
     /// reused for other code) as long as the entry does.
-    by_pointer: HashMap<(usize, usize, bool), SeenCode>,
+    by_pointer: HashMap<(usize, usize, bool), SeenCode, Words>,
     /// This inspector's own copy of each shared description, by the shared one's address (the
     /// index keeps those alive for the run).
-    own_codes: HashMap<usize, Arc<CodeInfo>>,
+    own_codes: HashMap<usize, Arc<CodeInfo>, Words>,
     /// Storage slots as the report writes them, formatted once.
-    slot_names: HashMap<U256, Text>,
+    slot_names: HashMap<U256, Text, Words>,
+    line_ids: LineIds,
+    /// Frame paths named so far, by parent path, code, kind and selector (see `name_frame`).
+    names: HashMap<FrameKey, (Option<Text>, Text), Words>,
+    /// Line-gas tables of finished transactions, zeroed, for the next ones.
+    spare_lines: Vec<Vec<i64>>,
     stack: Vec<Frame>,
     tx: TxState,
 }
@@ -450,9 +585,12 @@ impl AttributionInspector {
             index,
             berlin,
             code_deposit_per_byte: CODE_DEPOSIT_PER_BYTE,
-            by_pointer: HashMap::new(),
-            own_codes: HashMap::new(),
-            slot_names: HashMap::new(),
+            by_pointer: HashMap::default(),
+            own_codes: HashMap::default(),
+            slot_names: HashMap::default(),
+            line_ids: LineIds::new(),
+            names: HashMap::default(),
+            spare_lines: Vec::new(),
             stack: Vec::new(),
             tx: TxState::default(),
         }
@@ -501,19 +639,56 @@ impl AttributionInspector {
             Some(root) => root.1 += outside,
             None => return Err("no frame ran".into()),
         }
-        *tx.lines.entry(LineKey::pseudo(LINE_INTRINSIC)).or_insert(0) += as_i64(intrinsic + floor_extra);
-        *tx.lines.entry(LineKey::pseudo(LINE_REFUND)).or_insert(0) -= as_i64(refunded);
+        tx.lines.push((self.line_ids.intrinsic, as_i64(intrinsic + floor_extra)));
+        tx.lines.push((self.line_ids.refund, -as_i64(refunded)));
         let kinds = GasKind::ALL.into_iter().zip(tx.kinds);
-        let code_lines = tx.code_lines.iter().flat_map(|(code, gas)| {
-            gas.iter()
-                .enumerate()
-                .filter(|(_, gas)| **gas != 0)
-                .map(|(index, gas)| (code.lines[index].clone(), *gas))
-        });
-        let lines = tx.lines.into_iter().chain(code_lines);
-        let attribution = Attribution::from_parts(1, kinds, tx.frames, lines, tx.storage);
+        let lines = self.merged_lines(&mut tx.code_lines, tx.lines);
+        self.spare_lines.extend(tx.code_lines.into_iter().map(|(_, gas)| gas));
+        let attribution = Attribution::from_merged_lines(1, kinds, tx.frames, lines, tx.storage);
         attribution.check(i128::from(gas_used)).map_err(|error| error.to_string())?;
         Ok(attribution)
+    }
+
+    /// A transaction's lines, each once, in [`LineKey`] order: sorted by rank, merged by number.
+    /// The codes' line tables are left zeroed, for the next transaction.
+    fn merged_lines(
+        &self,
+        code_lines: &mut [(Arc<CodeInfo>, Vec<i64>)],
+        extra: Vec<(u32, i64)>,
+    ) -> Vec<LineGas> {
+        let ids = &self.line_ids;
+        let mut charged: Vec<(u32, u32, i64)> = extra
+            .into_iter()
+            .filter(|(_, gas)| *gas != 0)
+            .map(|(number, gas)| (ids.rank[number as usize], number, gas))
+            .collect();
+        for (code, gas) in code_lines {
+            for (index, gas) in gas.iter_mut().enumerate() {
+                if *gas != 0 {
+                    let number = code.line_ids[index];
+                    charged.push((ids.rank[number as usize], number, std::mem::take(gas)));
+                }
+            }
+        }
+        charged.sort_unstable_by_key(|(rank, _, _)| *rank);
+        let mut lines: Vec<LineGas> = Vec::with_capacity(charged.len());
+        let mut last = None;
+        for (_, number, gas) in charged {
+            match lines.last_mut() {
+                Some(line) if last == Some(number) => line.gas += gas,
+                _ => {
+                    let key = &ids.keys[number as usize];
+                    lines.push(LineGas {
+                        file: key.file.clone(),
+                        line: key.line,
+                        text: key.text.clone(),
+                        gas,
+                    });
+                }
+            }
+            last = Some(number);
+        }
+        lines
     }
 
     /// The description of the code `interp` runs, from the caches when the code was seen.
@@ -527,10 +702,15 @@ impl AttributionInspector {
         }
         let bytecode: &revm::bytecode::Bytecode = &interp.bytecode;
         let shared = self.index.describe_cached(bytecode, create);
+        let line_ids = &mut self.line_ids;
         let info = self
             .own_codes
             .entry(Arc::as_ptr(&shared) as usize)
-            .or_insert_with(|| Arc::new(shared.own_copy()))
+            .or_insert_with(|| {
+                let mut own = shared.own_copy();
+                line_ids.number_code(&mut own);
+                Arc::new(own)
+            })
             .clone();
         self.by_pointer.insert(key, (bytecode.clone(), info.clone()));
         info
@@ -545,7 +725,9 @@ impl AttributionInspector {
         let slot = match self.tx.code_lines.iter().position(|(known, _)| Arc::ptr_eq(known, &code)) {
             Some(slot) => slot,
             None => {
-                self.tx.code_lines.push((code.clone(), vec![0; code.lines.len()]));
+                let mut gas = self.spare_lines.pop().unwrap_or_default();
+                gas.resize(code.lines.len(), 0);
+                self.tx.code_lines.push((code.clone(), gas));
                 self.tx.code_lines.len() - 1
             }
         };
@@ -554,7 +736,7 @@ impl AttributionInspector {
             frame.line_slot = slot;
             frame.start = Some(remaining);
             frame.target = interp.input.target_address();
-            frame.path = self.name_frame(&frame);
+            frame.path = Some(self.name_frame(&frame));
             self.stack.push(frame);
         }
     }
@@ -563,9 +745,44 @@ impl AttributionInspector {
         self.stack.push(frame);
     }
 
-    /// Names a frame once its code is known (first step), or at its end (no code ran).
-    fn name_frame(&self, frame: &Frame) -> String {
-        let label = match (&frame.code, frame.is_create) {
+    /// Names a frame once its code is known (first step), or at its end (no code ran). A frame
+    /// whose contract is known is named once per parent, code and selector, then found by those.
+    fn name_frame(&mut self, frame: &Frame) -> Text {
+        let parent = self.stack.last().and_then(|parent| parent.path.clone());
+        // Unknown code is named by its address: not cached.
+        let Some(code) = frame.code.as_ref().filter(|code| code.contract.is_some()) else {
+            return Self::join(parent.as_ref(), &self.label(frame));
+        };
+        let head_length = frame.input_head.len();
+        let mut head = [0; 4];
+        head[..head_length].copy_from_slice(&frame.input_head);
+        let key = (
+            parent.as_ref().map_or(0, |parent| parent.as_ptr() as usize),
+            Arc::as_ptr(code) as usize,
+            frame.is_create,
+            head,
+            head_length,
+            frame.input_empty,
+        );
+        if let Some((_, name)) = self.names.get(&key) {
+            return name.clone();
+        }
+        let name = Self::join(parent.as_ref(), &self.label(frame));
+        // The entry keeps the parent's path alive, so its address names it alone.
+        self.names.insert(key, (parent, name.clone()));
+        name
+    }
+
+    fn join(parent: Option<&Text>, label: &str) -> Text {
+        match parent {
+            Some(parent) => format!("{parent};{label}").into(),
+            None => label.into(),
+        }
+    }
+
+    /// A frame's own name: `Counter.increment()`, `new Child`, `<precompile sha256>`, an address.
+    fn label(&self, frame: &Frame) -> String {
+        match (&frame.code, frame.is_create) {
             (Some(code), true) => match code.contract {
                 Some(index) => format!("new {}", self.index.contracts[index].name),
                 None => "new <unknown>".to_owned(),
@@ -586,10 +803,6 @@ impl AttributionInspector {
                 Some(name) => format!("<precompile {name}>"),
                 None => unknown_call_label(frame),
             },
-        };
-        match self.stack.last() {
-            Some(parent) => format!("{};{label}", parent.path),
-            None => label,
         }
     }
 
@@ -689,25 +902,24 @@ impl AttributionInspector {
         }
         let Some(mut frame) = self.stack.pop() else { return };
         let deposit = i64::try_from(deposit).unwrap_or(0);
-        self.tx.kinds[GasKind::CodeDeposit.index()] += deposit;
-        frame.self_gas += deposit;
-        if deposit != 0 {
-            *self.tx.lines.entry(LineKey::pseudo(LINE_CODE_DEPOSIT)).or_insert(0) += deposit;
-        }
         match (&frame.code, frame.start) {
-            (Some(_), Some(start)) => {
-                // Charged before the first opcode: nothing in today's revm, kept exact anyway.
-                let before = i64::try_from(gas.limit().saturating_sub(start)).unwrap_or(0);
-                if before != 0 {
-                    self.tx.kinds[GasKind::Compute.index()] += before;
-                    frame.self_gas += before;
-                    self.tx.code_lines[frame.line_slot].1[0] += before;
+            (Some(code), Some(_)) => {
+                // What no opcode's charge explains: an opcode of the fast loop that halted (it
+                // was charged its static price, and the frame lost whatever was left), or gas
+                // charged before the first opcode (nothing in today's revm). Charged to the
+                // last opcode, so that every part still adds up to the frame's consumption.
+                let own = i128::from(total) - i128::from(frame.children_total) - i128::from(deposit);
+                let unexplained = i64::try_from(own - i128::from(frame.self_gas)).unwrap_or(0);
+                if unexplained != 0 {
+                    self.tx.kinds[GasKind::Compute.index()] += unexplained;
+                    frame.self_gas += unexplained;
+                    self.tx.code_lines[frame.line_slot].1[code.line_of(frame.last_pc)] += unexplained;
                 }
             }
             _ => {
                 // No opcode ran: a precompile, an account without code, or a call that failed
                 // before starting. What it consumed is charged at the caller's line.
-                frame.path = self.name_frame(&frame);
+                frame.path = Some(self.name_frame(&frame));
                 let consumed = i64::try_from(total).unwrap_or(0);
                 frame.self_gas += consumed;
                 if consumed != 0 {
@@ -717,16 +929,26 @@ impl AttributionInspector {
                         .last()
                         .and_then(|parent| {
                             let code = parent.code.as_ref()?;
-                            Some(code.lines[code.line_of(parent.pending?.pc)].clone())
+                            code.line_ids.get(code.line_of(parent.pending?.pc)).copied()
                         })
-                        .unwrap_or_else(|| LineKey::pseudo(LINE_UNKNOWN_CODE));
-                    *self.tx.lines.entry(line).or_insert(0) += consumed;
+                        .unwrap_or(self.line_ids.unknown_code);
+                    self.tx.lines.push((line, consumed));
                 }
             }
         }
-        self.tx.frames.push((frame.path.into(), frame.self_gas));
+        // Charged last, apart from the opcodes' gas the residual above checks.
+        self.tx.kinds[GasKind::CodeDeposit.index()] += deposit;
+        frame.self_gas += deposit;
+        if deposit != 0 {
+            self.tx.lines.push((self.line_ids.code_deposit, deposit));
+        }
+        let path = frame.path.take().unwrap_or_else(|| Text::from(""));
+        self.tx.frames.push((path, frame.self_gas));
         match self.stack.last_mut() {
-            Some(parent) => parent.children += total,
+            Some(parent) => {
+                parent.children += total;
+                parent.children_total += total;
+            }
             None => {
                 // The outermost frame is the first pushed: keep it first in `frames`.
                 let root = self.tx.frames.pop();
@@ -740,7 +962,7 @@ impl AttributionInspector {
 
     fn new_frame(&self, is_create: bool, target: Address, code_address: Address, input: &[u8]) -> Frame {
         Frame {
-            path: String::new(),
+            path: None,
             is_create,
             target,
             code_address,
@@ -750,7 +972,9 @@ impl AttributionInspector {
             pending: None,
             pending_slot: None,
             children: 0,
+            children_total: 0,
             self_gas: 0,
+            last_pc: 0,
             line_slot: 0,
             start: None,
         }
@@ -888,6 +1112,230 @@ where
 
     fn create_end(&mut self, context: &mut CTX, _inputs: &CreateInputs, outcome: &mut CreateOutcome) {
         self.create_ended(context, outcome);
+    }
+}
+
+/// How [`AttributionInspector::run`] charges an opcode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pricing {
+    /// All revm charges for it is the gas table's static price, and all of it is `compute`:
+    /// charged to its line without reading the gas counter.
+    Static,
+    /// Its cost is read off the gas counter around it: `memory` (expansion) and `compute`,
+    /// never a child frame, storage or copy.
+    Measured,
+    /// The general bookkeeping: storage, accounts, calls, creations, copies, logs, hashing,
+    /// returns, and anything unlisted.
+    General,
+}
+
+/// Each opcode's [`Pricing`]. `Static` lists the opcodes whose implementation in revm 43
+/// charges nothing beyond the gas table's price. A wrong entry could not break a sum (the
+/// frame's end charges what no opcode explains to the last opcode) but would misplace gas
+/// between lines, so `exec::revm`'s tests compare this loop with the inspector's, which reads
+/// every opcode's cost off the gas counter, on every opcode family.
+static PRICING: [Pricing; 256] = pricing_table();
+
+const fn pricing_table() -> [Pricing; 256] {
+    use opcode::*;
+    let mut table = [Pricing::General; 256];
+    let statics = [
+        STOP,
+        ADD,
+        MUL,
+        SUB,
+        DIV,
+        SDIV,
+        MOD,
+        SMOD,
+        ADDMOD,
+        MULMOD,
+        SIGNEXTEND,
+        LT,
+        GT,
+        SLT,
+        SGT,
+        EQ,
+        ISZERO,
+        AND,
+        OR,
+        XOR,
+        NOT,
+        BYTE,
+        SHL,
+        SHR,
+        SAR,
+        CLZ,
+        ADDRESS,
+        ORIGIN,
+        CALLER,
+        CALLVALUE,
+        CALLDATALOAD,
+        CALLDATASIZE,
+        CODESIZE,
+        GASPRICE,
+        RETURNDATASIZE,
+        BLOCKHASH,
+        COINBASE,
+        TIMESTAMP,
+        NUMBER,
+        DIFFICULTY,
+        GASLIMIT,
+        CHAINID,
+        SELFBALANCE,
+        BASEFEE,
+        BLOBHASH,
+        BLOBBASEFEE,
+        POP,
+        JUMP,
+        JUMPI,
+        PC,
+        MSIZE,
+        GAS,
+        JUMPDEST,
+    ];
+    let mut index = 0;
+    while index < statics.len() {
+        table[statics[index] as usize] = Pricing::Static;
+        index += 1;
+    }
+    // PUSH0..PUSH32, DUP1..DUP16 and SWAP1..SWAP16 are contiguous.
+    let mut op = PUSH0 as usize;
+    while op <= SWAP16 as usize {
+        table[op] = Pricing::Static;
+        op += 1;
+    }
+    table[MLOAD as usize] = Pricing::Measured;
+    table[MSTORE as usize] = Pricing::Measured;
+    table[MSTORE8 as usize] = Pricing::Measured;
+    table[EXP as usize] = Pricing::Measured;
+    table
+}
+
+/// The fast loop, for a handler that runs the attribution without revm's inspector.
+impl AttributionInspector {
+    /// Runs `interp` until its frame ends or calls out (what revm's plain loop does), attributing
+    /// every opcode as the inspector's `step` would, to the gas: a static opcode is charged its
+    /// price from `gas_table` without reading the gas counter, a measured one is read off the
+    /// counter around it, the rest go through the general bookkeeping.
+    pub fn run<H>(
+        &mut self,
+        interp: &mut Interpreter<EthInterpreter>,
+        host: &mut H,
+        table: &InstructionTable<EthInterpreter, H>,
+        gas_table: &GasTable,
+    ) -> InstructionResult
+    where
+        H: ContextTr<Journal: JournalExt> + Host,
+    {
+        self.resume(interp, host);
+        loop {
+            let Some(frame) = self.stack.last_mut() else {
+                return self.run_general(interp, host, table, gas_table);
+            };
+            let Some(code) = frame.code.as_ref() else {
+                return self.run_general(interp, host, table, gas_table);
+            };
+            let tx = &mut self.tx;
+            let lines = &mut tx.code_lines[frame.line_slot].1;
+            let line_of = |pc: usize| code.pc_line.get(pc).map_or(0, |&index| index as usize);
+            let (mut compute, mut memory) = (0i64, 0i64);
+            let mut last_pc;
+            // A run of static and measured opcodes, up to a general one or the frame's end.
+            let stop = loop {
+                let pc = interp.bytecode.pc();
+                last_pc = pc;
+                let op = interp.bytecode.opcode();
+                match PRICING[op as usize] {
+                    Pricing::Static => {
+                        let price = i64::from(gas_table[op as usize]);
+                        if let Some(gas) = lines.get_mut(line_of(pc)) {
+                            *gas += price;
+                        }
+                        compute += price;
+                        if let Err(end) = interp.step(table, gas_table, host) {
+                            break Err(end);
+                        }
+                    }
+                    Pricing::Measured => {
+                        let remaining = interp.gas.remaining();
+                        let expansion = interp.gas.memory().expansion_cost;
+                        if let Err(end) = interp.step(table, gas_table, host) {
+                            // Settled at the frame's end, as the inspector would.
+                            frame.pending =
+                                Some(Pending { pc, op, remaining, memory: expansion, copy_words: 0 });
+                            break Err(end);
+                        }
+                        let cost = i64::try_from(remaining.wrapping_sub(interp.gas.remaining())).unwrap_or(0);
+                        let grown =
+                            i64::try_from(interp.gas.memory().expansion_cost.saturating_sub(expansion))
+                                .unwrap_or(0)
+                                .min(cost.max(0));
+                        if let Some(gas) = lines.get_mut(line_of(pc)) {
+                            *gas += cost;
+                        }
+                        memory += grown;
+                        compute += cost - grown;
+                    }
+                    Pricing::General => break Ok(()),
+                }
+            };
+            tx.kinds[GasKind::Compute.index()] += compute;
+            tx.kinds[GasKind::Memory.index()] += memory;
+            frame.self_gas += compute + memory;
+            frame.last_pc = last_pc;
+            if let Err(end) = stop {
+                return end;
+            }
+            // A general opcode: the inspector's bookkeeping before it, settled after it unless
+            // it ends the frame or calls out (then the frame's end or `resume` settles it).
+            Inspector::<H, EthInterpreter>::step(self, interp, host);
+            if let Err(end) = interp.step(table, gas_table, host) {
+                return end;
+            }
+            let pending = self.stack.last_mut().and_then(|frame| frame.pending.take());
+            if let Some(pending) = pending {
+                self.settle(host, pending, interp.gas.remaining(), interp.gas.memory().expansion_cost);
+            }
+        }
+    }
+
+    /// What the inspector's `step` does before a frame's next opcode, done when the frame
+    /// (re)starts: its code found on its first run, the opcode that called out settled.
+    fn resume<CTX>(&mut self, interp: &Interpreter<EthInterpreter>, context: &CTX)
+    where
+        CTX: ContextTr<Journal: JournalExt>,
+    {
+        let remaining = interp.gas.remaining();
+        let memory = interp.gas.memory().expansion_cost;
+        if self.stack.last().is_some_and(|frame| frame.code.is_none()) {
+            self.enter_code(interp, remaining);
+        }
+        let pending = self.stack.last_mut().and_then(|frame| frame.pending.take());
+        if let Some(pending) = pending {
+            self.settle(context, pending, remaining, memory);
+        }
+    }
+
+    /// revm's plain loop with the inspector's `step` before every opcode (no frame on the stack:
+    /// nothing revm does today).
+    #[cold]
+    fn run_general<H>(
+        &mut self,
+        interp: &mut Interpreter<EthInterpreter>,
+        host: &mut H,
+        table: &InstructionTable<EthInterpreter, H>,
+        gas_table: &GasTable,
+    ) -> InstructionResult
+    where
+        H: ContextTr<Journal: JournalExt> + Host,
+    {
+        loop {
+            Inspector::<H, EthInterpreter>::step(self, interp, host);
+            if let Err(end) = interp.step(table, gas_table, host) {
+                return end;
+            }
+        }
     }
 }
 

@@ -466,12 +466,7 @@ where
         let table = evm.instruction.instruction_table();
         let gas_table = evm.instruction.gas_table();
         let interpreter = &mut frame.interpreter;
-        let end = loop {
-            Inspector::<Ctx<D>, EthInterpreter>::step(attribution, interpreter, context);
-            if let Err(end) = interpreter.step(table, gas_table, context) {
-                break end;
-            }
-        };
+        let end = attribution.run(interpreter, context, table, gas_table);
         if interpreter.bytecode.action.is_none() {
             interpreter.halt(end);
         }
@@ -622,49 +617,81 @@ fn halt_reason(reason: &HaltReason, gas_limit: u64) -> String {
 mod tests {
     use super::*;
 
-    /// The attribution handler (revm's plain loop) and revm's inspector attribute every
-    /// transaction identically: kinds, frames, lines and storage accesses, over storage writes
-    /// (fresh and warm), a read, hashing, a log, memory expansion, a precompile call, a
-    /// deployment and a plain transfer.
+    /// The attribution handler (revm's plain loop with the attribution's fast loop) and revm's
+    /// inspector (which reads every opcode's cost off the gas counter) attribute every
+    /// transaction identically: kinds, frames, lines (one per pc here, so gas charged to the wrong
+    /// opcode shows) and storage accesses. Over static, measured and general opcodes: storage
+    /// writes (fresh and warm), a read, transient storage, hashing, a log, memory expansion by
+    /// MSTORE, MSTORE8 and MLOAD, EXP, SELFBALANCE, a precompile call, calls into a frame that
+    /// runs out of gas on a static opcode and one that jumps to an invalid destination, a
+    /// transaction that runs out of gas, deployments and a plain transfer.
     #[test]
     fn the_attribution_handler_attributes_as_the_inspector_does() {
         use crate::exec::attribution::CodeIndex;
         const SENDER: Address = Address::with_last_byte(0x51);
+        // Called with the callee's address as its calldata.
         #[rustfmt::skip]
-        let runtime: &[u8] = &[
+        let caller: &[u8] = &[
             0x60, 0x2a, 0x5f, 0x55, // SSTORE(0, 42)
             0x5f, 0x54, 0x50, // SLOAD(0), POP
             0x60, 0x20, 0x5f, 0x20, 0x50, // KECCAK256(0, 32), POP: expands memory
             0x60, 0x40, 0x5f, 0xa0, // LOG0(0, 64)
+            0x60, 0x03, 0x60, 0x02, 0x0a, 0x50, // EXP(2, 3), POP
+            0x60, 0xff, 0x61, 0x01, 0x00, 0x52, // MSTORE(0x100, 0xff): expands memory
+            0x60, 0x40, 0x51, 0x50, // MLOAD(0x40), POP
+            0x60, 0x07, 0x61, 0x03, 0x00, 0x53, // MSTORE8(0x300, 7): expands memory
+            0x47, 0x50, // SELFBALANCE, POP
+            0x60, 0x01, 0x5f, 0x5d, 0x5f, 0x5c, 0x50, // TSTORE(0, 1), TLOAD(0), POP
             // CALL(GAS, identity, 0, 0, 32, 0, 32), POP
             0x60, 0x20, 0x5f, 0x60, 0x20, 0x5f, 0x5f, 0x60, 0x04, 0x5a, 0xf1, 0x50,
+            // CALL(3000, callee, 0, 0, 0, 0, 0), POP: the callee loops until out of gas
+            0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x35, 0x61, 0x0b, 0xb8, 0xf1, 0x50,
+            // CALL(3000, callee, 0, 0, 1, 0, 0), POP: the callee jumps to an invalid destination
+            0x5f, 0x5f, 0x60, 0x01, 0x5f, 0x5f, 0x5f, 0x35, 0x61, 0x0b, 0xb8, 0xf1, 0x50,
             0x00,
         ];
-        let length = u16::try_from(runtime.len()).unwrap().to_be_bytes();
-        // PUSH2 length, DUP1, PUSH1 10, PUSH0, CODECOPY, PUSH0, RETURN, then the runtime.
-        let mut deployer = vec![0x61, length[0], length[1], 0x80, 0x60, 10, 0x5f, 0x39, 0x5f, 0xf3];
-        deployer.extend_from_slice(runtime);
+        #[rustfmt::skip]
+        let callee: &[u8] = &[
+            0x36, 0x60, 0x08, 0x57, // JUMPI(8, CALLDATASIZE)
+            0x5b, 0x60, 0x04, 0x56, // 4: JUMPDEST, JUMP(4): until out of gas
+            0x5b, 0x60, 0x03, 0x56, // 8: JUMPDEST, JUMP(3): not a JUMPDEST
+        ];
+        let deployer = |runtime: &[u8]| {
+            let length = u16::try_from(runtime.len()).unwrap().to_be_bytes();
+            // PUSH2 length, DUP1, PUSH1 10, PUSH0, CODECOPY, PUSH0, RETURN, then the runtime.
+            let mut deployer = vec![0x61, length[0], length[1], 0x80, 0x60, 10, 0x5f, 0x39, 0x5f, 0xf3];
+            deployer.extend_from_slice(runtime);
+            deployer
+        };
         let attributions = |by_inspector: bool| {
             let mut chain = RevmChain::empty(SpecId::PRAGUE, 31337, BlockSettings::default())
-                .with_attribution(std::sync::Arc::new(CodeIndex::default()));
+                .with_attribution(std::sync::Arc::new(CodeIndex::each_pc_a_line()));
             chain.attribute_by_inspector = by_inspector;
             chain.begin_scenario(&[(SENDER, U256::from(10u128.pow(21)))]).unwrap();
-            let mut run = |to: Option<Address>, value: u64, input: &[u8]| {
+            let mut run = |to: Option<Address>, value: u64, input: &[u8], gas_limit: u64| {
                 chain
                     .execute(&TxRequest {
                         from: SENDER,
                         to,
                         value: U256::from(value),
                         input: Bytes::copy_from_slice(input),
-                        gas_limit: 1_000_000,
+                        gas_limit,
                         wants_output: false,
                     })
                     .unwrap()
             };
-            let deployed = run(None, 0, &deployer);
-            let contract = deployed.created.unwrap();
-            let mut outcomes = vec![deployed, run(Some(contract), 0, &[]), run(Some(contract), 0, &[])];
-            outcomes.push(run(Some(Address::with_last_byte(0x77)), 5, &[]));
+            let callee_deployed = run(None, 0, &deployer(callee), 1_000_000);
+            let callee_address = callee_deployed.created.unwrap();
+            let caller_deployed = run(None, 0, &deployer(caller), 1_000_000);
+            let contract = caller_deployed.created.unwrap();
+            let mut outcomes = vec![callee_deployed, caller_deployed];
+            for _ in 0..2 {
+                outcomes.push(run(Some(contract), 0, callee_address.into_word().as_slice(), 1_000_000));
+            }
+            let out_of_gas = run(Some(callee_address), 0, &[], 30_000);
+            assert!(!out_of_gas.success);
+            outcomes.push(out_of_gas);
+            outcomes.push(run(Some(Address::with_last_byte(0x77)), 5, &[], 1_000_000));
             outcomes
                 .into_iter()
                 .map(|outcome| {
@@ -676,7 +703,10 @@ mod tests {
         };
         let by_handler = attributions(false);
         assert_eq!(by_handler, attributions(true));
-        assert!(by_handler[1].by_frame.iter().any(|frame| frame.frame.contains("<precompile identity>")));
+        let call = &by_handler[2];
+        assert!(call.by_frame.iter().any(|frame| frame.frame.contains("<precompile identity>")));
+        // Every opcode of the caller ran (one line per pc, the implicit STOP aside).
+        assert!(call.by_line.len() > 60, "{} lines", call.by_line.len());
     }
 
     #[test]
