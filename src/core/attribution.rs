@@ -745,11 +745,13 @@ impl Ord for Shared<'_> {
 /// overflows.
 fn add_sorted<K: Ord + Copy, V: Copy>(
     into: &mut Vec<(K, V)>,
-    part: impl Iterator<Item = (K, V)>,
+    part: impl Iterator<Item = (K, V)> + Clone,
     add: impl Fn(V, V) -> Option<V>,
 ) -> Option<()> {
-    let mut part: Vec<(K, V)> = part.collect();
-    if !part.windows(2).all(|pair| pair[0].0 < pair[1].0) {
+    let mut previous: Option<K> = None;
+    let sorted = part.clone().all(|(key, _)| previous.replace(key).is_none_or(|previous| previous < key));
+    if !sorted {
+        let mut part: Vec<(K, V)> = part.collect();
         part.sort_by(|a, b| a.0.cmp(&b.0));
         let mut merged: Vec<(K, V)> = Vec::with_capacity(part.len());
         for (key, value) in part {
@@ -758,40 +760,38 @@ fn add_sorted<K: Ord + Copy, V: Copy>(
                 _ => merged.push((key, value)),
             }
         }
-        part = merged;
+        return add_sorted(into, merged.into_iter(), add);
     }
-    // In place while the part has the very keys `into` has, in its order: the usual case.
-    let mut index = 0;
-    while let (Some(known), Some(next)) = (into.get_mut(index), part.get(index)) {
-        if known.0 != next.0 {
-            break;
-        }
-        known.1 = add(known.1, next.1)?;
-        index += 1;
-    }
-    if index == part.len() {
-        return Some(());
-    }
-    // Otherwise the rest of both, merged.
-    let tail = into.split_off(index);
-    into.reserve(tail.len() + part.len() - index);
-    let mut tail = tail.into_iter().peekable();
-    let mut rest = part[index..].iter().copied().peekable();
-    loop {
-        let next = match (tail.peek(), rest.peek()) {
-            (Some(a), Some(b)) => match a.0.cmp(&b.0) {
-                std::cmp::Ordering::Less => tail.next(),
-                std::cmp::Ordering::Greater => rest.next(),
-                std::cmp::Ordering::Equal => {
-                    let (Some((key, a)), Some((_, b))) = (tail.next(), rest.next()) else { break };
-                    Some((key, add(a, b)?))
+    // Each key looked for from where the last one was found: the calls of an entry mostly have
+    // the keys already there, in their order.
+    let mut missing: Vec<(K, V)> = Vec::new();
+    let mut cursor = 0;
+    for (key, value) in part {
+        loop {
+            match into.get_mut(cursor) {
+                Some(known) => match known.0.cmp(&key) {
+                    std::cmp::Ordering::Less => cursor += 1,
+                    std::cmp::Ordering::Equal => {
+                        known.1 = add(known.1, value)?;
+                        cursor += 1;
+                        break;
+                    }
+                    std::cmp::Ordering::Greater => {
+                        missing.push((key, value));
+                        break;
+                    }
+                },
+                None => {
+                    missing.push((key, value));
+                    break;
                 }
-            },
-            (Some(_), None) => tail.next(),
-            (None, Some(_)) => rest.next(),
-            (None, None) => break,
-        };
-        into.extend(next);
+            }
+        }
+    }
+    if !missing.is_empty() {
+        // Two sorted runs of distinct keys: the stable sort merges them in one pass.
+        into.extend(missing);
+        into.sort_by(|a, b| a.0.cmp(&b.0));
     }
     Some(())
 }
