@@ -636,49 +636,53 @@ impl Attribution {
     /// a shard) and averaged once at the end. `None` when a total leaves `i64` (or a count
     /// `u64`), which no real run comes near.
     pub fn sum(parts: &[&Attribution]) -> Option<Self> {
+        // As in `mean`: summed first by the strings' addresses (the calls of one run share their
+        // strings), then by value, once per distinct address.
         let mut calls: u64 = 0;
         let mut kinds = [0_i128; GasKind::ALL.len()];
-        // Each part's frames, lines and accesses are sorted by key, and mostly the same keys in
-        // the same order from call to call: merged as sorted lists, a key is then met once per
-        // part rather than searched for in a map.
-        type Line<'a> = (Option<Shared<'a>>, Option<u32>, Shared<'a>);
-        type Access<'a> = (Shared<'a>, Shared<'a>, StorageOp, bool, Option<ValueChange>);
-        let mut frames: Vec<(Shared<'_>, i128)> = Vec::new();
-        let mut lines: Vec<(Line<'_>, i128)> = Vec::new();
-        let mut accesses: Vec<(Access<'_>, (u64, i64))> = Vec::new();
-        let wide = |a: i128, b: i128| Some(a + b);
-        let counted = |a: (u64, i64), b: (u64, i64)| Some((a.0.checked_add(b.0)?, a.1.checked_add(b.1)?));
+        let mut frame_sums: ByAddress<usize, &Text> = ByAddress::default();
+        let mut line_sums: ByAddress<(usize, Option<u32>, usize), &LineGas> = ByAddress::default();
+        type Borrowed<'a> = (&'a Text, &'a Text, StorageOp, bool, Option<ValueChange>);
+        let mut access_sums: HashMap<
+            (usize, usize, StorageOp, bool, Option<ValueChange>),
+            (Borrowed<'_>, u64, i64),
+            Words,
+        > = HashMap::default();
         for part in parts {
             calls = calls.checked_add(part.calls)?;
             for (kind, gas) in &part.by_kind {
                 kinds[kind.index()] += i128::from(*gas);
             }
-            add_sorted(
-                &mut frames,
-                part.by_frame.iter().map(|frame| (Shared(&frame.frame), i128::from(frame.gas))),
-                wide,
-            )?;
-            add_sorted(
-                &mut lines,
-                part.by_line.iter().map(|line| {
-                    ((line.file.as_ref().map(Shared), line.line, Shared(&line.text)), i128::from(line.gas))
-                }),
-                wide,
-            )?;
-            add_sorted(
-                &mut accesses,
-                part.storage.iter().map(|access| {
-                    let key = (
-                        Shared(&access.contract),
-                        Shared(&access.slot),
-                        access.op,
-                        access.cold,
-                        access.change,
-                    );
-                    (key, (access.count, access.gas))
-                }),
-                counted,
-            )?;
+            for frame in &part.by_frame {
+                frame_sums.entry(address(&frame.frame)).or_insert((&frame.frame, 0)).1 +=
+                    i128::from(frame.gas);
+            }
+            for line in &part.by_line {
+                let key = (line.file.as_ref().map_or(0, address), line.line, address(&line.text));
+                line_sums.entry(key).or_insert((line, 0)).1 += i128::from(line.gas);
+            }
+            for access in &part.storage {
+                let key =
+                    (address(&access.contract), address(&access.slot), access.op, access.cold, access.change);
+                let borrowed = (&access.contract, &access.slot, access.op, access.cold, access.change);
+                let entry = access_sums.entry(key).or_insert((borrowed, 0, 0));
+                entry.1 = entry.1.checked_add(access.count)?;
+                entry.2 = entry.2.checked_add(access.gas)?;
+            }
+        }
+        let mut frames: BTreeMap<&Text, i128> = BTreeMap::new();
+        for (frame, gas) in frame_sums.into_values() {
+            *frames.entry(frame).or_insert(0) += gas;
+        }
+        let mut lines: BTreeMap<(Option<&Text>, Option<u32>, &Text), i128> = BTreeMap::new();
+        for (line, gas) in line_sums.into_values() {
+            *lines.entry((line.file.as_ref(), line.line, &line.text)).or_insert(0) += gas;
+        }
+        let mut accesses: BTreeMap<Borrowed<'_>, (u64, i64)> = BTreeMap::new();
+        for (key, count, gas) in access_sums.into_values() {
+            let entry = accesses.entry(key).or_insert((0, 0));
+            entry.0 = entry.0.checked_add(count)?;
+            entry.1 = entry.1.checked_add(gas)?;
         }
         let narrow = |total: i128| i64::try_from(total).ok();
         let kinds: Vec<(GasKind, i64)> = GasKind::ALL
@@ -688,20 +692,19 @@ impl Attribution {
             .collect::<Option<_>>()?;
         let frames: Vec<(Text, i64)> = frames
             .into_iter()
-            .map(|(frame, total)| Some((frame.0.clone(), narrow(total)?)))
+            .map(|(frame, total)| Some((frame.clone(), narrow(total)?)))
             .collect::<Option<_>>()?;
         let lines: Vec<(LineKey, i64)> = lines
             .into_iter()
             .map(|((file, line, text), total)| {
-                let key = LineKey { file: file.map(|file| file.0.clone()), line, text: text.0.clone() };
-                Some((key, narrow(total)?))
+                Some((LineKey { file: file.cloned(), line, text: text.clone() }, narrow(total)?))
             })
             .collect::<Option<_>>()?;
         let storage = accesses
             .into_iter()
             .map(|((contract, slot, op, cold, change), (count, gas))| StorageAccess {
-                contract: contract.0.clone(),
-                slot: slot.0.clone(),
+                contract: contract.clone(),
+                slot: slot.clone(),
                 op,
                 cold,
                 change,
@@ -711,89 +714,6 @@ impl Attribution {
             .collect();
         Some(Self::from_parts(calls, kinds, frames, lines, storage))
     }
-}
-
-/// A borrowed [`Text`] ordered by its content, as `&Text` is, but equal at once to the very same
-/// shared string: the keys of one worker's attributions are mostly the same few strings, and
-/// comparing a path with itself byte by byte is most of what a map of them costs.
-#[derive(Debug, Clone, Copy)]
-struct Shared<'a>(&'a Text);
-
-impl PartialEq for Shared<'_> {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == std::cmp::Ordering::Equal
-    }
-}
-
-impl Eq for Shared<'_> {}
-
-impl PartialOrd for Shared<'_> {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for Shared<'_> {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        if std::sync::Arc::ptr_eq(self.0, other.0) { std::cmp::Ordering::Equal } else { self.0.cmp(other.0) }
-    }
-}
-
-/// Adds `part` into `into`, both lists of (key, value) sorted by key without duplicates (as an
-/// attribution's frames, lines and accesses are), keeping `into` so; a part out of order (an
-/// attribution read from a file) is sorted and its duplicates added up first. `None` when `add`
-/// overflows.
-fn add_sorted<K: Ord + Copy, V: Copy>(
-    into: &mut Vec<(K, V)>,
-    part: impl Iterator<Item = (K, V)> + Clone,
-    add: impl Fn(V, V) -> Option<V>,
-) -> Option<()> {
-    let mut previous: Option<K> = None;
-    let sorted = part.clone().all(|(key, _)| previous.replace(key).is_none_or(|previous| previous < key));
-    if !sorted {
-        let mut part: Vec<(K, V)> = part.collect();
-        part.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut merged: Vec<(K, V)> = Vec::with_capacity(part.len());
-        for (key, value) in part {
-            match merged.last_mut() {
-                Some(last) if last.0 == key => last.1 = add(last.1, value)?,
-                _ => merged.push((key, value)),
-            }
-        }
-        return add_sorted(into, merged.into_iter(), add);
-    }
-    // Each key looked for from where the last one was found: the calls of an entry mostly have
-    // the keys already there, in their order.
-    let mut missing: Vec<(K, V)> = Vec::new();
-    let mut cursor = 0;
-    for (key, value) in part {
-        loop {
-            match into.get_mut(cursor) {
-                Some(known) => match known.0.cmp(&key) {
-                    std::cmp::Ordering::Less => cursor += 1,
-                    std::cmp::Ordering::Equal => {
-                        known.1 = add(known.1, value)?;
-                        cursor += 1;
-                        break;
-                    }
-                    std::cmp::Ordering::Greater => {
-                        missing.push((key, value));
-                        break;
-                    }
-                },
-                None => {
-                    missing.push((key, value));
-                    break;
-                }
-            }
-        }
-    }
-    if !missing.is_empty() {
-        // Two sorted runs of distinct keys: the stable sort merges them in one pass.
-        into.extend(missing);
-        into.sort_by(|a, b| a.0.cmp(&b.0));
-    }
-    Some(())
 }
 
 #[cfg(test)]
