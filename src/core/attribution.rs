@@ -643,11 +643,9 @@ impl Attribution {
         let mut frame_sums: ByAddress<usize, &Text> = ByAddress::default();
         let mut line_sums: ByAddress<(usize, Option<u32>, usize), &LineGas> = ByAddress::default();
         type Borrowed<'a> = (&'a Text, &'a Text, StorageOp, bool, Option<ValueChange>);
-        let mut access_sums: HashMap<
-            (usize, usize, StorageOp, bool, Option<ValueChange>),
-            (Borrowed<'_>, u64, i64),
-            Words,
-        > = HashMap::default();
+        type AccessSums<'a> =
+            HashMap<(usize, usize, StorageOp, bool, Option<ValueChange>), (Borrowed<'a>, u64, i64), Words>;
+        let mut access_sums: AccessSums<'_> = HashMap::default();
         for part in parts {
             calls = calls.checked_add(part.calls)?;
             for (kind, gas) in &part.by_kind {
