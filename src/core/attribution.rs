@@ -312,7 +312,13 @@ impl Attribution {
         for (kind, gas) in kinds {
             totals[kind.index()] += gas;
         }
-        let by_kind = GasKind::ALL.into_iter().zip(totals).filter(|(_, gas)| *gas != 0).collect();
+        // Inserted in order (cheaper than collecting, which sorts first).
+        let mut by_kind = BTreeMap::new();
+        for (kind, gas) in GasKind::ALL.into_iter().zip(totals) {
+            if gas != 0 {
+                by_kind.insert(kind, gas);
+            }
+        }
         // A transaction has a few frames: sorted and merged in place.
         let mut by_frame: Vec<FrameGas> =
             frames.into_iter().map(|(frame, gas)| FrameGas { frame: frame.into(), gas }).collect();
