@@ -312,7 +312,13 @@ impl Attribution {
         for (kind, gas) in kinds {
             totals[kind.index()] += gas;
         }
-        let by_kind = GasKind::ALL.into_iter().zip(totals).filter(|(_, gas)| *gas != 0).collect();
+        // Inserted in order (cheaper than collecting, which sorts first).
+        let mut by_kind = BTreeMap::new();
+        for (kind, gas) in GasKind::ALL.into_iter().zip(totals) {
+            if gas != 0 {
+                by_kind.insert(kind, gas);
+            }
+        }
         // A transaction has a few frames: sorted and merged in place.
         let mut by_frame: Vec<FrameGas> =
             frames.into_iter().map(|(frame, gas)| FrameGas { frame: frame.into(), gas }).collect();
@@ -345,8 +351,8 @@ impl Attribution {
         // Owned copies are made once per entry, not per call.
         let mut kind_totals = [0_i128; GasKind::ALL.len()];
         let mut kind_seen = [false; GasKind::ALL.len()];
-        let mut frame_sums: ByAddress<usize, &Text> = ByAddress::default();
-        let mut line_sums: ByAddress<(usize, Option<u32>, usize), &LineGas> = ByAddress::default();
+        let mut frame_sums: PartSums<usize, &Text> = PartSums::default();
+        let mut line_sums: PartSums<(usize, Option<u32>, usize), &LineGas> = PartSums::default();
         type Borrowed<'a> = (&'a Text, &'a Text, StorageOp, bool, Option<ValueChange>);
         let mut access_sums: HashMap<
             (usize, usize, StorageOp, bool, Option<ValueChange>),
@@ -366,23 +372,20 @@ impl Attribution {
                 kind_totals[kind.index()] += i128::from(*gas);
                 kind_seen[kind.index()] = true;
             }
-            for frame in &call.by_frame {
-                frame_sums.entry(address(&frame.frame)).or_insert((&frame.frame, 0)).1 +=
-                    i128::from(frame.gas);
-            }
-            for line in &call.by_line {
-                let key = (line.file.as_ref().map_or(0, address), line.line, address(&line.text));
-                line_sums.entry(key).or_insert((line, 0)).1 += i128::from(line.gas);
-            }
+            frame_sums
+                .add(call.by_frame.iter().map(|frame| (address(&frame.frame), &frame.frame, frame.gas)));
+            line_sums.add(call.by_line.iter().map(|line| {
+                ((line.file.as_ref().map_or(0, address), line.line, address(&line.text)), line, line.gas)
+            }));
         }
         let kinds: BTreeMap<GasKind, i128> =
             GasKind::ALL.into_iter().zip(kind_totals).filter(|(kind, _)| kind_seen[kind.index()]).collect();
         let mut frames: BTreeMap<&Text, i128> = BTreeMap::new();
-        for (frame, gas) in frame_sums.into_values() {
+        for (frame, gas) in frame_sums.sums {
             *frames.entry(frame).or_insert(0) += gas;
         }
         let mut lines: BTreeMap<(Option<&Text>, Option<u32>, &Text), i128> = BTreeMap::new();
-        for (line, gas) in line_sums.into_values() {
+        for (line, gas) in line_sums.sums {
             *lines.entry((line.file.as_ref(), line.line, &line.text)).or_insert(0) += gas;
         }
         let mut accesses: BTreeMap<Borrowed<'_>, (u64, i64)> = BTreeMap::new();
@@ -431,8 +434,44 @@ impl Attribution {
     }
 }
 
-/// A map keyed by addresses of shared strings: the first borrowed value seen and a sum.
-type ByAddress<K, V> = HashMap<K, (V, i128), Words>;
+/// Sums of parts (frames, lines) over many calls, keyed by their strings' addresses, each with
+/// the first borrowed value seen. The calls of one entry mostly list the same parts in the same
+/// order: a call whose keys are the previous call's is added by position, without hashing.
+struct PartSums<K, V> {
+    index: HashMap<K, usize, Words>,
+    sums: Vec<(V, i128)>,
+    /// The previous call's keys and where each is summed.
+    last: Vec<(K, usize)>,
+}
+
+impl<K, V> Default for PartSums<K, V> {
+    fn default() -> Self {
+        Self { index: HashMap::default(), sums: Vec::new(), last: Vec::new() }
+    }
+}
+
+impl<K: Copy + Eq + std::hash::Hash, V> PartSums<K, V> {
+    fn add(&mut self, parts: impl ExactSizeIterator<Item = (K, V, i64)> + Clone) {
+        if parts.len() == self.last.len()
+            && parts.clone().zip(&self.last).all(|((key, _, _), (known, _))| key == *known)
+        {
+            for ((_, _, gas), (_, slot)) in parts.zip(&self.last) {
+                self.sums[*slot].1 += i128::from(gas);
+            }
+            return;
+        }
+        self.last.clear();
+        for (key, value, gas) in parts {
+            let next = self.sums.len();
+            let slot = *self.index.entry(key).or_insert(next);
+            if slot == next {
+                self.sums.push((value, 0));
+            }
+            self.sums[slot].1 += i128::from(gas);
+            self.last.push((key, slot));
+        }
+    }
+}
 
 /// The address of a shared string: equal addresses are equal strings (not the converse).
 fn address(text: &Text) -> usize {
@@ -478,13 +517,19 @@ pub type Words = std::hash::BuildHasherDefault<WordHasher>;
 /// Sums the storage accesses of the same kind, sorted: in place, as this runs once per
 /// transaction.
 fn merge_storage(mut accesses: Vec<StorageAccess>) -> Vec<StorageAccess> {
-    fn key(access: &StorageAccess) -> (&Text, &Text, StorageOp, bool, Option<ValueChange>) {
-        (&access.contract, &access.slot, access.op, access.cold, access.change)
+    // Shared strings compare by address first: one contract's accesses share its name.
+    fn text(a: &Text, b: &Text) -> std::cmp::Ordering {
+        if std::sync::Arc::ptr_eq(a, b) { std::cmp::Ordering::Equal } else { a.cmp(b) }
+    }
+    fn order(a: &StorageAccess, b: &StorageAccess) -> std::cmp::Ordering {
+        text(&a.contract, &b.contract)
+            .then_with(|| text(&a.slot, &b.slot))
+            .then_with(|| (a.op, a.cold, a.change).cmp(&(b.op, b.cold, b.change)))
     }
     if accesses.len() > 1 {
-        accesses.sort_by(|a, b| key(a).cmp(&key(b)));
+        accesses.sort_by(order);
         accesses.dedup_by(|next, kept| {
-            let same = key(next) == key(kept);
+            let same = order(next, kept).is_eq();
             if same {
                 kept.count += next.count;
                 kept.gas += next.gas;
@@ -637,11 +682,12 @@ impl Attribution {
     /// `u64`), which no real run comes near.
     pub fn sum(parts: &[&Attribution]) -> Option<Self> {
         // As in `mean`: summed first by the strings' addresses (the calls of one run share their
-        // strings), then by value, once per distinct address.
+        // strings; a call with the previous one's parts by position), then by value, once per
+        // distinct address.
         let mut calls: u64 = 0;
         let mut kinds = [0_i128; GasKind::ALL.len()];
-        let mut frame_sums: ByAddress<usize, &Text> = ByAddress::default();
-        let mut line_sums: ByAddress<(usize, Option<u32>, usize), &LineGas> = ByAddress::default();
+        let mut frame_sums: PartSums<usize, &Text> = PartSums::default();
+        let mut line_sums: PartSums<(usize, Option<u32>, usize), &LineGas> = PartSums::default();
         type Borrowed<'a> = (&'a Text, &'a Text, StorageOp, bool, Option<ValueChange>);
         type AccessSums<'a> =
             HashMap<(usize, usize, StorageOp, bool, Option<ValueChange>), (Borrowed<'a>, u64, i64), Words>;
@@ -651,14 +697,11 @@ impl Attribution {
             for (kind, gas) in &part.by_kind {
                 kinds[kind.index()] += i128::from(*gas);
             }
-            for frame in &part.by_frame {
-                frame_sums.entry(address(&frame.frame)).or_insert((&frame.frame, 0)).1 +=
-                    i128::from(frame.gas);
-            }
-            for line in &part.by_line {
-                let key = (line.file.as_ref().map_or(0, address), line.line, address(&line.text));
-                line_sums.entry(key).or_insert((line, 0)).1 += i128::from(line.gas);
-            }
+            frame_sums
+                .add(part.by_frame.iter().map(|frame| (address(&frame.frame), &frame.frame, frame.gas)));
+            line_sums.add(part.by_line.iter().map(|line| {
+                ((line.file.as_ref().map_or(0, address), line.line, address(&line.text)), line, line.gas)
+            }));
             for access in &part.storage {
                 let key =
                     (address(&access.contract), address(&access.slot), access.op, access.cold, access.change);
@@ -669,11 +712,11 @@ impl Attribution {
             }
         }
         let mut frames: BTreeMap<&Text, i128> = BTreeMap::new();
-        for (frame, gas) in frame_sums.into_values() {
+        for (frame, gas) in frame_sums.sums {
             *frames.entry(frame).or_insert(0) += gas;
         }
         let mut lines: BTreeMap<(Option<&Text>, Option<u32>, &Text), i128> = BTreeMap::new();
-        for (line, gas) in line_sums.into_values() {
+        for (line, gas) in line_sums.sums {
             *lines.entry((line.file.as_ref(), line.line, &line.text)).or_insert(0) += gas;
         }
         let mut accesses: BTreeMap<Borrowed<'_>, (u64, i64)> = BTreeMap::new();
