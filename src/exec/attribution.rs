@@ -558,6 +558,10 @@ pub struct AttributionInspector {
     names: HashMap<FrameKey, (Option<Text>, Text), Words>,
     /// Line-gas tables of finished transactions, zeroed, for the next ones.
     spare_lines: Vec<Vec<i64>>,
+    /// EIP-55 spellings of the addresses named so far (each costs a keccak).
+    checksums: HashMap<Address, Text, Words>,
+    /// The gas table the fast loop last ran with, and its [`price_table`].
+    prices: (GasTable, [u32; 256]),
     stack: Vec<Frame>,
     tx: TxState,
 }
@@ -591,6 +595,8 @@ impl AttributionInspector {
             line_ids: LineIds::new(),
             names: HashMap::default(),
             spare_lines: Vec::new(),
+            checksums: HashMap::default(),
+            prices: ([0; 256], [GENERAL; 256]),
             stack: Vec::new(),
             tx: TxState::default(),
         }
@@ -781,7 +787,7 @@ impl AttributionInspector {
     }
 
     /// A frame's own name: `Counter.increment()`, `new Child`, `<precompile sha256>`, an address.
-    fn label(&self, frame: &Frame) -> String {
+    fn label(&mut self, frame: &Frame) -> String {
         match (&frame.code, frame.is_create) {
             (Some(code), true) => match code.contract {
                 Some(index) => format!("new {}", self.index.contracts[index].name),
@@ -796,13 +802,26 @@ impl AttributionInspector {
                         self.index.call_label(contract, &frame.input_head)
                     }
                 }
-                None => unknown_call_label(frame),
+                None => self.unknown_call_label(frame),
             },
             (None, true) => "new <unknown>".to_owned(),
             (None, false) => match precompile_name(&frame.code_address) {
                 Some(name) => format!("<precompile {name}>"),
-                None => unknown_call_label(frame),
+                None => self.unknown_call_label(frame),
             },
+        }
+    }
+
+    /// A frame of code no artifact describes: its address, and its selector when it has one.
+    fn unknown_call_label(&mut self, frame: &Frame) -> String {
+        let address = self
+            .checksums
+            .entry(frame.code_address)
+            .or_insert_with(|| frame.code_address.to_checksum(None).into());
+        if frame.input_head.len() == 4 {
+            format!("{address}.0x{}", alloy::primitives::hex::encode(&frame.input_head))
+        } else {
+            address.to_string()
         }
     }
 
@@ -1022,15 +1041,6 @@ fn is_plain(op: u8) -> bool {
     )
 }
 
-fn unknown_call_label(frame: &Frame) -> String {
-    let address = frame.code_address.to_checksum(None);
-    if frame.input_head.len() == 4 {
-        format!("{address}.0x{}", alloy::primitives::hex::encode(&frame.input_head))
-    } else {
-        address
-    }
-}
-
 fn frame_contract(frame: &Frame) -> Text {
     match frame.code.as_ref().and_then(|code| code.contract_name.clone()) {
         Some(name) => name,
@@ -1212,6 +1222,20 @@ const fn pricing_table() -> [Pricing; 256] {
     table
 }
 
+/// In [`price_table`]: read the cost off the gas counter, or use the general bookkeeping.
+const MEASURED: u32 = u32::MAX - 1;
+const GENERAL: u32 = u32::MAX;
+
+/// Each opcode's static price from `gas_table` when it is [`Pricing::Static`], else
+/// [`MEASURED`] or [`GENERAL`]: one load per opcode in the fast loop.
+fn price_table(gas_table: &GasTable) -> [u32; 256] {
+    std::array::from_fn(|op| match PRICING[op] {
+        Pricing::Static => u32::from(gas_table[op]),
+        Pricing::Measured => MEASURED,
+        Pricing::General => GENERAL,
+    })
+}
+
 /// The fast loop, for a handler that runs the attribution without revm's inspector.
 impl AttributionInspector {
     /// Runs `interp` until its frame ends or calls out (what revm's plain loop does), attributing
@@ -1239,6 +1263,10 @@ impl AttributionInspector {
             let tx = &mut self.tx;
             let lines = &mut tx.code_lines[frame.line_slot].1;
             let line_of = |pc: usize| code.pc_line.get(pc).map_or(0, |&index| index as usize);
+            if self.prices.0 != *gas_table {
+                self.prices = (*gas_table, price_table(gas_table));
+            }
+            let prices = &self.prices.1;
             let (mut compute, mut memory) = (0i64, 0i64);
             let mut last_pc;
             // A run of static and measured opcodes, up to a general one or the frame's end.
@@ -1246,38 +1274,37 @@ impl AttributionInspector {
                 let pc = interp.bytecode.pc();
                 last_pc = pc;
                 let op = interp.bytecode.opcode();
-                match PRICING[op as usize] {
-                    Pricing::Static => {
-                        let price = i64::from(gas_table[op as usize]);
-                        if let Some(gas) = lines.get_mut(line_of(pc)) {
-                            *gas += price;
-                        }
-                        compute += price;
-                        if let Err(end) = interp.step(table, gas_table, host) {
-                            break Err(end);
-                        }
+                let price = prices[op as usize];
+                if price < MEASURED {
+                    // Static: its price is all revm charges, `compute` at its line.
+                    let price = i64::from(price);
+                    if let Some(gas) = lines.get_mut(line_of(pc)) {
+                        *gas += price;
                     }
-                    Pricing::Measured => {
-                        let remaining = interp.gas.remaining();
-                        let expansion = interp.gas.memory().expansion_cost;
-                        if let Err(end) = interp.step(table, gas_table, host) {
-                            // Settled at the frame's end, as the inspector would.
-                            frame.pending =
-                                Some(Pending { pc, op, remaining, memory: expansion, copy_words: 0 });
-                            break Err(end);
-                        }
-                        let cost = i64::try_from(remaining.wrapping_sub(interp.gas.remaining())).unwrap_or(0);
-                        let grown =
-                            i64::try_from(interp.gas.memory().expansion_cost.saturating_sub(expansion))
-                                .unwrap_or(0)
-                                .min(cost.max(0));
-                        if let Some(gas) = lines.get_mut(line_of(pc)) {
-                            *gas += cost;
-                        }
-                        memory += grown;
-                        compute += cost - grown;
+                    compute += price;
+                    if let Err(end) = interp.step(table, gas_table, host) {
+                        break Err(end);
                     }
-                    Pricing::General => break Ok(()),
+                } else if price == MEASURED {
+                    // Measured: what the gas counter drops by, its memory expansion apart.
+                    let remaining = interp.gas.remaining();
+                    let expansion = interp.gas.memory().expansion_cost;
+                    if let Err(end) = interp.step(table, gas_table, host) {
+                        // Settled at the frame's end, as the inspector would.
+                        frame.pending = Some(Pending { pc, op, remaining, memory: expansion, copy_words: 0 });
+                        break Err(end);
+                    }
+                    let cost = i64::try_from(remaining.wrapping_sub(interp.gas.remaining())).unwrap_or(0);
+                    let grown = i64::try_from(interp.gas.memory().expansion_cost.saturating_sub(expansion))
+                        .unwrap_or(0)
+                        .min(cost.max(0));
+                    if let Some(gas) = lines.get_mut(line_of(pc)) {
+                        *gas += cost;
+                    }
+                    memory += grown;
+                    compute += cost - grown;
+                } else {
+                    break Ok(());
                 }
             };
             tx.kinds[GasKind::Compute.index()] += compute;
