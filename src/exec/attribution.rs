@@ -222,6 +222,8 @@ impl CodeIndex {
     }
 
     /// Recognises `code` (init code when `create`) and builds its line table.
+    #[cold]
+    #[inline(never)]
     fn describe(&self, code: &[u8], create: bool) -> CodeInfo {
         let found = self.contracts.iter().position(|contract| {
             if create { contract.creation.matches(code, true) } else { contract.runtime.matches(code, false) }
@@ -269,7 +271,9 @@ impl CodeIndex {
         let compiler = intern(LineKey::pseudo(LINE_COMPILER));
         let mut by_line: HashMap<(u32, usize), u32> = HashMap::new();
         let mut pc_line = vec![compiler; code.len()];
-        let mut previous: Option<((usize, i64), u32)> = None;
+        // Runs of instructions share a file and a line: each looked up once per run.
+        let mut file_seen: Option<(i64, Option<&SourceFile>)> = None;
+        let mut line_seen: Option<((u32, usize), u32)> = None;
         let mut pc = 0;
         let mut instruction = 0;
         while pc < code.len() {
@@ -279,24 +283,36 @@ impl CodeIndex {
             } else {
                 1
             };
-            let entry = entries.get(instruction).copied();
-            let line = match entry {
-                // Runs of instructions share a source range: look it up once per run.
-                Some(same) if previous.is_some_and(|(known, _)| known == same) => {
-                    previous.map_or(compiler, |(_, line)| line)
+            let line = match entries.get(instruction) {
+                Some(&(offset, file)) if file >= 0 => {
+                    let source = match file_seen {
+                        Some((known, source)) if known == file => source,
+                        _ => {
+                            let source = self.sources.get(&(file as u32));
+                            file_seen = Some((file, source));
+                            source
+                        }
+                    };
+                    match source {
+                        Some(source) => {
+                            let key = (file as u32, source.line_index(offset));
+                            match line_seen {
+                                Some((known, line)) if known == key => line,
+                                _ => {
+                                    // Many instructions share a line: build its key once.
+                                    let line = *by_line
+                                        .entry(key)
+                                        .or_insert_with(|| intern(source.line_key(offset)));
+                                    line_seen = Some((key, line));
+                                    line
+                                }
+                            }
+                        }
+                        None => compiler,
+                    }
                 }
-                Some((offset, file)) if file >= 0 => match self.sources.get(&(file as u32)) {
-                    // Many instructions share a line: build its key once.
-                    Some(source) => *by_line
-                        .entry((file as u32, source.line_index(offset)))
-                        .or_insert_with(|| intern(source.line_key(offset))),
-                    None => compiler,
-                },
                 _ => compiler,
             };
-            if let Some(entry) = entry {
-                previous = Some((entry, line));
-            }
             for slot in pc_line.iter_mut().skip(pc).take(width) {
                 *slot = line;
             }
