@@ -485,7 +485,12 @@ pub struct WordHasher(u64);
 
 impl std::hash::Hasher for WordHasher {
     fn write(&mut self, bytes: &[u8]) {
-        for byte in bytes {
+        let mut words = bytes.chunks_exact(8);
+        for word in &mut words {
+            let word = [word[0], word[1], word[2], word[3], word[4], word[5], word[6], word[7]];
+            self.write_u64(u64::from_le_bytes(word));
+        }
+        for byte in words.remainder() {
             self.write_u64(u64::from(*byte));
         }
     }

@@ -222,6 +222,8 @@ impl CodeIndex {
     }
 
     /// Recognises `code` (init code when `create`) and builds its line table.
+    #[cold]
+    #[inline(never)]
     fn describe(&self, code: &[u8], create: bool) -> CodeInfo {
         let found = self.contracts.iter().position(|contract| {
             if create { contract.creation.matches(code, true) } else { contract.runtime.matches(code, false) }
@@ -269,7 +271,9 @@ impl CodeIndex {
         let compiler = intern(LineKey::pseudo(LINE_COMPILER));
         let mut by_line: HashMap<(u32, usize), u32> = HashMap::new();
         let mut pc_line = vec![compiler; code.len()];
-        let mut previous: Option<((usize, i64), u32)> = None;
+        // Runs of instructions share a file and a line: each looked up once per run.
+        let mut file_seen: Option<(i64, Option<&SourceFile>)> = None;
+        let mut line_seen: Option<((u32, usize), u32)> = None;
         let mut pc = 0;
         let mut instruction = 0;
         while pc < code.len() {
@@ -279,24 +283,36 @@ impl CodeIndex {
             } else {
                 1
             };
-            let entry = entries.get(instruction).copied();
-            let line = match entry {
-                // Runs of instructions share a source range: look it up once per run.
-                Some(same) if previous.is_some_and(|(known, _)| known == same) => {
-                    previous.map_or(compiler, |(_, line)| line)
+            let line = match entries.get(instruction) {
+                Some(&(offset, file)) if file >= 0 => {
+                    let source = match file_seen {
+                        Some((known, source)) if known == file => source,
+                        _ => {
+                            let source = self.sources.get(&(file as u32));
+                            file_seen = Some((file, source));
+                            source
+                        }
+                    };
+                    match source {
+                        Some(source) => {
+                            let key = (file as u32, source.line_index(offset));
+                            match line_seen {
+                                Some((known, line)) if known == key => line,
+                                _ => {
+                                    // Many instructions share a line: build its key once.
+                                    let line = *by_line
+                                        .entry(key)
+                                        .or_insert_with(|| intern(source.line_key(offset)));
+                                    line_seen = Some((key, line));
+                                    line
+                                }
+                            }
+                        }
+                        None => compiler,
+                    }
                 }
-                Some((offset, file)) if file >= 0 => match self.sources.get(&(file as u32)) {
-                    // Many instructions share a line: build its key once.
-                    Some(source) => *by_line
-                        .entry((file as u32, source.line_index(offset)))
-                        .or_insert_with(|| intern(source.line_key(offset))),
-                    None => compiler,
-                },
                 _ => compiler,
             };
-            if let Some(entry) = entry {
-                previous = Some((entry, line));
-            }
             for slot in pc_line.iter_mut().skip(pc).take(width) {
                 *slot = line;
             }
@@ -558,6 +574,10 @@ pub struct AttributionInspector {
     names: HashMap<FrameKey, (Option<Text>, Text), Words>,
     /// Line-gas tables of finished transactions, zeroed, for the next ones.
     spare_lines: Vec<Vec<i64>>,
+    /// EIP-55 spellings of the addresses named so far (each costs a keccak).
+    checksums: HashMap<Address, Text, Words>,
+    /// The gas table the fast loop last ran with, and its [`price_table`].
+    prices: (GasTable, [u32; 256]),
     stack: Vec<Frame>,
     tx: TxState,
 }
@@ -591,6 +611,8 @@ impl AttributionInspector {
             line_ids: LineIds::new(),
             names: HashMap::default(),
             spare_lines: Vec::new(),
+            checksums: HashMap::default(),
+            prices: ([0; 256], [GENERAL; 256]),
             stack: Vec::new(),
             tx: TxState::default(),
         }
@@ -781,7 +803,7 @@ impl AttributionInspector {
     }
 
     /// A frame's own name: `Counter.increment()`, `new Child`, `<precompile sha256>`, an address.
-    fn label(&self, frame: &Frame) -> String {
+    fn label(&mut self, frame: &Frame) -> String {
         match (&frame.code, frame.is_create) {
             (Some(code), true) => match code.contract {
                 Some(index) => format!("new {}", self.index.contracts[index].name),
@@ -796,13 +818,26 @@ impl AttributionInspector {
                         self.index.call_label(contract, &frame.input_head)
                     }
                 }
-                None => unknown_call_label(frame),
+                None => self.unknown_call_label(frame),
             },
             (None, true) => "new <unknown>".to_owned(),
             (None, false) => match precompile_name(&frame.code_address) {
                 Some(name) => format!("<precompile {name}>"),
-                None => unknown_call_label(frame),
+                None => self.unknown_call_label(frame),
             },
+        }
+    }
+
+    /// A frame of code no artifact describes: its address, and its selector when it has one.
+    fn unknown_call_label(&mut self, frame: &Frame) -> String {
+        let address = self
+            .checksums
+            .entry(frame.code_address)
+            .or_insert_with(|| frame.code_address.to_checksum(None).into());
+        if frame.input_head.len() == 4 {
+            format!("{address}.0x{}", alloy::primitives::hex::encode(&frame.input_head))
+        } else {
+            address.to_string()
         }
     }
 
@@ -1022,15 +1057,6 @@ fn is_plain(op: u8) -> bool {
     )
 }
 
-fn unknown_call_label(frame: &Frame) -> String {
-    let address = frame.code_address.to_checksum(None);
-    if frame.input_head.len() == 4 {
-        format!("{address}.0x{}", alloy::primitives::hex::encode(&frame.input_head))
-    } else {
-        address
-    }
-}
-
 fn frame_contract(frame: &Frame) -> Text {
     match frame.code.as_ref().and_then(|code| code.contract_name.clone()) {
         Some(name) => name,
@@ -1212,6 +1238,20 @@ const fn pricing_table() -> [Pricing; 256] {
     table
 }
 
+/// In [`price_table`]: read the cost off the gas counter, or use the general bookkeeping.
+const MEASURED: u32 = u32::MAX - 1;
+const GENERAL: u32 = u32::MAX;
+
+/// Each opcode's static price from `gas_table` when it is [`Pricing::Static`], else
+/// [`MEASURED`] or [`GENERAL`]: one load per opcode in the fast loop.
+fn price_table(gas_table: &GasTable) -> [u32; 256] {
+    std::array::from_fn(|op| match PRICING[op] {
+        Pricing::Static => u32::from(gas_table[op]),
+        Pricing::Measured => MEASURED,
+        Pricing::General => GENERAL,
+    })
+}
+
 /// The fast loop, for a handler that runs the attribution without revm's inspector.
 impl AttributionInspector {
     /// Runs `interp` until its frame ends or calls out (what revm's plain loop does), attributing
@@ -1239,6 +1279,10 @@ impl AttributionInspector {
             let tx = &mut self.tx;
             let lines = &mut tx.code_lines[frame.line_slot].1;
             let line_of = |pc: usize| code.pc_line.get(pc).map_or(0, |&index| index as usize);
+            if self.prices.0 != *gas_table {
+                self.prices = (*gas_table, price_table(gas_table));
+            }
+            let prices = &self.prices.1;
             let (mut compute, mut memory) = (0i64, 0i64);
             let mut last_pc;
             // A run of static and measured opcodes, up to a general one or the frame's end.
@@ -1246,38 +1290,37 @@ impl AttributionInspector {
                 let pc = interp.bytecode.pc();
                 last_pc = pc;
                 let op = interp.bytecode.opcode();
-                match PRICING[op as usize] {
-                    Pricing::Static => {
-                        let price = i64::from(gas_table[op as usize]);
-                        if let Some(gas) = lines.get_mut(line_of(pc)) {
-                            *gas += price;
-                        }
-                        compute += price;
-                        if let Err(end) = interp.step(table, gas_table, host) {
-                            break Err(end);
-                        }
+                let price = prices[op as usize];
+                if price < MEASURED {
+                    // Static: its price is all revm charges, `compute` at its line.
+                    let price = i64::from(price);
+                    if let Some(gas) = lines.get_mut(line_of(pc)) {
+                        *gas += price;
                     }
-                    Pricing::Measured => {
-                        let remaining = interp.gas.remaining();
-                        let expansion = interp.gas.memory().expansion_cost;
-                        if let Err(end) = interp.step(table, gas_table, host) {
-                            // Settled at the frame's end, as the inspector would.
-                            frame.pending =
-                                Some(Pending { pc, op, remaining, memory: expansion, copy_words: 0 });
-                            break Err(end);
-                        }
-                        let cost = i64::try_from(remaining.wrapping_sub(interp.gas.remaining())).unwrap_or(0);
-                        let grown =
-                            i64::try_from(interp.gas.memory().expansion_cost.saturating_sub(expansion))
-                                .unwrap_or(0)
-                                .min(cost.max(0));
-                        if let Some(gas) = lines.get_mut(line_of(pc)) {
-                            *gas += cost;
-                        }
-                        memory += grown;
-                        compute += cost - grown;
+                    compute += price;
+                    if let Err(end) = interp.step(table, gas_table, host) {
+                        break Err(end);
                     }
-                    Pricing::General => break Ok(()),
+                } else if price == MEASURED {
+                    // Measured: what the gas counter drops by, its memory expansion apart.
+                    let remaining = interp.gas.remaining();
+                    let expansion = interp.gas.memory().expansion_cost;
+                    if let Err(end) = interp.step(table, gas_table, host) {
+                        // Settled at the frame's end, as the inspector would.
+                        frame.pending = Some(Pending { pc, op, remaining, memory: expansion, copy_words: 0 });
+                        break Err(end);
+                    }
+                    let cost = i64::try_from(remaining.wrapping_sub(interp.gas.remaining())).unwrap_or(0);
+                    let grown = i64::try_from(interp.gas.memory().expansion_cost.saturating_sub(expansion))
+                        .unwrap_or(0)
+                        .min(cost.max(0));
+                    if let Some(gas) = lines.get_mut(line_of(pc)) {
+                        *gas += cost;
+                    }
+                    memory += grown;
+                    compute += cost - grown;
+                } else {
+                    break Ok(());
                 }
             };
             tx.kinds[GasKind::Compute.index()] += compute;
