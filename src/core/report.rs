@@ -355,31 +355,32 @@ impl GasReport {
         let mut samples: BTreeMap<(&str, Cow<'_, str>), Bounds> = BTreeMap::new();
         let mut deployments: BTreeMap<&str, Bounds> = BTreeMap::new();
         let mut contracts: BTreeMap<String, ContractGas> = BTreeMap::new();
-        for call in calls {
-            match (call.function == "constructor", call.status) {
+        // Consecutive calls of one function (a step's repetitions, a scenario's transfers) are
+        // one run: one map lookup for the run rather than one per call.
+        let same = |a: &CallRecord, b: &CallRecord| {
+            a.status == b.status && a.function == b.function && a.contract == b.contract
+        };
+        for run in calls.chunk_by(same) {
+            let call = &run[0];
+            let entry = match (call.function == "constructor", call.status) {
                 // Every deployment counts, as every call of a function does: a regression in a
                 // cheaper one moves the mean.
-                (true, CallStatus::Success) => {
-                    let entry = deployments.entry(&call.contract).or_default();
-                    entry.0.push(call.gas_used);
-                    entry.1.push(call.gas_used_upper.unwrap_or(call.gas_used));
-                }
+                (true, CallStatus::Success) => deployments.entry(&call.contract).or_default(),
                 // A deployment that reverted created nothing to size or call.
-                (true, CallStatus::Revert) => {}
+                (true, CallStatus::Revert) => continue,
                 (false, CallStatus::Success) => {
-                    let entry =
-                        samples.entry((&call.contract, Cow::Borrowed(call.function.as_str()))).or_default();
-                    entry.0.push(call.gas_used);
-                    entry.1.push(call.gas_used_upper.unwrap_or(call.gas_used));
+                    samples.entry((&call.contract, Cow::Borrowed(call.function.as_str()))).or_default()
                 }
                 // Reverting paths are profiled too (a cheaper revert is a real change), but kept
                 // apart so they never blur the successful calls' statistics.
                 (false, CallStatus::Revert) => {
                     let key = format!("{} [revert]", call.function);
-                    let entry = samples.entry((&call.contract, Cow::Owned(key))).or_default();
-                    entry.0.push(call.gas_used);
-                    entry.1.push(call.gas_used_upper.unwrap_or(call.gas_used));
+                    samples.entry((&call.contract, Cow::Owned(key))).or_default()
                 }
+            };
+            for call in run {
+                entry.0.push(call.gas_used);
+                entry.1.push(call.gas_used_upper.unwrap_or(call.gas_used));
             }
         }
         for (contract, (gas, upper)) in deployments {
