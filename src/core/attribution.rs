@@ -354,11 +354,8 @@ impl Attribution {
         let mut frame_sums: PartSums<usize, &Text> = PartSums::default();
         let mut line_sums: PartSums<(usize, Option<u32>, usize), &LineGas> = PartSums::default();
         type Borrowed<'a> = (&'a Text, &'a Text, StorageOp, bool, Option<ValueChange>);
-        let mut access_sums: HashMap<
-            (usize, usize, StorageOp, bool, Option<ValueChange>),
-            (Borrowed<'_>, u64, i64),
-            Words,
-        > = HashMap::default();
+        type ByAddress = (usize, usize, StorageOp, bool, Option<ValueChange>);
+        let mut access_sums: HashMap<ByAddress, (Borrowed<'_>, u64, i64), Words> = HashMap::default();
         for call in calls {
             for access in &call.storage {
                 let key =
