@@ -142,6 +142,17 @@ pub type AbiFiles = BTreeMap<String, JsonAbi>;
 
 /// Builds the plan. `abi_files` holds the JSON ABIs named by `abi = "…json"` keys, already read.
 pub fn build(config: &Config, artifacts: &ArtifactSet, abi_files: &AbiFiles) -> Result<Plan, PlanError> {
+    build_with_jobs(config, artifacts, abi_files, 1)
+}
+
+/// [`build`], the scenarios planned on up to `jobs` threads: the same plan, and the same error
+/// (the first in the config's order).
+pub fn build_with_jobs(
+    config: &Config,
+    artifacts: &ArtifactSet,
+    abi_files: &AbiFiles,
+    jobs: usize,
+) -> Result<Plan, PlanError> {
     let mut accounts: BTreeMap<String, Address> =
         PREDEFINED.iter().map(|(name, address)| ((*name).to_owned(), *address)).collect();
     for (name, text) in &config.accounts {
@@ -164,6 +175,12 @@ pub fn build(config: &Config, artifacts: &ArtifactSet, abi_files: &AbiFiles) -> 
     }
     let mut names = BTreeSet::new();
     let mut scenarios = Vec::with_capacity(config.scenarios.len());
+    // Each scenario is planned on its own; in order, a duplicate name comes before the
+    // scenario's own error, as when they are planned one after another.
+    let mut planned = plan_scenarios(&config.scenarios, jobs, &|scenario| {
+        plan_scenario(scenario, artifacts, &accounts, &libraries, abi_files)
+    })
+    .into_iter();
     for (position, scenario) in config.scenarios.iter().enumerate() {
         if !names.insert(scenario.name.as_str()) {
             return Err(PlanError {
@@ -172,7 +189,8 @@ pub fn build(config: &Config, artifacts: &ArtifactSet, abi_files: &AbiFiles) -> 
                 hint: Some("scenario names must be unique: they label every call in the report".into()),
             });
         }
-        scenarios.push(plan_scenario(scenario, artifacts, &accounts, &libraries, abi_files)?);
+        let Some(plan) = planned.next() else { break };
+        scenarios.push(plan?);
     }
     let transactions: u64 =
         scenarios.iter().flat_map(|scenario| &scenario.steps).map(|step| u64::from(step.repeat)).sum();
@@ -188,6 +206,31 @@ pub fn build(config: &Config, artifacts: &ArtifactSet, abi_files: &AbiFiles) -> 
         });
     }
     Ok(Plan { scenarios, accounts, libraries })
+}
+
+/// `plan` of every scenario, in order, on up to `jobs` threads (contiguous runs of scenarios).
+fn plan_scenarios(
+    scenarios: &[crate::config::ScenarioConfig],
+    jobs: usize,
+    plan: &(dyn Fn(&crate::config::ScenarioConfig) -> Result<ScenarioPlan, PlanError> + Sync),
+) -> Vec<Result<ScenarioPlan, PlanError>> {
+    let jobs = jobs.clamp(1, scenarios.len().max(1));
+    if jobs == 1 {
+        return scenarios.iter().map(plan).collect();
+    }
+    let run = scenarios.len().div_ceil(jobs);
+    std::thread::scope(|scope| {
+        let mut runs = scenarios.chunks(run);
+        let first = runs.next().unwrap_or_default();
+        let handles: Vec<_> =
+            runs.map(|run| scope.spawn(move || run.iter().map(plan).collect::<Vec<_>>())).collect();
+        let mut planned: Vec<_> = first.iter().map(plan).collect();
+        for handle in handles {
+            // A planning thread panics only where planning on this one would have.
+            planned.extend(handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)));
+        }
+        planned
+    })
 }
 
 fn plan_scenario(
@@ -657,7 +700,10 @@ fn find_function<'a>(
 ) -> Result<&'a Function, (String, Option<String>)> {
     let wanted: String = wanted.chars().filter(|c| !c.is_whitespace()).collect();
     let all: Vec<&Function> = abi.functions().collect();
-    if let Some(function) = all.iter().find(|f| f.signature() == wanted) {
+    // A signature starts with its name and `(`: only functions of that name can match it, and
+    // building the others' signatures would cost a string each.
+    let wanted_name = wanted.split('(').next().unwrap_or_default();
+    if let Some(function) = all.iter().find(|f| f.name == wanted_name && f.signature() == wanted) {
         return Ok(function);
     }
     let by_name: Vec<&&Function> = all.iter().filter(|f| f.name == wanted).collect();

@@ -65,3 +65,80 @@ fn no_attribution_changes_no_number() {
     assert_eq!(with.report.calls, without.report.calls);
     assert_eq!(with.report.contracts, without.report.contracts);
 }
+
+/// The entries' attribution made from per-entry sums (`GasReport::entry_sums`: each call alone,
+/// runs of calls, any grouping, added up in any order) is the one-pass mean over every call's
+/// own attribution, on real attributions; an unattributed call leaves its entry without one in
+/// both.
+#[test]
+fn entry_sums_in_any_grouping_give_the_one_pass_means() {
+    use gasguard::core::report::{EntrySums, GasReport};
+
+    let profiled = support::profile_attributed(&fixture("demo/gasguard.toml"));
+    let report = &profiled.report;
+    let (calls, attributions) = (&report.calls, &profiled.attributions);
+    let one_pass = GasReport::attribute(calls, attributions, &report.contracts);
+    assert!(one_pass.len() > 3, "{one_pass:?}");
+    // Some entry averages several calls of different gas: rounding is exercised.
+    assert!(
+        report.contracts.values().flat_map(|gas| gas.functions.values()).any(|stats| stats.min != stats.max),
+        "the demo has an entry whose calls differ"
+    );
+    assert_eq!(report.attribution, one_pass, "the run's means are the one-pass means");
+    assert_eq!(GasReport::attribute_sums(&profiled.entry_sums, &report.contracts), one_pass);
+    let grouped =
+        |attributions: &[Option<gasguard::core::attribution::Attribution>], size: usize, reversed: bool| {
+            let mut parts: Vec<EntrySums> = calls
+                .chunks(size)
+                .zip(attributions.chunks(size))
+                .map(|(calls, attributions)| GasReport::entry_sums(calls, attributions))
+                .collect();
+            if reversed {
+                parts.reverse();
+            }
+            // Sums of sums: pairs first, then the pairs' sums together.
+            let mut pairs = Vec::new();
+            for pair in parts.chunks(2) {
+                let mut sums = EntrySums::new();
+                for part in pair {
+                    GasReport::add_entry_sums(&mut sums, part.clone());
+                }
+                pairs.push(sums);
+            }
+            let mut sums = EntrySums::new();
+            for pair in pairs {
+                GasReport::add_entry_sums(&mut sums, pair);
+            }
+            sums
+        };
+    for size in [1, 2, 3, 5, 7, calls.len()] {
+        for reversed in [false, true] {
+            let sums = grouped(attributions, size, reversed);
+            assert!(sums.values().all(Option::is_some), "every call is attributed");
+            assert_eq!(
+                GasReport::attribute_sums(&sums, &report.contracts),
+                one_pass,
+                "chunks of {size}, reversed: {reversed}"
+            );
+        }
+    }
+    // A sum covers its entry's calls: its count is the entry's, its parts their gas.
+    let whole = grouped(attributions, 3, false);
+    let transfer = "fn:contracts/Token.sol:Token.transfer(address,uint256)";
+    let sum = whole[transfer].as_ref().unwrap();
+    let stats = report.contracts["contracts/Token.sol:Token"].functions["transfer(address,uint256)"];
+    assert_eq!(sum.calls, stats.calls);
+    let gas: u64 = calls.iter().filter(|call| call.entry_id() == transfer).map(|call| call.gas_used).sum();
+    assert_eq!(sum.sums(), [i128::from(gas); 3]);
+
+    // One transfer not attributed: that entry loses its attribution, the others keep theirs.
+    let mut holed = attributions.clone();
+    let last = calls.iter().rposition(|call| call.entry_id() == transfer).unwrap();
+    holed[last] = None;
+    let expected = GasReport::attribute(calls, &holed, &report.contracts);
+    assert!(!expected.contains_key(transfer));
+    assert_eq!(expected.len(), one_pass.len() - 1);
+    for size in [1, 4, calls.len()] {
+        assert_eq!(GasReport::attribute_sums(&grouped(&holed, size, true), &report.contracts), expected);
+    }
+}

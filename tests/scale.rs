@@ -179,6 +179,48 @@ fn a_failing_scenario_is_the_same_error_with_any_jobs() {
     assert_eq!(messages[2], messages[0]);
 }
 
+/// The plan made on several threads is the one made on one, and a broken config fails with the
+/// same error: the first in the config's order, a duplicate name before a later scenario's error
+/// and after an earlier one's.
+#[test]
+fn scenarios_planned_on_threads_are_the_same_plan() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = |config: &str, jobs: usize| {
+        let path = dir.path().join("gasguard.toml");
+        std::fs::write(&path, config).unwrap();
+        let config = gasguard::config::Config::load(&path).unwrap();
+        let artifacts = gasguard::artifacts::load(config.artifacts.as_deref().unwrap(), None).unwrap();
+        gasguard::plan::build_with_jobs(&config, &artifacts, &Default::default(), jobs)
+            .map(|plan| format!("{plan:?}"))
+            .map_err(|error| error.to_string())
+    };
+    let config = many_scenarios(30);
+    let one = plan(&config, 1).unwrap();
+    assert!(one.contains("storage 29"));
+    for jobs in [2, 3, 8, 64] {
+        assert!(plan(&config, jobs).unwrap() == one, "--jobs {jobs} planned another plan");
+    }
+    // Scenario `token 8` calls a function the token does not have; scenario `storage 13` is
+    // named as `storage 1` is.
+    let broken = config.replacen(
+        "function = \"transfer(address,uint256)\"\nargs = [\"bob\", \"9\"]",
+        "function = \"nope()\"\nargs = [\"bob\", \"9\"]",
+        1,
+    );
+    assert_ne!(broken, config);
+    let duplicate = broken.replace("name = \"storage 13\"", "name = \"storage 1\"");
+    let early = config.replace("name = \"storage 5\"", "name = \"storage 1\"");
+    for (config, expected) in
+        [(&broken, "nope()"), (&duplicate, "nope()"), (&early, "scenario 6 (`storage 1`)")]
+    {
+        let error = plan(config, 1).unwrap_err();
+        assert!(error.contains(expected), "{error}");
+        for jobs in [2, 3, 8] {
+            assert_eq!(plan(config, jobs).unwrap_err(), error, "--jobs {jobs}");
+        }
+    }
+}
+
 #[test]
 fn jobs_must_be_a_positive_number() {
     let dir = tempfile::tempdir().unwrap();
@@ -219,6 +261,25 @@ fn merged_shards_equal_the_full_run() {
         assert_eq!(shard["shard"]["index"], index);
         assert_eq!(shard["shard"]["count"], 4);
         assert_eq!(shard["shard"]["total_scenarios"], 24);
+        // Each entry's attribution sum, not every call's attribution.
+        assert_eq!(shard["shard"]["format"], 2);
+        assert!(shard["shard"].get("attributions").is_none());
+        let sums = shard["shard"]["entry_sums"].as_object().unwrap();
+        assert!(sums.values().all(|sum| sum["calls"].as_u64().is_some()), "every entry attributed");
+        let ids: std::collections::BTreeSet<String> = shard["calls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|call| !(call["function"] == "constructor" && call["status"] == "revert"))
+            .map(|call| match (call["function"].as_str().unwrap(), call["status"].as_str().unwrap()) {
+                ("constructor", _) => format!("deploy:{}", call["contract"].as_str().unwrap()),
+                (function, "revert") => {
+                    format!("fn:{}.{function} [revert]", call["contract"].as_str().unwrap())
+                }
+                (function, _) => format!("fn:{}.{function}", call["contract"].as_str().unwrap()),
+            })
+            .collect();
+        assert_eq!(sums.keys().cloned().collect::<std::collections::BTreeSet<_>>(), ids, "shard {index}");
         let scenarios = shard["shard"]["scenarios"].as_object().unwrap();
         assert!(!scenarios.is_empty(), "shard {index} is empty");
         held += scenarios.len();
@@ -268,6 +329,18 @@ fn merge_refuses_sets_that_are_not_one_run() {
     refused(&["shard-1.json", "shard-3.json"], "the set is incomplete: shard 2/3 is missing");
     refused(&["shard-1.json", "shard-2.json", "other-3.json"], "come from different configs");
     refused(&["shard-1.json", "full.json"], "`full.json` is not a shard report");
+    // A shard of format 1 (no `format`, every call's attribution) is refused by name.
+    let mut old: serde_json::Value = serde_json::from_slice(&read(dir.path().join("shard-2.json"))).unwrap();
+    assert_eq!(old["shard"]["format"], 2);
+    let shard = old["shard"].as_object_mut().unwrap();
+    shard.remove("format");
+    shard.remove("entry_sums");
+    shard.insert("attributions".into(), serde_json::json!([null, {"calls": 1}]));
+    std::fs::write(dir.path().join("old-2.json"), serde_json::to_vec_pretty(&old).unwrap()).unwrap();
+    refused(
+        &["shard-1.json", "old-2.json", "shard-3.json"],
+        "`old-2.json` is a shard of format 1, written by an older gasguard",
+    );
     let output = gasguard(dir.path(), &["run", "--shard", "4/3"]);
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("`4/3` is not a shard"), "{}", stderr(&output));

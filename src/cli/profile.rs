@@ -15,7 +15,7 @@ use super::{ExitStatus, MergeArgs, RunArgs};
 use crate::artifacts::{self, ArtifactFormat};
 use crate::config::Config;
 use crate::core::build::{BuildInfo, GAS_SCHEDULE, RunFingerprint};
-use crate::core::report::{EvmInfo, GasReport};
+use crate::core::report::{EntrySums, EvmInfo, GasReport, SHARD_FORMAT};
 use crate::core::shard::{Shard, ShardInfo};
 use crate::exec::attribution::CodeIndex;
 use crate::exec::fork::{DryRun, Fork, ForkDb, ForkError, ForkOptions};
@@ -81,7 +81,9 @@ pub(super) fn run(args: RunArgs, printer: &Printer) -> anyhow::Result<ExitStatus
     } else {
         // Streamed to the file: a large report is never held whole in memory.
         crate::fsutil::write_atomic_with(&args.out, |file| {
-            super::report_writer::write_to(&report, file)?;
+            // The calls formatted on as many threads as the scenarios ran on (the same bytes).
+            let jobs = args.jobs.map_or_else(default_jobs, NonZeroUsize::get);
+            super::report_writer::write_to_jobs(&report, file, jobs)?;
             file.write_all(b"\n")
         })?;
         // The table summarises the file just written: a message, not data, so `-q` drops it.
@@ -109,7 +111,11 @@ pub(super) fn merge_command(args: MergeArgs, printer: &Printer) -> anyhow::Resul
         shards.push((path.display().to_string(), report));
     }
     let merged = crate::core::shard::merge(&shards).context("cannot merge the shard reports")?;
-    crate::fsutil::write_atomic(&args.out, report_json(&merged).as_bytes())?;
+    // Streamed, the calls formatted on every core (the same bytes as `report_json`).
+    crate::fsutil::write_atomic_with(&args.out, |file| {
+        super::report_writer::write_to_jobs(&merged, file, default_jobs())?;
+        file.write_all(b"\n")
+    })?;
     printer.status(&format!("merged {} shards into `{}`", shards.len(), args.out.display()));
     Ok(ExitStatus::Success)
 }
@@ -202,8 +208,11 @@ pub fn profile(
 #[derive(Debug, Clone)]
 pub struct Profiled {
     pub report: GasReport,
-    /// The attribution of `report.calls[i]`, when it was attributed.
+    /// The attribution of `report.calls[i]`, when it was attributed (empty when the caller did
+    /// not ask for them: [`profile_projects`] sums them per entry and drops them as it goes).
     pub attributions: Vec<Option<crate::core::attribution::Attribution>>,
+    /// Per entry, the sum of its calls' attributions: what the report's means come from.
+    pub entry_sums: EntrySums,
 }
 
 /// [`profile`], keeping each call's attribution.
@@ -226,13 +235,23 @@ pub fn profile_projects(
     overrides: &ProfileOverrides,
     printer: &Printer,
 ) -> anyhow::Result<GasReport> {
-    profile_projects_with_calls(config_paths, overrides, printer).map(|profiled| profiled.report)
+    profile_projects_inner(config_paths, overrides, false, printer).map(|profiled| profiled.report)
 }
 
 /// [`profile_projects`], keeping each call's attribution.
 pub fn profile_projects_with_calls(
     config_paths: &[PathBuf],
     overrides: &ProfileOverrides,
+    printer: &Printer,
+) -> anyhow::Result<Profiled> {
+    profile_projects_inner(config_paths, overrides, true, printer)
+}
+
+/// [`profile_projects`], keeping each call's attribution when `keep_attributions`.
+fn profile_projects_inner(
+    config_paths: &[PathBuf],
+    overrides: &ProfileOverrides,
+    keep_attributions: bool,
     printer: &Printer,
 ) -> anyhow::Result<Profiled> {
     let projects = project_names(config_paths)?;
@@ -251,12 +270,13 @@ pub fn profile_projects_with_calls(
     let mut combined: Option<Profiled> = None;
     let mut builds = Vec::new();
     for (path, project) in config_paths.iter().zip(&projects) {
-        let scope = Scope { project: project.as_deref(), shard: overrides.shard };
-        let (Profiled { report, attributions }, build) = profile_one(path, overrides, &scope, printer)?;
+        let scope = Scope { project: project.as_deref(), shard: overrides.shard, keep_attributions };
+        let (Profiled { report, attributions, entry_sums }, build) =
+            profile_one(path, overrides, &scope, printer)?;
         builds.extend_from_slice(build.as_slice());
         combined = Some(match combined {
-            None => Profiled { report, attributions },
-            Some(Profiled { report: mut into, attributions: mut all }) => {
+            None => Profiled { report, attributions, entry_sums },
+            Some(Profiled { report: mut into, attributions: mut all, entry_sums: mut sums }) => {
                 if into.evm != report.evm
                     || into.build.as_ref().map(|b| &b.run) != report.build.as_ref().map(|b| &b.run)
                 {
@@ -269,22 +289,26 @@ pub fn profile_projects_with_calls(
                 into.contracts.extend(report.contracts);
                 into.attribution.extend(report.attribution);
                 all.extend(attributions);
+                // The projects' ids are scoped by then: no entry is in two of them.
+                GasReport::add_entry_sums(&mut sums, entry_sums);
                 if let (Some(build), Some(more)) = (&mut into.build, report.build) {
                     build.contracts.extend(more.contracts);
                 }
-                Profiled { report: into, attributions: all }
+                Profiled { report: into, attributions: all, entry_sums: sums }
             }
         });
     }
-    let Profiled { mut report, attributions } = combined.context("no config to profile")?;
+    let Profiled { mut report, attributions, entry_sums } = combined.context("no config to profile")?;
     if let Some(shard) = overrides.shard {
         report.shard = Some(ShardInfo {
-            // `merge` recomputes each entry's attribution from its calls', in the full run's order.
-            attributions: if attributions.iter().any(Option::is_some) {
-                attributions.clone()
+            format: SHARD_FORMAT,
+            // `merge` adds up the shards' sums and takes each entry's mean over all its calls.
+            entry_sums: if entry_sums.values().any(Option::is_some) {
+                entry_sums.clone()
             } else {
-                Vec::new()
+                EntrySums::new()
             },
+            old_attributions: None,
             index: shard.index,
             count: shard.count,
             config: keccak256(&config_hashes).to_string(),
@@ -298,7 +322,7 @@ pub fn profile_projects_with_calls(
                 .collect(),
         });
     }
-    Ok(Profiled { report, attributions })
+    Ok(Profiled { report, attributions, entry_sums })
 }
 
 /// Which part of a project a run profiles.
@@ -306,6 +330,9 @@ struct Scope<'a> {
     /// The project's name, prefixed to its ids when several are profiled together.
     project: Option<&'a str>,
     shard: Option<Shard>,
+    /// Whether each call's attribution is kept ([`Profiled::attributions`]), or only their
+    /// sums per entry.
+    keep_attributions: bool,
 }
 
 /// `project/name`, or `name` alone.
@@ -359,7 +386,7 @@ fn profile_one(
     scope: &Scope<'_>,
     printer: &Printer,
 ) -> anyhow::Result<(Profiled, B256)> {
-    let config = Config::load(config_path)?;
+    let mut config = Config::load(config_path)?;
     if config.scenarios.is_empty() {
         bail!(
             "`{}` has no scenarios: there is nothing to profile\n\nhint: add a `[[scenario]]` with steps; to check a gas output you already have, use `gasguard check --report PATH`",
@@ -376,9 +403,12 @@ fn profile_one(
     let artifacts = artifacts::load(artifacts_path, format)
         .with_context(|| format!("failed to load the artifacts of `{}`", config_path.display()))?;
     let abi_files = load_abi_files(&config, config_path)?;
-    let mut plan = plan::build(&config, &artifacts, &abi_files)
+    let jobs = overrides.jobs.map_or_else(default_jobs, NonZeroUsize::get);
+    let mut plan = plan::build_with_jobs(&config, &artifacts, &abi_files, jobs)
         .map_err(|error| anyhow::anyhow!("invalid config `{}`: {error}", config_path.display()))?;
     let build_hash = plan_fingerprint(&plan);
+    // The plan holds what the run needs of the scenarios.
+    free_aside(std::mem::take(&mut config.scenarios), jobs);
     if let Some(shard) = scope.shard {
         plan.scenarios.retain(|scenario| shard.holds(&scoped(scope.project, &scenario.name)));
     }
@@ -513,7 +543,6 @@ fn profile_one(
         }
     };
     let settings = RunSettings { spec, tx_gas_limit };
-    let jobs = overrides.jobs.map_or_else(default_jobs, NonZeroUsize::get);
     let chain_id = evm.chain_id;
     let output = match executor {
         Executor::Empty(block) => run_plan_parallel(
@@ -528,6 +557,7 @@ fn profile_one(
             settings,
             &errors,
             &progress,
+            scope.keep_attributions,
         ),
         Executor::Fork(db, block) => run_plan_parallel(
             &plan,
@@ -541,6 +571,7 @@ fn profile_one(
             settings,
             &errors,
             &progress,
+            scope.keep_attributions,
         ),
         Executor::Rpc(mut chain) => {
             let output = run_plan(&plan, chain.as_mut(), settings, &errors, progress);
@@ -558,6 +589,7 @@ fn profile_one(
     if let Some(fork) = &fork {
         finish_fork(fork, printer);
     }
+    free_aside(plan, jobs);
     let output = output.with_context(|| format!("profiling `{}` failed", config_path.display()))?;
     for warning in &output.warnings {
         printer.warn(warning);
@@ -574,13 +606,29 @@ fn profile_one(
     let mut report = GasReport::new("gasguard run");
     report.evm = Some(evm);
     report.contracts = GasReport::aggregate(&output.calls, &output.sizes);
-    report.attribution = GasReport::attribute(&output.calls, &output.attributions, &report.contracts);
+    // The means of the sums each scenario's thread made: what `GasReport::attribute` would
+    // compute from every call's attribution, byte for byte.
+    report.attribution = GasReport::attribute_sums(&output.entry_sums, &report.contracts);
     report.calls = output.calls;
     report.build = Some(build_info(report.evm.as_ref(), &report, &artifacts));
+    let mut entry_sums = output.entry_sums;
     if let Some(project) = scope.project {
         scope_report(&mut report, project);
+        entry_sums = entry_sums.into_iter().map(|(id, sum)| (scope_entry(&id, project), sum)).collect();
     }
-    Ok((Profiled { report, attributions: output.attributions }, build_hash))
+    Ok((Profiled { report, attributions: output.attributions, entry_sums }, build_hash))
+}
+
+/// Frees `value` on a thread of its own when the run may use several cores (`jobs`): freeing
+/// the plan or the config of a large suite, a step at a time, costs milliseconds that the report
+/// need not wait for. With one job, or when no thread can be started, it is freed here.
+fn free_aside<T: Send + 'static>(value: T, jobs: usize) {
+    if jobs > 1 {
+        // On failure the closure, and `value` with it, is dropped here.
+        let _ = std::thread::Builder::new().name("free".into()).spawn(move || drop(value));
+    } else {
+        drop(value);
+    }
 }
 
 /// The chain, attributing each transaction's gas when there is a code index.
@@ -606,16 +654,21 @@ fn scope_report(report: &mut GasReport, project: &str) {
         std::mem::take(&mut report.contracts).into_iter().map(|(id, gas)| (scope(&id), gas)).collect();
     report.attribution = std::mem::take(&mut report.attribution)
         .into_iter()
-        .map(|(id, attribution)| match id.split_once(':') {
-            Some((kind, rest)) => (format!("{kind}:{}", scope(rest)), attribution),
-            None => (id, attribution),
-        })
+        .map(|(id, attribution)| (scope_entry(&id, project), attribution))
         .collect();
     if let Some(build) = &mut report.build {
         build.contracts = std::mem::take(&mut build.contracts)
             .into_iter()
             .map(|(id, settings)| (scope(&id), settings))
             .collect();
+    }
+}
+
+/// An entry id (`fn:src/A.sol:A.f()`) with its contract prefixed by the project's name.
+fn scope_entry(id: &str, project: &str) -> String {
+    match id.split_once(':') {
+        Some((kind, rest)) => format!("{kind}:{project}/{rest}"),
+        None => id.to_owned(),
     }
 }
 

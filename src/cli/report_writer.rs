@@ -56,6 +56,11 @@ pub(super) fn write(report: &GasReport) -> Vec<u8> {
 
 /// [`write`], streamed to `out` a slice at a time.
 pub(super) fn write_to(report: &GasReport, out: &mut dyn Write) -> std::io::Result<()> {
+    write_to_jobs(report, out, 1)
+}
+
+/// [`write_to`], the calls formatted on up to `jobs` threads (the same bytes).
+pub(super) fn write_to_jobs(report: &GasReport, out: &mut dyn Write, jobs: usize) -> std::io::Result<()> {
     let GasReport { schema, tool, source, evm, contracts, calls, tests, sections, build, attribution, shard } =
         report;
     let written = Written {
@@ -83,7 +88,7 @@ pub(super) fn write_to(report: &GasReport, out: &mut dyn Write) -> std::io::Resu
         return out.write_all(&serde_bytes(report));
     };
     out.write_all(&bytes[..at + "\n  \"calls\": ".len()])?;
-    write_calls(out, calls)?;
+    write_calls(out, calls, jobs)?;
     out.write_all(&bytes[at + PLACEHOLDER_JSON.len()..])
 }
 
@@ -101,76 +106,129 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 
 /// `calls` as [`ReportFormatter`] lays it out at the top level's depth: the array's items on
 /// their own lines, indented 4 spaces, and each record's fields on their own lines, 6 spaces.
-fn write_calls(writer: &mut dyn Write, calls: &[CallRecord]) -> std::io::Result<()> {
+/// With `jobs` above 1, runs of calls are formatted on that many threads at once and written in
+/// their order: the same bytes, in a fraction of the time.
+fn write_calls(writer: &mut dyn Write, calls: &[CallRecord], jobs: usize) -> std::io::Result<()> {
+    // Calls per run a thread formats at once: about 1.6 MB of JSON.
+    const RUN: usize = 4096;
+    writer.write_all(b"[")?;
+    if jobs <= 1 || calls.len() <= RUN {
+        write_calls_from(writer, calls, 0)?;
+    } else {
+        // One buffer per thread, kept from round to round: fresh ones would cost a page fault
+        // every 4 KB of the report.
+        let mut buffers: Vec<Vec<u8>> = Vec::new();
+        for (round, batch) in calls.chunks(RUN * jobs).enumerate() {
+            let offset = round * RUN * jobs;
+            buffers.resize_with(batch.len().div_ceil(RUN), Vec::new);
+            buffers = std::thread::scope(|scope| {
+                let mut runs = batch.chunks(RUN).zip(std::mem::take(&mut buffers)).enumerate();
+                let first = runs.next();
+                let handles: Vec<_> = runs
+                    .map(|(index, (run, buffer))| {
+                        scope.spawn(move || format_calls(buffer, run, offset + index * RUN))
+                    })
+                    .collect();
+                let mut parts = Vec::with_capacity(handles.len() + 1);
+                if let Some((_, (run, buffer))) = first {
+                    parts.push(format_calls(buffer, run, offset));
+                }
+                for handle in handles {
+                    parts.push(handle.join().map_err(|_| {
+                        std::io::Error::other("a thread formatting the report's calls panicked")
+                    })?);
+                }
+                Ok::<_, std::io::Error>(parts)
+            })?;
+            for part in &buffers {
+                writer.write_all(part)?;
+            }
+        }
+    }
+    writer.write_all(b"\n  ]")
+}
+
+/// `calls`, the first of which is the `offset`-th of the array, streamed a slice at a time.
+fn write_calls_from(writer: &mut dyn Write, calls: &[CallRecord], offset: usize) -> std::io::Result<()> {
     // Built a slice at a time in one small buffer, handed on whenever it fills.
     const SLICE: usize = 1 << 16;
     let mut buffer = Vec::with_capacity(SLICE + 1024);
-    let out = &mut buffer;
-    out.push(b'[');
     for (index, call) in calls.iter().enumerate() {
-        if out.len() >= SLICE {
-            writer.write_all(out)?;
-            out.clear();
+        if buffer.len() >= SLICE {
+            writer.write_all(&buffer)?;
+            buffer.clear();
         }
-        out.extend_from_slice(if index == 0 { b"\n    {" } else { b",\n    {" });
-        // Field for field as `CallRecord` derives `Serialize`: same order, same `None`s left out.
-        let CallRecord {
-            scenario,
-            step,
-            iteration,
-            contract,
-            function,
-            from,
-            to,
-            gas_used,
-            execution_gas,
-            status,
-            revert,
-            method,
-            gas_used_upper,
-            gas_limit_needed,
-            gas_limit,
-        } = call;
-        key(out, "scenario", true);
-        string(out, scenario);
-        key(out, "step", false);
-        number(out, *step as u64);
-        key(out, "iteration", false);
-        number(out, u64::from(*iteration));
-        key(out, "contract", false);
-        string(out, contract);
-        key(out, "function", false);
-        string(out, function);
-        key(out, "from", false);
-        string(out, from);
-        key(out, "to", false);
-        string(out, to);
-        key(out, "gas_used", false);
-        number(out, *gas_used);
-        key(out, "execution_gas", false);
-        number(out, *execution_gas);
-        key(out, "status", false);
-        string(out, status_name(*status));
-        if let Some(revert) = revert {
-            key(out, "revert", false);
-            string(out, revert);
-        }
-        key(out, "method", false);
-        string(out, method_name(*method));
-        for (name, value) in [
-            ("gas_used_upper", gas_used_upper),
-            ("gas_limit_needed", gas_limit_needed),
-            ("gas_limit", gas_limit),
-        ] {
-            if let Some(value) = value {
-                key(out, name, false);
-                number(out, *value);
-            }
-        }
-        out.extend_from_slice(b"\n    }");
+        format_call(&mut buffer, call, offset + index == 0);
     }
-    out.extend_from_slice(b"\n  ]");
-    writer.write_all(out)
+    writer.write_all(&buffer)
+}
+
+/// What [`write_calls_from`] writes, into `buffer` (emptied first), which it returns.
+fn format_calls(mut buffer: Vec<u8>, calls: &[CallRecord], offset: usize) -> Vec<u8> {
+    buffer.clear();
+    buffer.reserve(512 * calls.len());
+    for (index, call) in calls.iter().enumerate() {
+        format_call(&mut buffer, call, offset + index == 0);
+    }
+    buffer
+}
+
+/// One record of `calls`, with the separator before it unless it is the array's first.
+fn format_call(out: &mut Vec<u8>, call: &CallRecord, first: bool) {
+    out.extend_from_slice(if first { b"\n    {" } else { b",\n    {" });
+    // Field for field as `CallRecord` derives `Serialize`: same order, same `None`s left out.
+    let CallRecord {
+        scenario,
+        step,
+        iteration,
+        contract,
+        function,
+        from,
+        to,
+        gas_used,
+        execution_gas,
+        status,
+        revert,
+        method,
+        gas_used_upper,
+        gas_limit_needed,
+        gas_limit,
+    } = call;
+    key(out, "scenario", true);
+    string(out, scenario);
+    key(out, "step", false);
+    number(out, *step as u64);
+    key(out, "iteration", false);
+    number(out, u64::from(*iteration));
+    key(out, "contract", false);
+    string(out, contract);
+    key(out, "function", false);
+    string(out, function);
+    key(out, "from", false);
+    string(out, from);
+    key(out, "to", false);
+    string(out, to);
+    key(out, "gas_used", false);
+    number(out, *gas_used);
+    key(out, "execution_gas", false);
+    number(out, *execution_gas);
+    key(out, "status", false);
+    string(out, status_name(*status));
+    if let Some(revert) = revert {
+        key(out, "revert", false);
+        string(out, revert);
+    }
+    key(out, "method", false);
+    string(out, method_name(*method));
+    for (name, value) in
+        [("gas_used_upper", gas_used_upper), ("gas_limit_needed", gas_limit_needed), ("gas_limit", gas_limit)]
+    {
+        if let Some(value) = value {
+            key(out, name, false);
+            number(out, *value);
+        }
+    }
+    out.extend_from_slice(b"\n    }");
 }
 
 fn status_name(status: CallStatus) -> &'static str {
@@ -424,6 +482,29 @@ mod tests {
         assert_eq!(String::from_utf8_lossy(&fast), String::from_utf8_lossy(&slow));
     }
 
+    /// Calls formatted on several threads, in runs and rounds of runs, are the same bytes, for
+    /// counts around the runs' edges.
+    #[test]
+    fn calls_formatted_on_threads_are_the_same_bytes() {
+        let varied = varied_calls();
+        for count in [0, 1, 4095, 4096, 4097, 8192, 8193, 3 * 4096 + 17] {
+            let mut report = GasReport::new("gasguard run");
+            report.calls = (0..count)
+                .map(|index| {
+                    let mut call = varied[index % varied.len()].clone();
+                    call.step = index;
+                    call
+                })
+                .collect();
+            let slow = serde_bytes(&report);
+            for jobs in [1, 2, 3, 8] {
+                let mut fast = Vec::new();
+                write_to_jobs(&report, &mut fast, jobs).unwrap();
+                assert!(fast == slow, "{count} calls on {jobs} threads");
+            }
+        }
+    }
+
     #[test]
     fn calls_are_written_as_serde_writes_them() {
         let mut report = GasReport::new("gasguard run");
@@ -461,7 +542,14 @@ mod tests {
                 build: "0xb1".into(),
                 total_scenarios: 9,
                 scenarios: [("scenario 1".to_owned(), 1)].into_iter().collect(),
-                attributions: Vec::new(),
+                format: crate::core::report::SHARD_FORMAT,
+                entry_sums: report
+                    .attribution
+                    .iter()
+                    .map(|(id, attribution)| (id.clone(), Some(attribution.clone())))
+                    .chain([("fn:a.sol:A.f()".to_owned(), None)])
+                    .collect(),
+                old_attributions: None,
             });
             written_equals_serde(&report);
             checked += 1;

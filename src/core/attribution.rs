@@ -673,3 +673,161 @@ mod tests {
         }
     }
 }
+
+impl Attribution {
+    /// The sum of `parts` (single calls' attributions, or earlier sums) as one attribution that
+    /// covers all their calls: `calls` is the total count, and every kind, frame, line and
+    /// storage access is added up. [`Attribution::mean`] over sums equals the mean over every
+    /// call they cover, whatever the grouping, since it only adds the parts up and divides by
+    /// the count: so the calls of a report entry can be summed where they ran (a worker thread,
+    /// a shard) and averaged once at the end. `None` when a total leaves `i64` (or a count
+    /// `u64`), which no real run comes near.
+    pub fn sum(parts: &[&Attribution]) -> Option<Self> {
+        // As in `mean`: summed first by the strings' addresses (the calls of one run share their
+        // strings; a call with the previous one's parts by position), then by value, once per
+        // distinct address.
+        let mut calls: u64 = 0;
+        let mut kinds = [0_i128; GasKind::ALL.len()];
+        let mut frame_sums: PartSums<usize, &Text> = PartSums::default();
+        let mut line_sums: PartSums<(usize, Option<u32>, usize), &LineGas> = PartSums::default();
+        type Borrowed<'a> = (&'a Text, &'a Text, StorageOp, bool, Option<ValueChange>);
+        type AccessSums<'a> =
+            HashMap<(usize, usize, StorageOp, bool, Option<ValueChange>), (Borrowed<'a>, u64, i64), Words>;
+        let mut access_sums: AccessSums<'_> = HashMap::default();
+        for part in parts {
+            calls = calls.checked_add(part.calls)?;
+            for (kind, gas) in &part.by_kind {
+                kinds[kind.index()] += i128::from(*gas);
+            }
+            frame_sums
+                .add(part.by_frame.iter().map(|frame| (address(&frame.frame), &frame.frame, frame.gas)));
+            line_sums.add(part.by_line.iter().map(|line| {
+                ((line.file.as_ref().map_or(0, address), line.line, address(&line.text)), line, line.gas)
+            }));
+            for access in &part.storage {
+                let key =
+                    (address(&access.contract), address(&access.slot), access.op, access.cold, access.change);
+                let borrowed = (&access.contract, &access.slot, access.op, access.cold, access.change);
+                let entry = access_sums.entry(key).or_insert((borrowed, 0, 0));
+                entry.1 = entry.1.checked_add(access.count)?;
+                entry.2 = entry.2.checked_add(access.gas)?;
+            }
+        }
+        let mut frames: BTreeMap<&Text, i128> = BTreeMap::new();
+        for (frame, gas) in frame_sums.sums {
+            *frames.entry(frame).or_insert(0) += gas;
+        }
+        let mut lines: BTreeMap<(Option<&Text>, Option<u32>, &Text), i128> = BTreeMap::new();
+        for (line, gas) in line_sums.sums {
+            *lines.entry((line.file.as_ref(), line.line, &line.text)).or_insert(0) += gas;
+        }
+        let mut accesses: BTreeMap<Borrowed<'_>, (u64, i64)> = BTreeMap::new();
+        for (key, count, gas) in access_sums.into_values() {
+            let entry = accesses.entry(key).or_insert((0, 0));
+            entry.0 = entry.0.checked_add(count)?;
+            entry.1 = entry.1.checked_add(gas)?;
+        }
+        let narrow = |total: i128| i64::try_from(total).ok();
+        let kinds: Vec<(GasKind, i64)> = GasKind::ALL
+            .into_iter()
+            .zip(kinds)
+            .map(|(kind, total)| Some((kind, narrow(total)?)))
+            .collect::<Option<_>>()?;
+        let frames: Vec<(Text, i64)> = frames
+            .into_iter()
+            .map(|(frame, total)| Some((frame.clone(), narrow(total)?)))
+            .collect::<Option<_>>()?;
+        let lines: Vec<(LineKey, i64)> = lines
+            .into_iter()
+            .map(|((file, line, text), total)| {
+                Some((LineKey { file: file.cloned(), line, text: text.clone() }, narrow(total)?))
+            })
+            .collect::<Option<_>>()?;
+        let storage = accesses
+            .into_iter()
+            .map(|((contract, slot, op, cold, change), (count, gas))| StorageAccess {
+                contract: contract.clone(),
+                slot: slot.clone(),
+                op,
+                cold,
+                change,
+                count,
+                gas,
+            })
+            .collect();
+        Some(Self::from_parts(calls, kinds, frames, lines, storage))
+    }
+}
+
+#[cfg(test)]
+mod sum_tests {
+    use super::*;
+
+    fn line(file: Option<&str>, line: Option<u32>, text: &str, gas: i64) -> LineGas {
+        LineGas { file: file.map(Text::from), line, text: text.into(), gas }
+    }
+
+    /// Sums of parts whose keys differ, overlap, come in another order or twice (an attribution
+    /// read from a file), with distinct shared strings of equal text, are the plain sums, and
+    /// their mean is the mean of the parts.
+    #[test]
+    fn sums_add_every_key_whatever_its_order() {
+        let shared: Text = "src/A.sol".into();
+        let a = Attribution::from_parts(
+            1,
+            [(GasKind::Intrinsic, 21_000), (GasKind::Storage, 2_100)],
+            [("A.f()".to_owned(), 23_000), ("A.f();B.g()".to_owned(), 100)],
+            [
+                (LineKey::pseudo(LINE_INTRINSIC), 21_000),
+                (LineKey { file: Some(shared.clone()), line: Some(3), text: "x = 1;".into() }, 2_100),
+            ],
+            vec![StorageAccess {
+                contract: "A".into(),
+                slot: "0x1".into(),
+                op: StorageOp::Read,
+                cold: true,
+                change: None,
+                count: 1,
+                gas: 2_100,
+            }],
+        );
+        let mut b = a.clone();
+        b.by_frame = vec![FrameGas { frame: "A.f()".into(), gas: 23_101 }];
+        // Out of order, a key twice, a new key, and the same file under another `Arc`.
+        b.by_line = vec![
+            line(Some("src/A.sol"), Some(9), "y = 2;", 50),
+            line(Some("src/A.sol"), Some(3), "x = 1;", 2_000),
+            line(None, None, LINE_INTRINSIC, 21_000),
+            line(Some("src/A.sol"), Some(3), "x = 1;", 51),
+        ];
+        b.by_kind.insert(GasKind::Storage, 2_101);
+        b.storage[0].cold = false;
+        b.storage[0].gas = 100;
+        let c = a.clone();
+        let sum = Attribution::sum(&[&a, &b, &c]).unwrap();
+        assert_eq!(sum.calls, 3);
+        assert_eq!(sum.by_kind[&GasKind::Intrinsic], 63_000);
+        assert_eq!(
+            sum.by_frame.iter().map(|frame| (&*frame.frame, frame.gas)).collect::<Vec<_>>(),
+            [("A.f()", 69_101), ("A.f();B.g()", 200)]
+        );
+        assert_eq!(
+            sum.by_line.iter().map(|line| (line.line, &*line.text, line.gas)).collect::<Vec<_>>(),
+            [(None, LINE_INTRINSIC, 63_000), (Some(3), "x = 1;", 6_251), (Some(9), "y = 2;", 50)]
+        );
+        assert_eq!(
+            sum.storage.iter().map(|access| (access.cold, access.count, access.gas)).collect::<Vec<_>>(),
+            [(false, 1, 100), (true, 2, 4_200)]
+        );
+        // (23,100 + 23,101 + 23,100) / 3, rounded.
+        let value = 23_100;
+        let nested = Attribution::sum(&[&Attribution::sum(&[&c, &a]).unwrap(), &b]).unwrap();
+        assert_eq!(nested, sum);
+        assert_eq!(Attribution::mean(&[&sum], value), Attribution::mean(&[&a, &b, &c], value));
+        assert_eq!(Attribution::mean(&[&sum], value).map(|mean| mean.sums()), Ok([23_100; 3]));
+        // A total beyond `i64` is no sum.
+        let mut huge = a.clone();
+        huge.by_frame[0].gas = i64::MAX;
+        assert_eq!(Attribution::sum(&[&huge, &a]), None);
+    }
+}

@@ -355,31 +355,32 @@ impl GasReport {
         let mut samples: BTreeMap<(&str, Cow<'_, str>), Bounds> = BTreeMap::new();
         let mut deployments: BTreeMap<&str, Bounds> = BTreeMap::new();
         let mut contracts: BTreeMap<String, ContractGas> = BTreeMap::new();
-        for call in calls {
-            match (call.function == "constructor", call.status) {
+        // Consecutive calls of one function (a step's repetitions, a scenario's transfers) are
+        // one run: one map lookup for the run rather than one per call.
+        let same = |a: &CallRecord, b: &CallRecord| {
+            a.status == b.status && a.function == b.function && a.contract == b.contract
+        };
+        for run in calls.chunk_by(same) {
+            let call = &run[0];
+            let entry = match (call.function == "constructor", call.status) {
                 // Every deployment counts, as every call of a function does: a regression in a
                 // cheaper one moves the mean.
-                (true, CallStatus::Success) => {
-                    let entry = deployments.entry(&call.contract).or_default();
-                    entry.0.push(call.gas_used);
-                    entry.1.push(call.gas_used_upper.unwrap_or(call.gas_used));
-                }
+                (true, CallStatus::Success) => deployments.entry(&call.contract).or_default(),
                 // A deployment that reverted created nothing to size or call.
-                (true, CallStatus::Revert) => {}
+                (true, CallStatus::Revert) => continue,
                 (false, CallStatus::Success) => {
-                    let entry =
-                        samples.entry((&call.contract, Cow::Borrowed(call.function.as_str()))).or_default();
-                    entry.0.push(call.gas_used);
-                    entry.1.push(call.gas_used_upper.unwrap_or(call.gas_used));
+                    samples.entry((&call.contract, Cow::Borrowed(call.function.as_str()))).or_default()
                 }
                 // Reverting paths are profiled too (a cheaper revert is a real change), but kept
                 // apart so they never blur the successful calls' statistics.
                 (false, CallStatus::Revert) => {
                     let key = format!("{} [revert]", call.function);
-                    let entry = samples.entry((&call.contract, Cow::Owned(key))).or_default();
-                    entry.0.push(call.gas_used);
-                    entry.1.push(call.gas_used_upper.unwrap_or(call.gas_used));
+                    samples.entry((&call.contract, Cow::Owned(key))).or_default()
                 }
+            };
+            for call in run {
+                entry.0.push(call.gas_used);
+                entry.1.push(call.gas_used_upper.unwrap_or(call.gas_used));
             }
         }
         for (contract, (gas, upper)) in deployments {
@@ -410,6 +411,10 @@ type Bounds = (Vec<u64>, Vec<u64>);
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ShardInfo {
+    /// The shard format ([`SHARD_FORMAT`]). Absent from shards of gasguard before it (format 1,
+    /// which carried every call's attribution), which `merge` refuses.
+    #[serde(default = "shard_format_one")]
+    pub format: u32,
     /// 1-based.
     pub index: u32,
     pub count: u32,
@@ -421,11 +426,139 @@ pub struct ShardInfo {
     pub total_scenarios: usize,
     /// This shard's scenarios, with their position (0-based) in the full run.
     pub scenarios: BTreeMap<String, usize>,
-    /// The attribution of each of this shard's calls, in the order of `calls` (`null`: not
-    /// attributed); empty without attribution. An entry's attribution is the mean over all its
-    /// calls, which may sit in several shards, so `merge` needs the calls' own.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub attributions: Vec<Option<Attribution>>,
+    /// Per entry id, the sum of the attributions of this shard's calls of that entry
+    /// ([`Attribution::sum`]; `null`: one of them was not attributed); empty without attribution.
+    /// An entry's attribution is the mean over all its calls, which may sit in several shards:
+    /// `merge` adds the shards' sums up and divides once.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub entry_sums: EntrySums,
+    /// Format 1's per-call attributions: read only so that such a shard is refused by name,
+    /// never kept or written.
+    #[serde(default, skip_serializing, rename = "attributions")]
+    pub old_attributions: Option<Skipped>,
+}
+
+/// The shard format this version writes: 2, per-entry sums of the attributions
+/// ([`ShardInfo::entry_sums`]) instead of every call's.
+pub const SHARD_FORMAT: u32 = 2;
+
+fn shard_format_one() -> u32 {
+    1
+}
+
+/// A JSON value read and thrown away.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Skipped;
+
+impl<'de> Deserialize<'de> for Skipped {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        serde::de::IgnoredAny::deserialize(deserializer).map(|_| Skipped)
+    }
+}
+
+/// Per entry id (`deploy:…`, `fn:…`), the sum of the attributions of its calls
+/// ([`Attribution::sum`]), or `None` when one of them was not attributed.
+pub type EntrySums = BTreeMap<String, Option<Attribution>>;
+
+impl GasReport {
+    /// The sum of the calls' attributions (`attributions[i]` belongs to `calls[i]`) for each
+    /// `deploy:` and `fn:` entry that [`GasReport::aggregate`] makes of `calls`: what
+    /// [`GasReport::attribute_sums`] turns into [`GasReport::attribute`]'s means. Sums of parts
+    /// of the calls, added up with [`GasReport::add_entry_sums`], give the same means: so each
+    /// scenario (or shard) is summed where it ran.
+    pub fn entry_sums(calls: &[CallRecord], attributions: &[Option<Attribution>]) -> EntrySums {
+        // Grouped by borrowed keys, as in `attribute`; each group's id is made once.
+        let mut groups: BTreeMap<(bool, &str, &str, bool), Vec<Option<&Attribution>>> = BTreeMap::new();
+        for (call, attribution) in
+            calls.iter().zip(attributions.iter().map(Option::as_ref).chain(std::iter::repeat(None)))
+        {
+            let deploy = call.function == "constructor";
+            // A deployment that reverted is no entry's call (see `aggregate`).
+            if deploy && call.status == CallStatus::Revert {
+                continue;
+            }
+            groups
+                .entry((deploy, &call.contract, &call.function, call.status == CallStatus::Revert))
+                .or_default()
+                .push(attribution);
+        }
+        let mut sums = EntrySums::new();
+        for ((deploy, contract, function, reverted), group) in groups {
+            let id = match (deploy, reverted) {
+                (true, _) => format!("deploy:{contract}"),
+                (false, false) => format!("fn:{contract}.{function}"),
+                (false, true) => format!("fn:{contract}.{function} [revert]"),
+            };
+            let all = group.into_iter().collect::<Option<Vec<&Attribution>>>();
+            // Added rather than inserted: a function named `f [revert]` that succeeded and `f`
+            // reverting are one entry, as in `aggregate`.
+            Self::add_entry_sum(&mut sums, id, all.and_then(|all| Attribution::sum(&all)));
+        }
+        sums
+    }
+
+    /// Adds `more`'s sums into `into`, entry by entry (an entry with an unattributed call in
+    /// either stays unattributed).
+    pub fn add_entry_sums(into: &mut EntrySums, more: EntrySums) {
+        for (id, sum) in more {
+            Self::add_entry_sum(into, id, sum);
+        }
+    }
+
+    /// Adds one entry's sum into `into`.
+    pub fn add_entry_sum(into: &mut EntrySums, id: String, sum: Option<Attribution>) {
+        match into.entry(id) {
+            std::collections::btree_map::Entry::Vacant(vacant) => {
+                vacant.insert(sum);
+            }
+            std::collections::btree_map::Entry::Occupied(mut occupied) => {
+                let added = match (occupied.get(), &sum) {
+                    (Some(known), Some(sum)) => Attribution::sum(&[known, sum]),
+                    _ => None,
+                };
+                occupied.insert(added);
+            }
+        }
+    }
+
+    /// [`GasReport::attribute`] from the entries' sums: each entry of `contracts` whose calls
+    /// were all attributed gets the mean of its sum, rounded to parts that add up to its value.
+    pub fn attribute_sums(
+        sums: &EntrySums,
+        contracts: &BTreeMap<String, ContractGas>,
+    ) -> BTreeMap<String, Attribution> {
+        let mut out = BTreeMap::new();
+        // Without a single attributed call, no entry can have an attribution.
+        if sums.values().all(Option::is_none) {
+            return out;
+        }
+        let mut id = String::new();
+        for (contract, gas) in contracts {
+            if let Some(deployment) = &gas.deployment {
+                id.clear();
+                id.push_str("deploy:");
+                id.push_str(contract);
+                if let Some(Some(sum)) = sums.get(&id)
+                    && let Ok(mean) = Attribution::mean(&[sum], deployment.gas)
+                {
+                    out.insert(id.clone(), mean);
+                }
+            }
+            for (function, stats) in &gas.functions {
+                id.clear();
+                id.push_str("fn:");
+                id.push_str(contract);
+                id.push('.');
+                id.push_str(function);
+                if let Some(Some(sum)) = sums.get(&id)
+                    && let Ok(mean) = Attribution::mean(&[sum], stats.mean)
+                {
+                    out.insert(id.clone(), mean);
+                }
+            }
+        }
+        out
+    }
 }
 
 #[cfg(test)]
@@ -540,5 +673,56 @@ mod tests {
         );
         let again: serde_json::Value = serde_json::to_value(&gas).unwrap();
         assert_eq!(again, serde_json::from_str::<serde_json::Value>(old).unwrap());
+    }
+
+    /// Sums grouped by call, by halves or whole give `attribute`'s means, with a reverted
+    /// deployment (no entry's call), a revert kept apart and an unattributed call.
+    #[test]
+    fn entry_sums_give_the_one_pass_means() {
+        use crate::core::attribution::{GasKind, LineKey};
+        let attributed = |gas: u64, line: &str| {
+            Some(Attribution::from_parts(
+                1,
+                [(GasKind::Intrinsic, 21_000), (GasKind::Compute, gas as i64 - 21_000)],
+                [("A.f()".to_owned(), gas as i64)],
+                [(LineKey::pseudo("<intrinsic>"), 21_000), (LineKey::pseudo(line), gas as i64 - 21_000)],
+                Vec::new(),
+            ))
+        };
+        let mut calls = vec![
+            call("constructor", CallStatus::Success, 100_001),
+            call("constructor", CallStatus::Revert, 90_000),
+            call("constructor", CallStatus::Success, 100_004),
+            call("f()", CallStatus::Success, 21_010),
+            call("f()", CallStatus::Success, 21_013),
+            call("f()", CallStatus::Revert, 21_005),
+            call("f()", CallStatus::Success, 21_017),
+            call("g()", CallStatus::Success, 21_100),
+            call("g()", CallStatus::Success, 21_200),
+        ];
+        calls[4].scenario = "t".into();
+        let mut attributions: Vec<Option<Attribution>> = calls
+            .iter()
+            .enumerate()
+            .map(|(index, call)| attributed(call.gas_used, ["a", "b", "c"][index % 3]))
+            .collect();
+        attributions[1] = None;
+        attributions[8] = None;
+        let contracts = GasReport::aggregate(&calls, &BTreeMap::new());
+        let one_pass = GasReport::attribute(&calls, &attributions, &contracts);
+        assert_eq!(
+            one_pass.keys().map(String::as_str).collect::<Vec<_>>(),
+            ["deploy:a.sol:A", "fn:a.sol:A.f()", "fn:a.sol:A.f() [revert]"]
+        );
+        for size in 1..=calls.len() {
+            let mut sums = EntrySums::new();
+            for (calls, attributions) in calls.chunks(size).zip(attributions.chunks(size)).rev() {
+                GasReport::add_entry_sums(&mut sums, GasReport::entry_sums(calls, attributions));
+            }
+            assert_eq!(sums["fn:a.sol:A.g()"], None, "one of g's calls is not attributed");
+            assert_eq!(sums["deploy:a.sol:A"].as_ref().map(|sum| sum.calls), Some(2));
+            assert_eq!(GasReport::attribute_sums(&sums, &contracts), one_pass, "chunks of {size}");
+        }
+        assert!(GasReport::attribute_sums(&GasReport::entry_sums(&calls, &[]), &contracts).is_empty());
     }
 }

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use alloy::primitives::keccak256;
 
 use crate::core::build::BuildInfo;
-use crate::core::report::{CallStatus, GasReport};
+use crate::core::report::{CallStatus, EntrySums, GasReport, SHARD_FORMAT};
 
 /// `K/N`: the K-th of N shards, 1-based.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,6 +84,10 @@ pub enum MergeError {
     Missing { missing: Vec<u32>, count: u32 },
     #[error("`{label}` is inconsistent: {reason}")]
     Inconsistent { label: String, reason: String },
+    #[error(
+        "`{label}` is a shard of format {format}, written by an older gasguard: this version merges format {expected} only\n\nhint: run every shard again with this version of gasguard"
+    )]
+    OldFormat { label: String, format: u32, expected: u32 },
 }
 
 /// Merges shard reports (with a label each, for errors) into the report the full run writes.
@@ -100,6 +104,13 @@ pub fn merge(shards: &[(String, GasReport)]) -> Result<GasReport, MergeError> {
     let mut owners: BTreeMap<&str, &str> = BTreeMap::new();
     for (slot, (label, report)) in shards.iter().enumerate() {
         let shard = info(label, report)?;
+        if shard.format != SHARD_FORMAT {
+            return Err(MergeError::OldFormat {
+                label: label.clone(),
+                format: shard.format,
+                expected: SHARD_FORMAT,
+            });
+        }
         if shard.count != first_info.count {
             return Err(MergeError::Count {
                 first: first_label.clone(),
@@ -137,12 +148,6 @@ pub fn merge(shards: &[(String, GasReport)]) -> Result<GasReport, MergeError> {
         }
         if report.tool != first.tool || report.source != first.source || report.schema != first.schema {
             return Err(build("the gasguard version"));
-        }
-        if !shard.attributions.is_empty() && shard.attributions.len() != report.calls.len() {
-            return Err(MergeError::Inconsistent {
-                label: label.clone(),
-                reason: format!("{} attributions for {} calls", shard.attributions.len(), report.calls.len()),
-            });
         }
         let names = report.shard.iter().flat_map(|shard| &shard.scenarios);
         for (scenario, position) in names {
@@ -184,7 +189,6 @@ pub fn merge(shards: &[(String, GasReport)]) -> Result<GasReport, MergeError> {
         }
     }
     let mut calls = Vec::new();
-    let mut attributions = Vec::new();
     // The runtime and init code sizes of a contract come from its last deployment in the run,
     // as they do in a full run: the shard of the last scenario that deployed it knows them.
     let mut sizes: BTreeMap<String, (u64, u64)> = BTreeMap::new();
@@ -203,8 +207,15 @@ pub fn merge(shards: &[(String, GasReport)]) -> Result<GasReport, MergeError> {
                 sizes.insert(call.contract.clone(), (deployment.size, deployment.initcode_size));
             }
             calls.push(call.clone());
-            let own = report.shard.as_ref().and_then(|shard| shard.attributions.get(*index));
-            attributions.push(own.cloned().flatten());
+        }
+    }
+    // Every shard's sums, in shard order (integer sums: any order gives the same).
+    let mut sums = EntrySums::new();
+    let mut by_index: Vec<&(String, GasReport)> = shards.iter().collect();
+    by_index.sort_by_key(|(_, report)| report.shard.as_ref().map_or(0, |shard| shard.index));
+    for (label, report) in by_index {
+        for (id, sum) in shard_sums(label, report)? {
+            GasReport::add_entry_sum(&mut sums, id, sum);
         }
     }
     let mut merged = GasReport::new(first.source.clone());
@@ -212,7 +223,7 @@ pub fn merge(shards: &[(String, GasReport)]) -> Result<GasReport, MergeError> {
     merged.tool = first.tool.clone();
     merged.evm = first.evm.clone();
     merged.contracts = GasReport::aggregate(&calls, &sizes);
-    merged.attribution = GasReport::attribute(&calls, &attributions, &merged.contracts);
+    merged.attribution = GasReport::attribute_sums(&sums, &merged.contracts);
     merged.calls = calls;
     merged.build = match &first.build {
         None => None,
@@ -236,6 +247,42 @@ pub fn merge(shards: &[(String, GasReport)]) -> Result<GasReport, MergeError> {
         }
     };
     Ok(merged)
+}
+
+/// The attribution sums of each entry `report`'s calls make (`None`: not all attributed),
+/// checked against the shard's own statistics: a sum covers exactly the entry's calls.
+fn shard_sums(label: &str, report: &GasReport) -> Result<EntrySums, MergeError> {
+    let empty = EntrySums::new();
+    let given = report.shard.as_ref().map_or(&empty, |shard| &shard.entry_sums);
+    let mut sums = EntrySums::new();
+    for (contract, gas) in &report.contracts {
+        let deployment = gas.deployment_stats().filter(|_| gas.deployment.is_some());
+        let entries = deployment.map(|stats| (format!("deploy:{contract}"), stats.calls)).into_iter().chain(
+            gas.functions.iter().map(|(function, stats)| (format!("fn:{contract}.{function}"), stats.calls)),
+        );
+        for (id, calls) in entries {
+            let sum = given.get(&id).cloned().flatten();
+            if let Some(sum) = &sum
+                && sum.calls != calls
+            {
+                return Err(MergeError::Inconsistent {
+                    label: label.to_owned(),
+                    reason: format!(
+                        "the attribution of `{id}` sums {} calls, the entry has {calls}",
+                        sum.calls
+                    ),
+                });
+            }
+            sums.insert(id, sum);
+        }
+    }
+    if let Some(id) = given.keys().find(|id| !sums.contains_key(*id)) {
+        return Err(MergeError::Inconsistent {
+            label: label.to_owned(),
+            reason: format!("`{id}` has an attribution sum but no calls"),
+        });
+    }
+    Ok(sums)
 }
 
 #[cfg(test)]

@@ -24,7 +24,7 @@ use alloy::primitives::{Address, Bytes, U256};
 use crate::config::Expect;
 use crate::core::attribution::Attribution;
 use crate::core::render::registry::format_ether;
-use crate::core::report::{CallRecord, CallStatus, GasMethod};
+use crate::core::report::{CallRecord, CallStatus, EntrySums, GasMethod, GasReport};
 use crate::plan::{Action, Arg, Capture, Payload, Plan, ScenarioPlan, StepPlan, Target};
 
 /// A transaction to execute.
@@ -179,6 +179,9 @@ pub struct RunOutput {
     pub attributions: Vec<Option<Attribution>>,
     /// Transactions that could not be attributed, located, with the reason.
     pub attribution_errors: Vec<String>,
+    /// The sum of the calls' attributions per report entry ([`GasReport::entry_sums`]), added
+    /// up scenario by scenario where each ran: what the entries' attributions are the means of.
+    pub entry_sums: EntrySums,
 }
 
 /// Runs every scenario of `plan` on `chain`, one after another. `progress` is called after each
@@ -204,7 +207,9 @@ pub fn run_plan(
 /// `new_chain`, and returns what [`run_plan`] would: every scenario starts from a fresh state,
 /// so they are independent, and their results are put back in the plan's order. The error is
 /// the one a sequential run would meet first (the earliest failing scenario); scenarios after
-/// it are not started once it is known.
+/// it are not started once it is known. Each call's attribution is summed per entry
+/// ([`RunOutput::entry_sums`]) on the thread that ran it, then dropped there unless
+/// `keep_attributions`.
 pub fn run_plan_parallel<C: Chain>(
     plan: &Plan,
     jobs: usize,
@@ -212,10 +217,28 @@ pub fn run_plan_parallel<C: Chain>(
     settings: RunSettings,
     errors: &[AbiError],
     progress: &(dyn Fn() + Sync),
+    keep_attributions: bool,
 ) -> Result<RunOutput, ProfileError> {
     let jobs = jobs.clamp(1, plan.scenarios.len().max(1));
+    // What a scenario's worker leaves of its calls' attributions once they are summed: freed
+    // there, on its thread, unless the caller asked for them.
+    let settle = |mut output: RunOutput| {
+        if !keep_attributions {
+            output.attributions = Vec::new();
+        }
+        output
+    };
     if jobs == 1 {
-        return run_plan(plan, &mut new_chain(), settings, errors, progress);
+        let decoder = RevertDecoder::new(errors);
+        let mut checksums = BTreeMap::new();
+        let mut chain = new_chain();
+        let mut output = RunOutput::default();
+        for scenario in &plan.scenarios {
+            let part =
+                run_scenario(plan, scenario, &mut chain, settings, &decoder, &mut checksums, progress)?;
+            output.append(settle(part));
+        }
+        return Ok(output);
     }
     let next = AtomicUsize::new(0);
     // The index of the earliest scenario known to have failed.
@@ -246,13 +269,22 @@ pub fn run_plan_parallel<C: Chain>(
                     if result.is_err() {
                         failed.fetch_min(index, Ordering::Relaxed);
                     }
+                    let result = result.map(settle);
                     results.lock().unwrap_or_else(PoisonError::into_inner)[index] = Some(result);
                 }
             });
         }
     });
+    let results = results.into_inner().unwrap_or_else(PoisonError::into_inner);
     let mut output = RunOutput::default();
-    for result in results.into_inner().unwrap_or_else(PoisonError::into_inner) {
+    // Room for every record at once: each is then copied once, not again at every doubling.
+    let records = |part: &Option<Result<RunOutput, ProfileError>>| match part {
+        Some(Ok(part)) => (part.calls.len(), part.attributions.len()),
+        _ => (0, 0),
+    };
+    output.calls.reserve(results.iter().map(|part| records(part).0).sum());
+    output.attributions.reserve(results.iter().map(|part| records(part).1).sum());
+    for result in results {
         // A scenario is only left out after an earlier one failed, which returned already.
         let Some(result) = result else { break };
         output.append(result?);
@@ -263,8 +295,9 @@ pub fn run_plan_parallel<C: Chain>(
 impl RunOutput {
     /// Adds the results of the scenarios that ran after those already here.
     fn append(&mut self, later: RunOutput) {
-        // The first scenario's records move in whole rather than one by one.
-        if self.calls.is_empty() && self.attributions.is_empty() {
+        // The first scenario's records move in whole rather than one by one (unless room for
+        // all of them was made already).
+        if self.calls.is_empty() && self.attributions.is_empty() && self.calls.capacity() == 0 {
             self.calls = later.calls;
             self.attributions = later.attributions;
         } else {
@@ -275,6 +308,7 @@ impl RunOutput {
         self.sizes.extend(later.sizes);
         self.warnings.extend(later.warnings);
         self.attribution_errors.extend(later.attribution_errors);
+        GasReport::add_entry_sums(&mut self.entry_sums, later.entry_sums);
     }
 }
 
@@ -458,6 +492,8 @@ fn run_scenario(
             progress();
         }
     }
+    // Summed here, on the scenario's own thread: the entries' means are then one division each.
+    output.entry_sums = GasReport::entry_sums(&output.calls, &output.attributions);
     Ok(output)
 }
 
