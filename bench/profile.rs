@@ -89,7 +89,8 @@ fn suite_once(text: &str, root: &Path, attribute: bool) -> (Duration, usize, usi
     assert!(output.attribution_errors.is_empty(), "{:?}", output.attribution_errors);
     let mut report = GasReport::new("bench");
     report.contracts = GasReport::aggregate(&output.calls, &output.sizes);
-    report.attribution = GasReport::attribute(&output.calls, &output.attributions, &report.contracts);
+    // As `gasguard run` does: the entries' means from the sums each scenario made.
+    report.attribution = GasReport::attribute_sums(&output.entry_sums, &report.contracts);
     report.calls = output.calls;
     let json = gasguard::cli::profile::report_json(&report);
     (started.elapsed(), json.len(), report.attribution.len())
