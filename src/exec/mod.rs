@@ -200,6 +200,7 @@ pub fn run_plan(
         let part = run_scenario(plan, scenario, chain, settings, &decoder, &mut checksums, &progress)?;
         output.append(part);
     }
+    output.entry_sums = GasReport::entry_sums(&output.calls, &output.attributions);
     Ok(output)
 }
 
@@ -207,9 +208,9 @@ pub fn run_plan(
 /// `new_chain`, and returns what [`run_plan`] would: every scenario starts from a fresh state,
 /// so they are independent, and their results are put back in the plan's order. The error is
 /// the one a sequential run would meet first (the earliest failing scenario); scenarios after
-/// it are not started once it is known. Each call's attribution is summed per entry
-/// ([`RunOutput::entry_sums`]) on the thread that ran it, then dropped there unless
-/// `keep_attributions`.
+/// it are not started once it is known. With several threads, each scenario's calls'
+/// attributions are summed per entry ([`RunOutput::entry_sums`]) on the thread that ran it, then
+/// dropped there unless `keep_attributions`; with one, they are summed once at the end.
 pub fn run_plan_parallel<C: Chain>(
     plan: &Plan,
     jobs: usize,
@@ -236,9 +237,11 @@ pub fn run_plan_parallel<C: Chain>(
         for scenario in &plan.scenarios {
             let part =
                 run_scenario(plan, scenario, &mut chain, settings, &decoder, &mut checksums, progress)?;
-            output.append(settle(part));
+            output.append(part);
         }
-        return Ok(output);
+        // One thread: summed once over every call (cheaper than a sum per scenario added up).
+        output.entry_sums = GasReport::entry_sums(&output.calls, &output.attributions);
+        return Ok(settle(output));
     }
     let next = AtomicUsize::new(0);
     // The index of the earliest scenario known to have failed.
@@ -269,7 +272,12 @@ pub fn run_plan_parallel<C: Chain>(
                     if result.is_err() {
                         failed.fetch_min(index, Ordering::Relaxed);
                     }
-                    let result = result.map(settle);
+                    // Summed here, on the scenario's own thread: the entries' means are then
+                    // one division each.
+                    let result = result.map(|mut part| {
+                        part.entry_sums = GasReport::entry_sums(&part.calls, &part.attributions);
+                        settle(part)
+                    });
                     results.lock().unwrap_or_else(PoisonError::into_inner)[index] = Some(result);
                 }
             });
@@ -492,8 +500,6 @@ fn run_scenario(
             progress();
         }
     }
-    // Summed here, on the scenario's own thread: the entries' means are then one division each.
-    output.entry_sums = GasReport::entry_sums(&output.calls, &output.attributions);
     Ok(output)
 }
 
