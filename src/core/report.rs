@@ -467,11 +467,19 @@ impl GasReport {
     /// of the calls, added up with [`GasReport::add_entry_sums`], give the same means: so each
     /// scenario (or shard) is summed where it ran.
     pub fn entry_sums(calls: &[CallRecord], attributions: &[Option<Attribution>]) -> EntrySums {
+        Self::entry_sums_of(
+            calls.iter().zip(attributions.iter().map(Option::as_ref).chain(std::iter::repeat(None))),
+        )
+    }
+
+    /// [`GasReport::entry_sums`] of calls paired with their attributions, from wherever they are
+    /// kept (several scenarios' records, say).
+    pub fn entry_sums_of<'a>(
+        calls: impl Iterator<Item = (&'a CallRecord, Option<&'a Attribution>)>,
+    ) -> EntrySums {
         // Grouped by borrowed keys, as in `attribute`; each group's id is made once.
         let mut groups: BTreeMap<(bool, &str, &str, bool), Vec<Option<&Attribution>>> = BTreeMap::new();
-        for (call, attribution) in
-            calls.iter().zip(attributions.iter().map(Option::as_ref).chain(std::iter::repeat(None)))
-        {
+        for (call, attribution) in calls {
             let deploy = call.function == "constructor";
             // A deployment that reverted is no entry's call (see `aggregate`).
             if deploy && call.status == CallStatus::Revert {

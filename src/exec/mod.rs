@@ -208,9 +208,9 @@ pub fn run_plan(
 /// `new_chain`, and returns what [`run_plan`] would: every scenario starts from a fresh state,
 /// so they are independent, and their results are put back in the plan's order. The error is
 /// the one a sequential run would meet first (the earliest failing scenario); scenarios after
-/// it are not started once it is known. With several threads, each scenario's calls'
-/// attributions are summed per entry ([`RunOutput::entry_sums`]) on the thread that ran it, then
-/// dropped there unless `keep_attributions`; with one, they are summed once at the end.
+/// it are not started once it is known. The calls' attributions are summed per entry
+/// ([`RunOutput::entry_sums`]) on the thread that ran them, a few thousand calls at a time (see
+/// [`Unsummed`]), then dropped there unless `keep_attributions`.
 pub fn run_plan_parallel<C: Chain>(
     plan: &Plan,
     jobs: usize,
@@ -221,27 +221,23 @@ pub fn run_plan_parallel<C: Chain>(
     keep_attributions: bool,
 ) -> Result<RunOutput, ProfileError> {
     let jobs = jobs.clamp(1, plan.scenarios.len().max(1));
-    // What a scenario's worker leaves of its calls' attributions once they are summed: freed
-    // there, on its thread, unless the caller asked for them.
-    let settle = |mut output: RunOutput| {
-        if !keep_attributions {
-            output.attributions = Vec::new();
-        }
-        output
-    };
     if jobs == 1 {
         let decoder = RevertDecoder::new(errors);
         let mut checksums = BTreeMap::new();
         let mut chain = new_chain();
         let mut output = RunOutput::default();
+        let mut batch = Unsummed::default();
         for scenario in &plan.scenarios {
             let part =
                 run_scenario(plan, scenario, &mut chain, settings, &decoder, &mut checksums, progress)?;
+            for (_, part) in batch.add(0, part, keep_attributions) {
+                output.append(part);
+            }
+        }
+        for (_, part) in batch.flush(keep_attributions) {
             output.append(part);
         }
-        // One thread: summed once over every call (cheaper than a sum per scenario added up).
-        output.entry_sums = GasReport::entry_sums(&output.calls, &output.attributions);
-        return Ok(settle(output));
+        return Ok(output);
     }
     let next = AtomicUsize::new(0);
     // The index of the earliest scenario known to have failed.
@@ -254,6 +250,13 @@ pub fn run_plan_parallel<C: Chain>(
                 let decoder = RevertDecoder::new(errors);
                 let mut checksums = BTreeMap::new();
                 let mut chain = new_chain();
+                let mut batch = Unsummed::default();
+                let keep = |parts: Vec<(usize, RunOutput)>| {
+                    let mut results = results.lock().unwrap_or_else(PoisonError::into_inner);
+                    for (index, part) in parts {
+                        results[index] = Some(Ok(part));
+                    }
+                };
                 loop {
                     let index = next.fetch_add(1, Ordering::Relaxed);
                     let Some(scenario) = plan.scenarios.get(index) else { break };
@@ -269,17 +272,15 @@ pub fn run_plan_parallel<C: Chain>(
                         &mut checksums,
                         progress,
                     );
-                    if result.is_err() {
-                        failed.fetch_min(index, Ordering::Relaxed);
+                    match result {
+                        Ok(part) => keep(batch.add(index, part, keep_attributions)),
+                        Err(error) => {
+                            failed.fetch_min(index, Ordering::Relaxed);
+                            results.lock().unwrap_or_else(PoisonError::into_inner)[index] = Some(Err(error));
+                        }
                     }
-                    // Summed here, on the scenario's own thread: the entries' means are then
-                    // one division each.
-                    let result = result.map(|mut part| {
-                        part.entry_sums = GasReport::entry_sums(&part.calls, &part.attributions);
-                        settle(part)
-                    });
-                    results.lock().unwrap_or_else(PoisonError::into_inner)[index] = Some(result);
                 }
+                keep(batch.flush(keep_attributions));
             });
         }
     });
@@ -298,6 +299,47 @@ pub fn run_plan_parallel<C: Chain>(
         output.append(result?);
     }
     Ok(output)
+}
+
+/// Scenarios a thread ran whose calls' attributions are not summed yet. They are summed
+/// together (one [`Attribution::sum`] per entry) once they hold [`Unsummed::CALLS`] calls or the
+/// thread is done, rather than scenario by scenario: a sum costs about as much per entry as per
+/// call, and suites of many short scenarios would pay it per scenario. The batch's sums go to
+/// its first scenario's [`RunOutput::entry_sums`] (sums add up in any grouping), and the
+/// attributions are dropped unless kept.
+#[derive(Default)]
+struct Unsummed {
+    parts: Vec<(usize, RunOutput)>,
+    calls: usize,
+}
+
+impl Unsummed {
+    const CALLS: usize = 4096;
+
+    /// Adds scenario `index`'s `part`; returns the batch, summed, when it is full.
+    fn add(&mut self, index: usize, part: RunOutput, keep_attributions: bool) -> Vec<(usize, RunOutput)> {
+        self.calls += part.calls.len();
+        self.parts.push((index, part));
+        if self.calls >= Self::CALLS { self.flush(keep_attributions) } else { Vec::new() }
+    }
+
+    /// The scenarios held, the first with the sums of them all.
+    fn flush(&mut self, keep_attributions: bool) -> Vec<(usize, RunOutput)> {
+        let mut parts = std::mem::take(&mut self.parts);
+        self.calls = 0;
+        let sums = GasReport::entry_sums_of(parts.iter().flat_map(|(_, part)| {
+            part.calls.iter().zip(part.attributions.iter().map(Option::as_ref).chain(std::iter::repeat(None)))
+        }));
+        if let Some((_, first)) = parts.first_mut() {
+            first.entry_sums = sums;
+        }
+        if !keep_attributions {
+            for (_, part) in &mut parts {
+                part.attributions = Vec::new();
+            }
+        }
+        parts
+    }
 }
 
 impl RunOutput {
