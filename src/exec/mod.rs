@@ -307,10 +307,17 @@ pub fn run_plan_parallel<C: Chain>(
 /// call, and suites of many short scenarios would pay it per scenario. The batch's sums go to
 /// its first scenario's [`RunOutput::entry_sums`] (sums add up in any grouping), and the
 /// attributions are dropped unless kept.
-#[derive(Default)]
 struct Unsummed {
     parts: Vec<(usize, RunOutput)>,
     calls: usize,
+    /// How many calls make a batch.
+    limit: usize,
+}
+
+impl Default for Unsummed {
+    fn default() -> Self {
+        Self { parts: Vec::new(), calls: 0, limit: Self::CALLS }
+    }
 }
 
 impl Unsummed {
@@ -320,7 +327,7 @@ impl Unsummed {
     fn add(&mut self, index: usize, part: RunOutput, keep_attributions: bool) -> Vec<(usize, RunOutput)> {
         self.calls += part.calls.len();
         self.parts.push((index, part));
-        if self.calls >= Self::CALLS { self.flush(keep_attributions) } else { Vec::new() }
+        if self.calls >= self.limit { self.flush(keep_attributions) } else { Vec::new() }
     }
 
     /// The scenarios held, the first with the sums of them all.
@@ -737,5 +744,95 @@ fn format_value(value: &DynSolValue) -> String {
             format!("({})", items.iter().map(format_value).collect::<Vec<_>>().join(", "))
         }
         other => format!("{other:?}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::attribution::{GasKind, LineKey};
+
+    fn call(scenario: &str, function: &str, gas_used: u64) -> CallRecord {
+        CallRecord {
+            scenario: scenario.into(),
+            step: 1,
+            iteration: 1,
+            contract: "a.sol:A".into(),
+            function: function.into(),
+            from: String::new(),
+            to: String::new(),
+            gas_used,
+            execution_gas: 0,
+            status: CallStatus::Success,
+            revert: None,
+            method: GasMethod::Execution,
+            gas_used_upper: None,
+            gas_limit_needed: None,
+            gas_limit: None,
+        }
+    }
+
+    /// Scenarios summed in batches of any size give the entries' one-pass means; each batch's
+    /// sums go with its first scenario, the scenarios come back in order, and the calls'
+    /// attributions are dropped unless kept.
+    #[test]
+    fn batches_of_scenarios_give_the_one_pass_means() {
+        let scenarios: Vec<RunOutput> = (0..7u64)
+            .map(|index| {
+                let calls: Vec<CallRecord> = (0..=index % 3)
+                    .map(|n| {
+                        call(&format!("s{index}"), ["f()", "g()"][(n % 2) as usize], 21_000 + 10 * index + n)
+                    })
+                    .collect();
+                let attributions = calls
+                    .iter()
+                    .map(|call| {
+                        let rest = call.gas_used as i64 - 21_000;
+                        Some(Attribution::from_parts(
+                            1,
+                            [(GasKind::Intrinsic, 21_000), (GasKind::Compute, rest)],
+                            [(call.function.clone(), call.gas_used as i64)],
+                            [
+                                (LineKey::pseudo("<intrinsic>"), 21_000),
+                                (LineKey::pseudo(&call.scenario), rest),
+                            ],
+                            Vec::new(),
+                        ))
+                    })
+                    .collect();
+                RunOutput { calls, attributions, ..RunOutput::default() }
+            })
+            .collect();
+        let all_calls: Vec<CallRecord> = scenarios.iter().flat_map(|part| part.calls.clone()).collect();
+        let all_attributions: Vec<Option<Attribution>> =
+            scenarios.iter().flat_map(|part| part.attributions.clone()).collect();
+        let contracts = GasReport::aggregate(&all_calls, &BTreeMap::new());
+        let one_pass = GasReport::attribute(&all_calls, &all_attributions, &contracts);
+        assert_eq!(one_pass.len(), 2);
+        for limit in [1, 2, 3, 5, 100] {
+            for keep in [false, true] {
+                let mut batch = Unsummed { limit, ..Unsummed::default() };
+                let mut back = Vec::new();
+                for (index, part) in scenarios.iter().cloned().enumerate() {
+                    back.extend(batch.add(index, part, keep));
+                }
+                back.extend(batch.flush(keep));
+                assert_eq!(
+                    back.iter().map(|(index, _)| *index).collect::<Vec<_>>(),
+                    (0..7).collect::<Vec<_>>()
+                );
+                assert!(back.iter().all(|(_, part)| part.attributions.is_empty() != keep), "limit {limit}");
+                let mut output = RunOutput::default();
+                for (_, part) in back {
+                    output.append(part);
+                }
+                assert_eq!(output.calls, all_calls);
+                assert_eq!(
+                    GasReport::attribute_sums(&output.entry_sums, &contracts),
+                    one_pass,
+                    "limit {limit}"
+                );
+            }
+        }
     }
 }
