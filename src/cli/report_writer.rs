@@ -407,17 +407,10 @@ mod tests {
             step: index,
             iteration: 1 + index as u32,
             contract: "src/Token.sol:Token".into(),
-            function: "transfer(address,uint256)".into(),
             from: "0x0000000000000000000000000000000000000010".into(),
             to: "0x0000000000000000000000000000000000000011".into(),
-            gas_used: 51_234 + index as u64,
             execution_gas: 29_000,
-            status: CallStatus::Success,
-            revert: None,
-            method: GasMethod::Execution,
-            gas_used_upper: None,
-            gas_limit_needed: None,
-            gas_limit: None,
+            ..CallRecord::example("transfer(address,uint256)", CallStatus::Success, 51_234 + index as u64)
         }
     }
 

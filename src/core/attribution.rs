@@ -250,6 +250,8 @@ pub enum AttributionError {
     Sum { part: &'static str, sum: i128, expected: i128 },
     #[error("no calls to average")]
     NoCalls,
+    #[error("attribution totals beyond 64 bits")]
+    Overflow,
 }
 
 impl Attribution {
@@ -346,64 +348,19 @@ impl Attribution {
         if count == 0 {
             return Err(AttributionError::NoCalls);
         }
-        // Summed first by the strings' addresses (the calls of one run share their strings), so
-        // that a call costs no string comparison; then by value, once per distinct address.
-        // Owned copies are made once per entry, not per call.
-        let mut kind_totals = [0_i128; GasKind::ALL.len()];
-        let mut kind_seen = [false; GasKind::ALL.len()];
-        let mut frame_sums: PartSums<usize, &Text> = PartSums::default();
-        let mut line_sums: PartSums<(usize, Option<u32>, usize), &LineGas> = PartSums::default();
-        type Borrowed<'a> = (&'a Text, &'a Text, StorageOp, bool, Option<ValueChange>);
-        type ByAddress = (usize, usize, StorageOp, bool, Option<ValueChange>);
-        let mut access_sums: HashMap<ByAddress, (Borrowed<'_>, u64, i64), Words> = HashMap::default();
-        for call in calls {
-            for access in &call.storage {
-                let key =
-                    (address(&access.contract), address(&access.slot), access.op, access.cold, access.change);
-                let borrowed = (&access.contract, &access.slot, access.op, access.cold, access.change);
-                let entry = access_sums.entry(key).or_insert((borrowed, 0, 0));
-                entry.1 += access.count;
-                entry.2 += access.gas;
-            }
-            for (kind, gas) in &call.by_kind {
-                kind_totals[kind.index()] += i128::from(*gas);
-                kind_seen[kind.index()] = true;
-            }
-            frame_sums
-                .add(call.by_frame.iter().map(|frame| (address(&frame.frame), &frame.frame, frame.gas)));
-            line_sums.add(call.by_line.iter().map(|line| {
-                ((line.file.as_ref().map_or(0, address), line.line, address(&line.text)), line, line.gas)
-            }));
-        }
-        let kinds: BTreeMap<GasKind, i128> =
-            GasKind::ALL.into_iter().zip(kind_totals).filter(|(kind, _)| kind_seen[kind.index()]).collect();
-        let mut frames: BTreeMap<&Text, i128> = BTreeMap::new();
-        for (frame, gas) in frame_sums.sums {
-            *frames.entry(frame).or_insert(0) += gas;
-        }
-        let mut lines: BTreeMap<(Option<&Text>, Option<u32>, &Text), i128> = BTreeMap::new();
-        for (line, gas) in line_sums.sums {
-            *lines.entry((line.file.as_ref(), line.line, &line.text)).or_insert(0) += gas;
-        }
-        let mut accesses: BTreeMap<Borrowed<'_>, (u64, i64)> = BTreeMap::new();
-        for (key, count, gas) in access_sums.into_values() {
-            let entry = accesses.entry(key).or_insert((0, 0));
-            entry.0 += count;
-            entry.1 += gas;
-        }
-        let storage = accesses
-            .into_iter()
-            .map(|((contract, slot, op, cold, change), (count, gas))| StorageAccess {
-                contract: contract.clone(),
-                slot: slot.clone(),
-                op,
-                cold,
-                change,
-                count,
-                gas,
-            })
-            .collect();
+        // One sum of every part ([`Attribution::sum`]: by the strings' addresses, then by
+        // value), then each part divided once.
+        let total = Self::sum(calls).ok_or(AttributionError::Overflow)?;
         let target = i128::from(value);
+        let kinds: BTreeMap<GasKind, i128> =
+            total.by_kind.iter().map(|(kind, gas)| (*kind, i128::from(*gas))).collect();
+        let frames: BTreeMap<&Text, i128> =
+            total.by_frame.iter().map(|frame| (&frame.frame, i128::from(frame.gas))).collect();
+        let lines: BTreeMap<(Option<&Text>, Option<u32>, &Text), i128> = total
+            .by_line
+            .iter()
+            .map(|line| ((line.file.as_ref(), line.line, &line.text), i128::from(line.gas)))
+            .collect();
         let kinds = largest_remainder(kinds, count, target, "by_kind")?;
         let frames = largest_remainder(frames, count, target, "by_frame")?;
         let lines = largest_remainder(lines, count, target, "by_line")?;
@@ -411,7 +368,7 @@ impl Attribution {
         let lines = lines.into_iter().map(|((file, line, text), gas)| {
             (LineKey { file: file.cloned(), line, text: text.clone() }, gas)
         });
-        Ok(Self::from_parts(count, kinds, frames, lines, storage))
+        Ok(Self::from_parts(count, kinds, frames, lines, total.storage.clone()))
     }
 }
 
@@ -683,9 +640,10 @@ impl Attribution {
     /// a shard) and averaged once at the end. `None` when a total leaves `i64` (or a count
     /// `u64`), which no real run comes near.
     pub fn sum(parts: &[&Attribution]) -> Option<Self> {
-        // As in `mean`: summed first by the strings' addresses (the calls of one run share their
-        // strings; a call with the previous one's parts by position), then by value, once per
-        // distinct address.
+        // Summed first by the strings' addresses (the calls of one run share their strings; a
+        // call with the previous one's parts by position), so that a call costs no string
+        // comparison; then by value, once per distinct address. Owned copies are made once per
+        // part, not per call.
         let mut calls: u64 = 0;
         let mut kinds = [0_i128; GasKind::ALL.len()];
         let mut frame_sums: PartSums<usize, &Text> = PartSums::default();

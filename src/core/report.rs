@@ -456,6 +456,30 @@ impl<'de> Deserialize<'de> for Skipped {
     }
 }
 
+#[cfg(test)]
+impl CallRecord {
+    /// A call for tests: scenario `s`, contract `a.sol:A`, the rest empty or zero.
+    pub(crate) fn example(function: &str, status: CallStatus, gas_used: u64) -> Self {
+        Self {
+            scenario: "s".into(),
+            step: 1,
+            iteration: 1,
+            contract: "a.sol:A".into(),
+            function: function.into(),
+            from: String::new(),
+            to: String::new(),
+            gas_used,
+            execution_gas: 0,
+            status,
+            revert: None,
+            method: GasMethod::Execution,
+            gas_used_upper: None,
+            gas_limit_needed: None,
+            gas_limit: None,
+        }
+    }
+}
+
 /// Per entry id (`deploy:…`, `fn:…`), the sum of the attributions of its calls
 /// ([`Attribution::sum`]), or `None` when one of them was not attributed.
 pub type EntrySums = BTreeMap<String, Option<Attribution>>;
@@ -574,23 +598,7 @@ mod tests {
     use super::*;
 
     fn call(function: &str, status: CallStatus, gas_used: u64) -> CallRecord {
-        CallRecord {
-            scenario: "s".into(),
-            step: 1,
-            iteration: 1,
-            contract: "a.sol:A".into(),
-            function: function.into(),
-            from: String::new(),
-            to: String::new(),
-            gas_used,
-            execution_gas: 0,
-            status,
-            revert: None,
-            method: GasMethod::Execution,
-            gas_used_upper: None,
-            gas_limit_needed: None,
-            gas_limit: None,
-        }
+        CallRecord::example(function, status, gas_used)
     }
 
     #[test]

@@ -755,20 +755,7 @@ mod tests {
     fn call(scenario: &str, function: &str, gas_used: u64) -> CallRecord {
         CallRecord {
             scenario: scenario.into(),
-            step: 1,
-            iteration: 1,
-            contract: "a.sol:A".into(),
-            function: function.into(),
-            from: String::new(),
-            to: String::new(),
-            gas_used,
-            execution_gas: 0,
-            status: CallStatus::Success,
-            revert: None,
-            method: GasMethod::Execution,
-            gas_used_upper: None,
-            gas_limit_needed: None,
-            gas_limit: None,
+            ..CallRecord::example(function, CallStatus::Success, gas_used)
         }
     }
 
