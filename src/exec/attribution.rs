@@ -1270,12 +1270,18 @@ impl AttributionInspector {
     {
         self.resume(interp, host);
         loop {
-            let Some(frame) = self.stack.last_mut() else {
-                return self.run_general(interp, host, table, gas_table);
-            };
-            let Some(code) = frame.code.as_ref() else {
-                return self.run_general(interp, host, table, gas_table);
-            };
+            if !self.stack.last().is_some_and(|frame| frame.code.is_some()) {
+                // No frame, or one whose code is unknown (nothing revm does today): the
+                // inspector's step before every opcode.
+                loop {
+                    Inspector::<H, EthInterpreter>::step(self, interp, host);
+                    if let Err(end) = interp.step(table, gas_table, host) {
+                        return end;
+                    }
+                }
+            }
+            let Some(frame) = self.stack.last_mut() else { continue };
+            let Some(code) = frame.code.as_ref() else { continue };
             let tx = &mut self.tx;
             let lines = &mut tx.code_lines[frame.line_slot].1;
             let line_of = |pc: usize| code.pc_line.get(pc).map_or(0, |&index| index as usize);
@@ -1357,27 +1363,6 @@ impl AttributionInspector {
         let pending = self.stack.last_mut().and_then(|frame| frame.pending.take());
         if let Some(pending) = pending {
             self.settle(context, pending, remaining, memory);
-        }
-    }
-
-    /// revm's plain loop with the inspector's `step` before every opcode (no frame on the stack:
-    /// nothing revm does today).
-    #[cold]
-    fn run_general<H>(
-        &mut self,
-        interp: &mut Interpreter<EthInterpreter>,
-        host: &mut H,
-        table: &InstructionTable<EthInterpreter, H>,
-        gas_table: &GasTable,
-    ) -> InstructionResult
-    where
-        H: ContextTr<Journal: JournalExt> + Host,
-    {
-        loop {
-            Inspector::<H, EthInterpreter>::step(self, interp, host);
-            if let Err(end) = interp.step(table, gas_table, host) {
-                return end;
-            }
         }
     }
 }
