@@ -1270,7 +1270,7 @@ impl AttributionInspector {
     {
         self.resume(interp, host);
         loop {
-            if !self.stack.last().is_some_and(|frame| frame.code.is_some()) {
+            if self.stack.last().is_none_or(|frame| frame.code.is_none()) {
                 // No frame, or one whose code is unknown (nothing revm does today): the
                 // inspector's step before every opcode.
                 loop {
