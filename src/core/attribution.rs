@@ -349,18 +349,29 @@ impl Attribution {
             return Err(AttributionError::NoCalls);
         }
         // One sum of every part ([`Attribution::sum`]: by the strings' addresses, then by
-        // value), then each part divided once.
-        let total = Self::sum(calls).ok_or(AttributionError::Overflow)?;
+        // value; an entry's sum made already is taken as it is), then each part divided once.
+        let summed;
+        let total = match calls {
+            [one] => *one,
+            _ => {
+                summed = Self::sum(calls).ok_or(AttributionError::Overflow)?;
+                &summed
+            }
+        };
         let target = i128::from(value);
-        let kinds: BTreeMap<GasKind, i128> =
-            total.by_kind.iter().map(|(kind, gas)| (*kind, i128::from(*gas))).collect();
-        let frames: BTreeMap<&Text, i128> =
-            total.by_frame.iter().map(|frame| (&frame.frame, i128::from(frame.gas))).collect();
-        let lines: BTreeMap<(Option<&Text>, Option<u32>, &Text), i128> = total
-            .by_line
-            .iter()
-            .map(|line| ((line.file.as_ref(), line.line, &line.text), i128::from(line.gas)))
-            .collect();
+        // Added up (not collected), so that a part listed twice still counts twice.
+        let mut kinds: BTreeMap<GasKind, i128> = BTreeMap::new();
+        for (kind, gas) in &total.by_kind {
+            *kinds.entry(*kind).or_insert(0) += i128::from(*gas);
+        }
+        let mut frames: BTreeMap<&Text, i128> = BTreeMap::new();
+        for frame in &total.by_frame {
+            *frames.entry(&frame.frame).or_insert(0) += i128::from(frame.gas);
+        }
+        let mut lines: BTreeMap<(Option<&Text>, Option<u32>, &Text), i128> = BTreeMap::new();
+        for line in &total.by_line {
+            *lines.entry((line.file.as_ref(), line.line, &line.text)).or_insert(0) += i128::from(line.gas);
+        }
         let kinds = largest_remainder(kinds, count, target, "by_kind")?;
         let frames = largest_remainder(frames, count, target, "by_frame")?;
         let lines = largest_remainder(lines, count, target, "by_line")?;
