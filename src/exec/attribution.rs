@@ -422,7 +422,6 @@ fn precompile_name(address: &Address) -> Option<&'static str> {
     })
 }
 
-/// An opcode whose cost is known only at the next step (or at the frame's end).
 /// What names a frame whose code is known: the parent's path (by address), the code (by
 /// address), whether it creates, the call data's first bytes and their length, and whether the
 /// call data is empty.
@@ -431,6 +430,7 @@ type FrameKey = (usize, usize, bool, [u8; 4], usize, bool);
 /// A code seen in this run, kept alive, and its description.
 type SeenCode = (revm::bytecode::Bytecode, Arc<CodeInfo>);
 
+/// An opcode whose cost is known only at the next step (or at the frame's end).
 #[derive(Debug, Clone, Copy)]
 struct Pending {
     pc: usize,
@@ -467,8 +467,6 @@ struct Frame {
     last_pc: usize,
     /// Where this frame's line gas goes: an index into the transaction's `code_lines`.
     line_slot: usize,
-    /// Gas already charged when the first opcode ran (zero for every frame revm makes today).
-    start: Option<u64>,
 }
 
 /// Every line an inspector has charged, numbered, with each number's rank in the order of
@@ -576,8 +574,9 @@ pub struct AttributionInspector {
     spare_lines: Vec<Vec<i64>>,
     /// EIP-55 spellings of the addresses named so far (each costs a keccak).
     checksums: HashMap<Address, Text, Words>,
-    /// The gas table the fast loop last ran with, and its [`price_table`].
-    prices: (GasTable, [u32; 256]),
+    /// The fast loop's [`price_table`] for the chain's gas table (everything general until
+    /// [`AttributionInspector::price_opcodes`] is told it).
+    prices: [u32; 256],
     stack: Vec<Frame>,
     tx: TxState,
 }
@@ -612,7 +611,7 @@ impl AttributionInspector {
             names: HashMap::default(),
             spare_lines: Vec::new(),
             checksums: HashMap::default(),
-            prices: ([0; 256], [GENERAL; 256]),
+            prices: [GENERAL; 256],
             stack: Vec::new(),
             tx: TxState::default(),
         }
@@ -623,6 +622,19 @@ impl AttributionInspector {
     pub fn set_prices(&mut self, berlin: bool, code_deposit_per_byte: u64) {
         self.berlin = berlin;
         self.code_deposit_per_byte = code_deposit_per_byte;
+    }
+
+    /// Prices the fast loop's static opcodes from the gas table the chain runs with (Ethereum's,
+    /// or Somnia's).
+    pub fn price_opcodes(&mut self, gas_table: &GasTable) {
+        self.prices = price_table(gas_table);
+    }
+
+    /// Whether the fast loop prices static opcodes (tests only: without a gas table it still
+    /// attributes exactly, through the general bookkeeping alone).
+    #[cfg(test)]
+    pub(crate) fn prices_static_opcodes(&self) -> bool {
+        self.prices.iter().any(|price| *price < MEASURED)
     }
 
     /// Starts a new transaction.
@@ -741,7 +753,7 @@ impl AttributionInspector {
     /// A frame's first step: its code, the line table it charges, its name.
     #[cold]
     #[inline(never)]
-    fn enter_code(&mut self, interp: &Interpreter<EthInterpreter>, remaining: u64) {
+    fn enter_code(&mut self, interp: &Interpreter<EthInterpreter>) {
         let is_create = self.stack.last().is_some_and(|frame| frame.is_create);
         let code = self.code_info(interp, is_create);
         let slot = match self.tx.code_lines.iter().position(|(known, _)| Arc::ptr_eq(known, &code)) {
@@ -756,7 +768,6 @@ impl AttributionInspector {
         if let Some(mut frame) = self.stack.pop() {
             frame.code = Some(code);
             frame.line_slot = slot;
-            frame.start = Some(remaining);
             frame.target = interp.input.target_address();
             frame.path = Some(self.name_frame(&frame));
             self.stack.push(frame);
@@ -937,8 +948,8 @@ impl AttributionInspector {
         }
         let Some(mut frame) = self.stack.pop() else { return };
         let deposit = i64::try_from(deposit).unwrap_or(0);
-        match (&frame.code, frame.start) {
-            (Some(code), Some(_)) => {
+        match &frame.code {
+            Some(code) => {
                 // What no opcode's charge explains: an opcode of the fast loop that halted (it
                 // was charged its static price, and the frame lost whatever was left), or gas
                 // charged before the first opcode (nothing in today's revm). Charged to the
@@ -951,7 +962,7 @@ impl AttributionInspector {
                     self.tx.code_lines[frame.line_slot].1[code.line_of(frame.last_pc)] += unexplained;
                 }
             }
-            _ => {
+            None => {
                 // No opcode ran: a precompile, an account without code, or a call that failed
                 // before starting. What it consumed is charged at the caller's line.
                 frame.path = Some(self.name_frame(&frame));
@@ -1011,13 +1022,10 @@ impl AttributionInspector {
             self_gas: 0,
             last_pc: 0,
             line_slot: 0,
-            start: None,
         }
     }
 }
 
-/// Whether `op`'s whole cost is `compute` (no storage, account, copy, create, log or hashing
-/// part, no child frame): what [`AttributionInspector::settle`]'s last arm charges.
 /// A cheap fingerprint of a code: its length and 64 bytes sampled across it. Equal codes have
 /// equal fingerprints; different codes rarely do, and are told apart by comparing bytes.
 fn fingerprint(code: &[u8]) -> u64 {
@@ -1031,6 +1039,8 @@ fn fingerprint(code: &[u8]) -> u64 {
     hash
 }
 
+/// Whether `op`'s whole cost is `compute` (no storage, account, copy, create, log or hashing
+/// part, no child frame): what [`AttributionInspector::settle`]'s last arm charges.
 fn is_plain(op: u8) -> bool {
     !matches!(
         op,
@@ -1075,7 +1085,7 @@ where
         let Some(frame) = self.stack.last_mut() else { return };
         if frame.code.is_none() {
             // The frame's first step (nothing pending yet): find its code.
-            self.enter_code(interp, remaining);
+            self.enter_code(interp);
         }
         let Some(frame) = self.stack.last_mut() else { return };
         if let Some(pending) = frame.pending.take() {
@@ -1285,10 +1295,7 @@ impl AttributionInspector {
             let tx = &mut self.tx;
             let lines = &mut tx.code_lines[frame.line_slot].1;
             let line_of = |pc: usize| code.pc_line.get(pc).map_or(0, |&index| index as usize);
-            if self.prices.0 != *gas_table {
-                self.prices = (*gas_table, price_table(gas_table));
-            }
-            let prices = &self.prices.1;
+            let prices = &self.prices;
             let (mut compute, mut memory) = (0i64, 0i64);
             let mut last_pc;
             // A run of static and measured opcodes, up to a general one or the frame's end.
@@ -1358,7 +1365,7 @@ impl AttributionInspector {
         let remaining = interp.gas.remaining();
         let memory = interp.gas.memory().expansion_cost;
         if self.stack.last().is_some_and(|frame| frame.code.is_none()) {
-            self.enter_code(interp, remaining);
+            self.enter_code(interp);
         }
         let pending = self.stack.last_mut().and_then(|frame| frame.pending.take());
         if let Some(pending) = pending {

@@ -168,6 +168,8 @@ where
         if is_somnia {
             somnia::instructions(&mut evm.instruction);
         }
+        let gas_table = evm.instruction.gas_table();
+        evm.inspector.attribution.price_opcodes(gas_table);
         let eth = evm.precompiles.clone();
         evm.with_precompiles(SchedulePrecompiles { eth, somnia: is_somnia })
     }
@@ -692,6 +694,9 @@ mod tests {
             assert!(!out_of_gas.success);
             outcomes.push(out_of_gas);
             outcomes.push(run(Some(Address::with_last_byte(0x77)), 5, &[], 1_000_000));
+            // The handler's way must really be the fast loop, not only the general bookkeeping.
+            let evm = chain.evm.as_ref().expect("the chain ran");
+            assert!(by_inspector || evm.inspector.attribution.prices_static_opcodes());
             outcomes
                 .into_iter()
                 .map(|outcome| {
