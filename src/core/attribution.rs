@@ -193,9 +193,6 @@ impl ValueChange {
     }
 }
 
-/// Contract, slot, operation, cold, value change: what makes two accesses the same kind.
-pub type AccessKey = (Text, Text, StorageOp, bool, Option<ValueChange>);
-
 /// Storage accesses of one kind to one slot: how many, and the gas they cost in total (their
 /// refunds excluded: those are the `refund` kind).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -214,13 +211,6 @@ pub struct StorageAccess {
     pub count: u64,
     /// Their gas, over all the calls the attribution covers.
     pub gas: i64,
-}
-
-impl StorageAccess {
-    /// What makes two accesses the same kind of access.
-    pub fn key(&self) -> AccessKey {
-        (self.contract.clone(), self.slot.clone(), self.op, self.cold, self.change)
-    }
 }
 
 /// Where the gas of a transaction, or of a report entry, went.
@@ -376,10 +366,12 @@ impl Attribution {
         let frames = largest_remainder(frames, count, target, "by_frame")?;
         let lines = largest_remainder(lines, count, target, "by_line")?;
         let frames = frames.into_iter().map(|(frame, gas)| (frame.clone(), gas));
-        let lines = lines.into_iter().map(|((file, line, text), gas)| {
-            (LineKey { file: file.cloned(), line, text: text.clone() }, gas)
-        });
-        Ok(Self::from_parts(count, kinds, frames, lines, total.storage.clone()))
+        // In key order, each once: no sorting again.
+        let lines = lines
+            .into_iter()
+            .map(|((file, line, text), gas)| LineGas { file: file.cloned(), line, text: text.clone(), gas })
+            .collect();
+        Ok(Self::from_merged_lines(count, kinds, frames, lines, total.storage.clone()))
     }
 }
 
@@ -706,10 +698,11 @@ impl Attribution {
             .into_iter()
             .map(|(frame, total)| Some((frame.clone(), narrow(total)?)))
             .collect::<Option<_>>()?;
-        let lines: Vec<(LineKey, i64)> = lines
+        // In key order, each once: no sorting again.
+        let lines: Vec<LineGas> = lines
             .into_iter()
             .map(|((file, line, text), total)| {
-                Some((LineKey { file: file.cloned(), line, text: text.clone() }, narrow(total)?))
+                Some(LineGas { file: file.cloned(), line, text: text.clone(), gas: narrow(total)? })
             })
             .collect::<Option<_>>()?;
         let storage = accesses
@@ -724,7 +717,7 @@ impl Attribution {
                 gas,
             })
             .collect();
-        Some(Self::from_parts(calls, kinds, frames, lines, storage))
+        Some(Self::from_merged_lines(calls, kinds, frames, lines, storage))
     }
 }
 
