@@ -264,58 +264,13 @@ impl GasReport {
     /// `calls`, from each call's attribution (`attributions[i]` belongs to `calls[i]`). An entry
     /// gets one only when every call it summarises has one; its parts sum to the entry's value:
     /// the mean (largest-remainder rounding) for a function and for a contract's deployments.
+    /// In one pass: the sums of all the calls ([`GasReport::entry_sums`]), then their means.
     pub fn attribute(
         calls: &[CallRecord],
         attributions: &[Option<Attribution>],
         contracts: &BTreeMap<String, ContractGas>,
     ) -> BTreeMap<String, Attribution> {
-        // Without a single attributed call, no entry can have an attribution.
-        if attributions.iter().all(Option::is_none) {
-            return BTreeMap::new();
-        }
-        // Keyed like `contracts`: (contract, function as in its `functions`), borrowed where the
-        // call's own strings serve, so that grouping allocates nothing per call.
-        let mut groups: BTreeMap<(&str, Cow<'_, str>), Vec<Option<&Attribution>>> = BTreeMap::new();
-        let mut deployments: BTreeMap<&str, Vec<Option<&Attribution>>> = BTreeMap::new();
-        for (call, attribution) in
-            calls.iter().zip(attributions.iter().map(Option::as_ref).chain(std::iter::repeat(None)))
-        {
-            match (call.function == "constructor", call.status) {
-                // Every deployment, as `aggregate` keeps their mean.
-                (true, CallStatus::Success) => {
-                    deployments.entry(&call.contract).or_default().push(attribution)
-                }
-                (true, CallStatus::Revert) => {}
-                (false, status) => {
-                    let function = match status {
-                        CallStatus::Success => Cow::Borrowed(call.function.as_str()),
-                        CallStatus::Revert => Cow::Owned(format!("{} [revert]", call.function)),
-                    };
-                    groups.entry((call.contract.as_str(), function)).or_default().push(attribution);
-                }
-            }
-        }
-        let mut out = BTreeMap::new();
-        for (contract, gas) in contracts {
-            if let (Some(deployment), Some(group)) = (&gas.deployment, deployments.get(contract.as_str()))
-                && let Some(all) = group.iter().copied().collect::<Option<Vec<&Attribution>>>()
-                && let Ok(mean) = Attribution::mean(&all, deployment.gas)
-            {
-                out.insert(format!("deploy:{contract}"), mean);
-            }
-            for (function, stats) in &gas.functions {
-                let Some(group) = groups.get(&(contract.as_str(), Cow::Borrowed(function.as_str()))) else {
-                    continue;
-                };
-                let Some(all) = group.iter().copied().collect::<Option<Vec<&Attribution>>>() else {
-                    continue;
-                };
-                if let Ok(mean) = Attribution::mean(&all, stats.mean) {
-                    out.insert(format!("fn:{contract}.{function}"), mean);
-                }
-            }
-        }
-        out
+        Self::attribute_sums(&Self::entry_sums(calls, attributions), contracts)
     }
 
     /// Rebuilds `contracts` from `calls`: deployments and per-function statistics.
