@@ -113,25 +113,25 @@ fn write_calls(writer: &mut dyn Write, calls: &[CallRecord], jobs: usize) -> std
     const RUN: usize = 4096;
     writer.write_all(b"[")?;
     if jobs <= 1 || calls.len() <= RUN {
-        write_calls_from(writer, calls, 0)?;
+        write_calls_streamed(writer, calls)?;
     } else {
         // One buffer per thread, kept from round to round: fresh ones would cost a page fault
         // every 4 KB of the report.
         let mut buffers: Vec<Vec<u8>> = Vec::new();
         for (round, batch) in calls.chunks(RUN * jobs).enumerate() {
-            let offset = round * RUN * jobs;
             buffers.resize_with(batch.len().div_ceil(RUN), Vec::new);
             buffers = std::thread::scope(|scope| {
-                let mut runs = batch.chunks(RUN).zip(std::mem::take(&mut buffers)).enumerate();
+                let mut runs = batch.chunks(RUN).zip(std::mem::take(&mut buffers));
                 let first = runs.next();
                 let handles: Vec<_> = runs
-                    .map(|(index, (run, buffer))| {
-                        scope.spawn(move || format_calls(buffer, run, offset + index * RUN))
+                    .map(|(run, buffer)| {
+                        // A round's later runs: never the array's first.
+                        scope.spawn(move || format_calls(buffer, run, false))
                     })
                     .collect();
                 let mut parts = Vec::with_capacity(handles.len() + 1);
-                if let Some((_, (run, buffer))) = first {
-                    parts.push(format_calls(buffer, run, offset));
+                if let Some((run, buffer)) = first {
+                    parts.push(format_calls(buffer, run, round == 0));
                 }
                 for handle in handles {
                     parts.push(handle.join().map_err(|_| {
@@ -148,8 +148,8 @@ fn write_calls(writer: &mut dyn Write, calls: &[CallRecord], jobs: usize) -> std
     writer.write_all(b"\n  ]")
 }
 
-/// `calls`, the first of which is the `offset`-th of the array, streamed a slice at a time.
-fn write_calls_from(writer: &mut dyn Write, calls: &[CallRecord], offset: usize) -> std::io::Result<()> {
+/// `calls`, the whole array's, streamed a slice at a time.
+fn write_calls_streamed(writer: &mut dyn Write, calls: &[CallRecord]) -> std::io::Result<()> {
     // Built a slice at a time in one small buffer, handed on whenever it fills.
     const SLICE: usize = 1 << 16;
     let mut buffer = Vec::with_capacity(SLICE + 1024);
@@ -158,17 +158,18 @@ fn write_calls_from(writer: &mut dyn Write, calls: &[CallRecord], offset: usize)
             writer.write_all(&buffer)?;
             buffer.clear();
         }
-        format_call(&mut buffer, call, offset + index == 0);
+        format_call(&mut buffer, call, index == 0);
     }
     writer.write_all(&buffer)
 }
 
-/// What [`write_calls_from`] writes, into `buffer` (emptied first), which it returns.
-fn format_calls(mut buffer: Vec<u8>, calls: &[CallRecord], offset: usize) -> Vec<u8> {
+/// What [`write_calls_streamed`] writes of `calls` (the array's first ones when
+/// `starts_array`), into `buffer` (emptied first), which it returns.
+fn format_calls(mut buffer: Vec<u8>, calls: &[CallRecord], starts_array: bool) -> Vec<u8> {
     buffer.clear();
     buffer.reserve(512 * calls.len());
     for (index, call) in calls.iter().enumerate() {
-        format_call(&mut buffer, call, offset + index == 0);
+        format_call(&mut buffer, call, starts_array && index == 0);
     }
     buffer
 }
