@@ -251,7 +251,7 @@ fn fork_gas_equals_anvil_fork_receipts() {
     // Every forked transaction's gas is attributed exactly, by kind, frame and line.
     let profiled = support::profile_attributed(&dir.path().join("gasguard.toml"));
     // A call into a deployed contract runs its code: recognised from the artifacts.
-    let bump = profiled.report.calls.iter().position(|call| call.function == "bump(uint256)").unwrap();
+    let bump = profiled.report.calls.iter().position(|call| &*call.function == "bump(uint256)").unwrap();
     let frames = &profiled.attributions[bump].as_ref().unwrap().by_frame;
     assert!(
         frames.iter().any(|frame| &*frame.frame == "Router.bump(uint256);Counter.increment()"),

@@ -209,7 +209,8 @@ pub fn profile(
 pub struct Profiled {
     pub report: GasReport,
     /// The attribution of `report.calls[i]`, when it was attributed (empty when the caller did
-    /// not ask for them: [`profile_projects`] sums them per entry and drops them as it goes).
+    /// not ask for them, [`profile_projects`] summing them per entry and dropping them as it
+    /// goes, or when no call was attributed).
     pub attributions: Vec<Option<crate::core::attribution::Attribution>>,
     /// Per entry, the sum of its calls' attributions: what the report's means come from.
     pub entry_sums: EntrySums,
@@ -285,10 +286,11 @@ fn profile_projects_inner(
                         path.display()
                     );
                 }
+                let (calls, later_calls) = (into.calls.len(), report.calls.len());
                 into.calls.extend(report.calls);
                 into.contracts.extend(report.contracts);
                 into.attribution.extend(report.attribution);
-                all.extend(attributions);
+                crate::exec::append_attributions(&mut all, calls, attributions, later_calls);
                 // The projects' ids are scoped by then: no entry is in two of them.
                 GasReport::add_entry_sums(&mut sums, entry_sums);
                 if let (Some(build), Some(more)) = (&mut into.build, report.build) {
@@ -647,8 +649,8 @@ where
 fn scope_report(report: &mut GasReport, project: &str) {
     let scope = |id: &str| format!("{project}/{id}");
     for call in &mut report.calls {
-        call.scenario = scope(&call.scenario);
-        call.contract = scope(&call.contract);
+        call.scenario = scope(&call.scenario).into();
+        call.contract = scope(&call.contract).into();
     }
     report.contracts =
         std::mem::take(&mut report.contracts).into_iter().map(|(id, gas)| (scope(&id), gas)).collect();

@@ -404,7 +404,7 @@ mod tests {
 
     fn call(index: usize) -> CallRecord {
         CallRecord {
-            scenario: format!("scenario {index}"),
+            scenario: format!("scenario {index}").into(),
             step: index,
             iteration: 1 + index as u32,
             contract: "src/Token.sol:Token".into(),

@@ -101,7 +101,7 @@ pub fn plan_entries(
             let successful = report
                 .calls
                 .iter()
-                .filter(|call| call.contract == *contract && call.status == CallStatus::Success);
+                .filter(|call| *call.contract == **contract && call.status == CallStatus::Success);
             let (calls, gas_used) = successful
                 .clone()
                 .fold((0, 0u64), |(calls, gas), call| (calls + 1, gas.saturating_add(call.gas_used)));
@@ -162,11 +162,11 @@ fn deployment_address<'a>(
     calls: impl Iterator<Item = &'a crate::core::report::CallRecord>,
 ) -> Result<(Address, AddressSource), PlanError> {
     let mut addresses = BTreeSet::new();
-    for call in calls.filter(|call| call.function == "constructor") {
+    for call in calls.filter(|call| &*call.function == "constructor") {
         let address = call
             .to
             .parse::<Address>()
-            .map_err(|_| PlanError::BadAddress { contract: contract.to_owned(), text: call.to.clone() })?;
+            .map_err(|_| PlanError::BadAddress { contract: contract.to_owned(), text: call.to.to_string() })?;
         addresses.insert(address);
     }
     let mut addresses = addresses.into_iter();

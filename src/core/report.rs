@@ -134,23 +134,27 @@ pub struct Deployment {
     pub initcode_size: u64,
 }
 
+/// A call record's scenario, contract, function or address: shared by every call that names
+/// it, so that a record costs no allocation of its own (a long run holds one per transaction).
+pub type Name = std::sync::Arc<str>;
+
 /// One executed transaction, in execution order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CallRecord {
-    pub scenario: String,
+    pub scenario: Name,
     /// 1-based index of the step inside its scenario.
     pub step: usize,
     /// 1-based repetition of the step (`repeat`).
     #[serde(default = "one")]
     pub iteration: u32,
     /// Contract id (`path/File.sol:Name`); for a call by bare address with no ABI, the address.
-    pub contract: String,
+    pub contract: Name,
     /// Function signature, or `"constructor"` for deployments.
-    pub function: String,
-    pub from: String,
+    pub function: Name,
+    pub from: Name,
     /// The called or created address.
-    pub to: String,
+    pub to: Name,
     /// Gas as the receipt reports it: after refunds, intrinsic cost included.
     pub gas_used: u64,
     /// `gas_used` minus the intrinsic cost (base, calldata, access list, create).
@@ -179,7 +183,7 @@ pub struct CallRecord {
 impl CallRecord {
     /// The id of the entry this call counts towards (see [`GasReport::entries`]).
     pub fn entry_id(&self) -> String {
-        match (self.function.as_str(), self.status) {
+        match (&*self.function, self.status) {
             ("constructor", _) => format!("deploy:{}", self.contract),
             (function, CallStatus::Success) => format!("fn:{}.{function}", self.contract),
             (function, CallStatus::Revert) => format!("fn:{}.{function} [revert]", self.contract),
@@ -317,14 +321,14 @@ impl GasReport {
         };
         for run in calls.chunk_by(same) {
             let call = &run[0];
-            let entry = match (call.function == "constructor", call.status) {
+            let entry = match (&*call.function == "constructor", call.status) {
                 // Every deployment counts, as every call of a function does: a regression in a
                 // cheaper one moves the mean.
                 (true, CallStatus::Success) => deployments.entry(&call.contract).or_default(),
                 // A deployment that reverted created nothing to size or call.
                 (true, CallStatus::Revert) => continue,
                 (false, CallStatus::Success) => {
-                    samples.entry((&call.contract, Cow::Borrowed(call.function.as_str()))).or_default()
+                    samples.entry((&*call.contract, Cow::Borrowed(&*call.function))).or_default()
                 }
                 // Reverting paths are profiled too (a cheaper revert is a real change), but kept
                 // apart so they never blur the successful calls' statistics.
@@ -421,8 +425,8 @@ impl CallRecord {
             iteration: 1,
             contract: "a.sol:A".into(),
             function: function.into(),
-            from: String::new(),
-            to: String::new(),
+            from: "".into(),
+            to: "".into(),
             gas_used,
             execution_gas: 0,
             status,
@@ -459,7 +463,7 @@ impl GasReport {
         // Grouped by borrowed keys, as in `attribute`; each group's id is made once.
         let mut groups: BTreeMap<(bool, &str, &str, bool), Vec<Option<&Attribution>>> = BTreeMap::new();
         for (call, attribution) in calls {
-            let deploy = call.function == "constructor";
+            let deploy = &*call.function == "constructor";
             // A deployment that reverted is no entry's call (see `aggregate`).
             if deploy && call.status == CallStatus::Revert {
                 continue;

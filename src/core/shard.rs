@@ -185,7 +185,7 @@ pub fn merge(shards: &[(String, GasReport)]) -> Result<GasReport, MergeError> {
     let mut by_scenario: Vec<BTreeMap<&str, Vec<usize>>> = vec![BTreeMap::new(); shards.len()];
     for (slot, (_, report)) in shards.iter().enumerate() {
         for (index, call) in report.calls.iter().enumerate() {
-            by_scenario[slot].entry(call.scenario.as_str()).or_default().push(index);
+            by_scenario[slot].entry(&*call.scenario).or_default().push(index);
         }
     }
     let mut calls = Vec::new();
@@ -196,15 +196,15 @@ pub fn merge(shards: &[(String, GasReport)]) -> Result<GasReport, MergeError> {
         let (label, report) = &shards[*slot];
         for index in by_scenario[*slot].get(scenario).into_iter().flatten() {
             let call = &report.calls[*index];
-            if call.function == "constructor" && call.status == CallStatus::Success {
-                let deployment = report.contracts.get(&call.contract).and_then(|gas| gas.deployment.as_ref());
+            if &*call.function == "constructor" && call.status == CallStatus::Success {
+                let deployment = report.contracts.get(&*call.contract).and_then(|gas| gas.deployment.as_ref());
                 let Some(deployment) = deployment else {
                     return Err(MergeError::Inconsistent {
                         label: label.clone(),
                         reason: format!("`{}` was deployed but has no deployment", call.contract),
                     });
                 };
-                sizes.insert(call.contract.clone(), (deployment.size, deployment.initcode_size));
+                sizes.insert(call.contract.to_string(), (deployment.size, deployment.initcode_size));
             }
             calls.push(call.clone());
         }

@@ -77,7 +77,7 @@ pub fn report_table(report: &GasReport, color: bool) -> String {
     let reverted =
         report.calls.iter().filter(|c| c.status == crate::core::report::CallStatus::Revert).count();
     let scenarios = {
-        let mut names: Vec<&str> = report.calls.iter().map(|c| c.scenario.as_str()).collect();
+        let mut names: Vec<&str> = report.calls.iter().map(|c| &*c.scenario).collect();
         names.dedup();
         names.len()
     };

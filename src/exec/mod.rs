@@ -24,7 +24,7 @@ use alloy::primitives::{Address, Bytes, U256};
 use crate::config::Expect;
 use crate::core::attribution::Attribution;
 use crate::core::render::registry::format_ether;
-use crate::core::report::{CallRecord, CallStatus, EntrySums, GasMethod, GasReport};
+use crate::core::report::{CallRecord, CallStatus, EntrySums, GasMethod, GasReport, Name};
 use crate::plan::{Action, Arg, Capture, Payload, Plan, ScenarioPlan, StepPlan, Target};
 
 /// A transaction to execute.
@@ -175,7 +175,8 @@ pub struct RunOutput {
     pub sizes: BTreeMap<String, (u64, u64)>,
     /// Figures that are not what they seem, located by scenario and step, for stderr.
     pub warnings: Vec<String>,
-    /// The attribution of each call, in the order of `calls` (`None`: not attributed).
+    /// The attribution of each call, in the order of `calls` (`None`: not attributed); empty
+    /// when no call is (a run without attribution holds no slot per call).
     pub attributions: Vec<Option<Attribution>>,
     /// Transactions that could not be attributed, located, with the reason.
     pub attribution_errors: Vec<String>,
@@ -354,18 +355,39 @@ impl RunOutput {
     fn append(&mut self, later: RunOutput) {
         // The first scenario's records move in whole rather than one by one (unless room for
         // all of them was made already).
+        let (calls, later_calls) = (self.calls.len(), later.calls.len());
         if self.calls.is_empty() && self.attributions.is_empty() && self.calls.capacity() == 0 {
             self.calls = later.calls;
             self.attributions = later.attributions;
         } else {
             self.calls.extend(later.calls);
-            self.attributions.extend(later.attributions);
+            append_attributions(&mut self.attributions, calls, later.attributions, later_calls);
         }
         // A contract deployed in several scenarios keeps the sizes of its last deployment.
         self.sizes.extend(later.sizes);
         self.warnings.extend(later.warnings);
         self.attribution_errors.extend(later.attribution_errors);
         GasReport::add_entry_sums(&mut self.entry_sums, later.entry_sums);
+    }
+}
+
+/// Appends the attributions of `later_calls` calls (`later`) to those of the `calls` calls before
+/// them, either of which may be empty for "none attributed" (see [`RunOutput::attributions`]):
+/// the result is empty, or one per call.
+pub fn append_attributions(
+    attributions: &mut Vec<Option<Attribution>>,
+    calls: usize,
+    later: Vec<Option<Attribution>>,
+    later_calls: usize,
+) {
+    match (attributions.is_empty(), later.is_empty()) {
+        (true, true) => {}
+        (false, true) => attributions.resize(calls + later_calls, None),
+        (true, false) if calls == 0 => *attributions = later,
+        _ => {
+            attributions.resize(calls, None);
+            attributions.extend(later);
+        }
     }
 }
 
@@ -376,7 +398,7 @@ fn run_scenario(
     chain: &mut dyn Chain,
     settings: RunSettings,
     decoder: &RevertDecoder<'_>,
-    checksums: &mut BTreeMap<Address, String>,
+    checksums: &mut BTreeMap<Address, Name>,
     progress: &dyn Fn(),
 ) -> Result<RunOutput, ProfileError> {
     let mut output = RunOutput::default();
@@ -385,11 +407,12 @@ fn run_scenario(
     let transactions: usize =
         scenario.steps.iter().map(|step| step.repeat as usize).sum::<usize>().min(1 << 16);
     output.calls.reserve(transactions);
-    output.attributions.reserve(transactions);
     // EIP-55 checksums cost a keccak each; a run repeats the same few addresses.
-    let mut checksum = |address: Address| -> String {
-        checksums.entry(address).or_insert_with(|| address.to_checksum(None)).clone()
+    let mut checksum = |address: Address| -> Name {
+        checksums.entry(address).or_insert_with(|| address.to_checksum(None).into()).clone()
     };
+    // The names every record of the scenario shares (see `Name`).
+    let scenario_name: Name = scenario.name.as_str().into();
     chain.begin_scenario(&scenario.balances).map_err(|source| ProfileError::Chain {
         scenario: scenario.name.clone(),
         step: 0,
@@ -434,6 +457,11 @@ fn run_scenario(
             _ => None,
         };
         let gas_limit = step.gas_limit.unwrap_or(settings.tx_gas_limit);
+        let contract: Name = built.contract.as_str().into();
+        let function: Name = match &step.label {
+            Some(label) => format!("{} [{label}]", built.function).into(),
+            None => built.function.as_str().into(),
+        };
         let mut warned = false;
         for iteration in 1..=step.repeat {
             let tx = TxRequest {
@@ -516,25 +544,26 @@ fn run_scenario(
                 output.sizes.insert(contract.clone(), (outcome.code_size.unwrap_or(0), built.initcode_size));
             }
             match outcome.attribution {
-                Some(Ok(attribution)) => output.attributions.push(Some(attribution)),
-                Some(Err(reason)) => {
-                    output.attributions.push(None);
-                    output.attribution_errors.push(format!(
-                        "scenario `{}`, step {}, iteration {iteration}: {reason}",
-                        scenario.name, step.index
-                    ));
+                Some(Ok(attribution)) => {
+                    if output.attributions.is_empty() {
+                        output.attributions.reserve(transactions);
+                    }
+                    // The calls before this one that were not attributed.
+                    output.attributions.resize(output.calls.len(), None);
+                    output.attributions.push(Some(attribution));
                 }
-                None => output.attributions.push(None),
+                Some(Err(reason)) => output.attribution_errors.push(format!(
+                    "scenario `{}`, step {}, iteration {iteration}: {reason}",
+                    scenario.name, step.index
+                )),
+                None => {}
             }
             output.calls.push(CallRecord {
-                scenario: scenario.name.clone(),
+                scenario: scenario_name.clone(),
                 step: step.index,
                 iteration,
-                contract: built.contract.clone(),
-                function: match &step.label {
-                    Some(label) => format!("{} [{label}]", built.function),
-                    None => built.function.clone(),
-                },
+                contract: contract.clone(),
+                function: function.clone(),
                 from: checksum(step.from),
                 to: checksum(target),
                 gas_used: outcome.gas_used,
@@ -548,6 +577,9 @@ fn run_scenario(
             });
             progress();
         }
+    }
+    if !output.attributions.is_empty() {
+        output.attributions.resize(output.calls.len(), None);
     }
     Ok(output)
 }
@@ -762,6 +794,55 @@ mod tests {
     /// Scenarios summed in batches of any size give the entries' one-pass means; each batch's
     /// sums go with its first scenario, the scenarios come back in order, and the calls'
     /// attributions are dropped unless kept.
+    #[test]
+    fn attributions_stay_beside_their_calls_when_some_parts_have_none() {
+        let attribution = |gas: i64| {
+            Some(Attribution::from_parts(
+                1,
+                [(GasKind::Compute, gas)],
+                [("f()".to_owned(), gas)],
+                [(LineKey::pseudo("<code>"), gas)],
+                Vec::new(),
+            ))
+        };
+        let part = |calls: usize, attributions: Vec<Option<Attribution>>| RunOutput {
+            calls: (0..calls).map(|n| call("s", "f()", n as u64)).collect(),
+            attributions,
+            ..RunOutput::default()
+        };
+        // Unattributed parts hold no slot per call; each attributed call keeps its place.
+        let parts = [
+            part(2, Vec::new()),
+            part(2, vec![None, attribution(7)]),
+            part(3, Vec::new()),
+            part(1, vec![attribution(9)]),
+            part(2, Vec::new()),
+        ];
+        let mut output = RunOutput::default();
+        for part in parts.iter().cloned() {
+            output.append(part);
+        }
+        let gas: Vec<Option<i64>> =
+            output.attributions.iter().map(|a| a.as_ref().map(|a| a.by_frame[0].gas)).collect();
+        assert_eq!(gas, [None, None, None, Some(7), None, None, None, Some(9), None, None]);
+        assert_eq!(output.calls.len(), 10);
+        // The same through `append_attributions`, as projects are put together.
+        let mut all = Vec::new();
+        let mut calls = 0;
+        for part in parts.iter().cloned() {
+            append_attributions(&mut all, calls, part.attributions, part.calls.len());
+            calls += part.calls.len();
+        }
+        assert_eq!(all, output.attributions);
+        // With no call attributed anywhere, nothing is held.
+        let mut output = RunOutput::default();
+        for part in [part(2, Vec::new()), part(3, Vec::new())] {
+            output.append(part);
+        }
+        assert!(output.attributions.is_empty());
+        assert_eq!(output.calls.len(), 5);
+    }
+
     #[test]
     fn batches_of_scenarios_give_the_one_pass_means() {
         let scenarios: Vec<RunOutput> = (0..7u64)
