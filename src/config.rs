@@ -159,6 +159,15 @@ pub fn config_dir(config_path: &Path) -> &Path {
     config_path.parent().unwrap_or(Path::new(""))
 }
 
+/// The `[[scenario]]` tables of a piece of a config (see [`Config::parse_with_jobs`]): anything
+/// else in the piece is an error.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScenarioTables {
+    #[serde(rename = "scenario")]
+    scenarios: Vec<ScenarioConfig>,
+}
+
 impl Config {
     /// Parses TOML text. `path` is used in messages only.
     pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
@@ -167,17 +176,92 @@ impl Config {
             location: error.span().and_then(|span| array_element_at(text, span.start)),
             message: error.to_string().trim_end().to_owned(),
         })?;
-        if let Some(policy) = &config.policy {
-            policy.compile().map_err(|source| ConfigError::Policy { path: path.to_owned(), source })?;
-        }
+        config.check_policy(path)?;
         Ok(config)
+    }
+
+    fn check_policy(&self, path: &Path) -> Result<(), ConfigError> {
+        match &self.policy {
+            Some(policy) => {
+                policy.compile().map_err(|source| ConfigError::Policy { path: path.to_owned(), source })?;
+                Ok(())
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// [`Config::parse`], a large file parsed in pieces on up to `jobs` threads: the text is cut
+    /// before `[[scenario]]` header lines into pieces of about [`Config::PIECE`] bytes, the first
+    /// parsed as a config and each other as `[[scenario]]` tables only, whose scenarios follow
+    /// the first piece's in order (an array of tables is its elements in order, wherever its
+    /// headers are). Each thread parses a contiguous run of pieces one after another, so the
+    /// parser's memory (about 30 times the text) is reused from piece to piece instead of
+    /// touched afresh: one thread gains from pieces too. If any piece fails to parse, the whole
+    /// text is parsed in one piece, so what is accepted and every message are exactly
+    /// [`Config::parse`]'s: a piece holding anything but scenarios (a `[policy]` after them) is
+    /// refused by [`ScenarioTables`], and a cut inside a multi-line string or array leaves the
+    /// piece before it unterminated.
+    pub fn parse_with_jobs(text: &str, path: &Path, jobs: usize) -> Result<Self, ConfigError> {
+        Self::parse_in_pieces(text, path, Self::PIECE, jobs)
+    }
+
+    fn parse_in_pieces(text: &str, path: &Path, piece: usize, jobs: usize) -> Result<Self, ConfigError> {
+        match Self::from_pieces(text, &scenario_cuts(text, piece), jobs) {
+            Some(config) => {
+                config.check_policy(path)?;
+                Ok(config)
+            }
+            None => Self::parse(text, path),
+        }
+    }
+
+    /// The size of a piece (the demo's config is 3 KB, one piece; a generated suite's hundreds).
+    const PIECE: usize = 32 * 1024;
+
+    /// The config of `text` parsed in pieces cut at `cuts` on up to `jobs` threads (see
+    /// [`Config::parse_with_jobs`]); `None` when there are no cuts or a piece does not parse.
+    fn from_pieces(text: &str, cuts: &[usize], jobs: usize) -> Option<Self> {
+        if cuts.is_empty() {
+            return None;
+        }
+        let bounds: Vec<usize> = std::iter::once(0).chain(cuts.iter().copied()).chain([text.len()]).collect();
+        let pieces: Vec<&str> = bounds.windows(2).map(|bound| &text[bound[0]..bound[1]]).collect();
+        let runs: Vec<&[&str]> =
+            runs(&bounds[..pieces.len()], text.len(), jobs).into_iter().map(|run| &pieces[run]).collect();
+        let scenarios = |run: &[&str]| -> Option<Vec<ScenarioConfig>> {
+            let mut scenarios = Vec::new();
+            for piece in run {
+                scenarios.extend(toml::from_str::<ScenarioTables>(piece).ok()?.scenarios);
+            }
+            Some(scenarios)
+        };
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = runs[1..].iter().map(|run| scope.spawn(move || scenarios(run))).collect();
+            let first = toml::from_str::<Self>(runs[0][0]).ok().zip(scenarios(&runs[0][1..]));
+            let rest: Vec<_> = handles
+                .into_iter()
+                // A parsing thread panics only where parsing on this one would have.
+                .map(|handle| handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+                .collect();
+            let (mut config, more) = first?;
+            config.scenarios.extend(more);
+            for scenarios in rest {
+                config.scenarios.extend(scenarios?);
+            }
+            Some(config)
+        })
     }
 
     /// Reads and parses `path`, resolving relative paths against its folder.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        Self::load_with_jobs(path, 1)
+    }
+
+    /// [`Config::load`], parsing on up to `jobs` threads ([`Config::parse_with_jobs`]).
+    pub fn load_with_jobs(path: &Path, jobs: usize) -> Result<Self, ConfigError> {
         let text = std::fs::read_to_string(path)
             .map_err(|source| ConfigError::Io { path: path.to_owned(), source })?;
-        let mut config = Self::parse(&text, path)?;
+        let mut config = Self::parse_with_jobs(&text, path, jobs)?;
         let base = path.parent().unwrap_or(Path::new(""));
         config.artifacts = config.artifacts.map(|artifacts| base.join(artifacts));
         if let Some(cache) = &config.evm.cache_dir {
@@ -185,6 +269,44 @@ impl Config {
         }
         Ok(config)
     }
+}
+
+/// Runs of pieces, one per thread (at most `jobs`), of pieces starting at `starts` in a text of
+/// `len` bytes: each piece goes to the thread whose share of the text (`len / jobs` bytes) it
+/// starts in.
+fn runs(starts: &[usize], len: usize, jobs: usize) -> Vec<std::ops::Range<usize>> {
+    let jobs = jobs.max(1);
+    let thread_of = |start: usize| (start * jobs / len.max(1)).min(jobs - 1);
+    let mut runs = Vec::new();
+    let mut from = 0;
+    for index in 1..=starts.len() {
+        if index == starts.len() || thread_of(starts[index]) != thread_of(starts[from]) {
+            runs.push(from..index);
+            from = index;
+        }
+    }
+    runs
+}
+
+/// Where to cut `text` into pieces of at least `piece` bytes: at the start of lines that are a
+/// `[[scenario]]` header (nothing after it but spaces and a comment). Empty when the text is one
+/// piece.
+fn scenario_cuts(text: &str, piece: usize) -> Vec<usize> {
+    let headers = text.match_indices("[[scenario]]").map(|(at, _)| at).filter(|&at| {
+        let line_start = at == 0 || text.as_bytes()[at - 1] == b'\n';
+        let rest = text[at + "[[scenario]]".len()..].split('\n').next().unwrap_or_default().trim();
+        line_start && (rest.is_empty() || rest.starts_with('#'))
+    });
+    let mut cuts = Vec::new();
+    let mut next = piece.max(1);
+    for at in headers {
+        // The last piece is no smaller than the others.
+        if at >= next && text.len() - at >= piece {
+            cuts.push(at);
+            next = at + piece.max(1);
+        }
+    }
+    cuts
 }
 
 /// The element of an array of tables that holds byte `offset` of `text`, as a TOML path:
@@ -299,6 +421,106 @@ mod tests {
             "{}",
             parse_error(text)
         );
+    }
+
+    /// A config of `scenarios` scenarios (steps, funds, arrays, a label) with `before` and
+    /// `after` around them.
+    fn suite(scenarios: usize, before: &str, after: &str) -> String {
+        let mut text = format!("artifacts = \"out\"\n[evm]\nspec = \"prague\"\n[accounts]\na = \"0x0000000000000000000000000000000000000010\"\n{before}");
+        for index in 0..scenarios {
+            text += &format!(
+                "\n[[scenario]]\nname = \"s{index}\"\nfund = {{ a = \"1 ether\" }}\n[[scenario.step]]\ndeploy = \"T\"\nas = \"t\"\nargs = [\n  \"x\",\n  {index},\n]\n[[scenario.step]]   # the calls\ncall = \"t\"\nfunction = \"f(uint256)\"\nargs = [{index}]\nrepeat = {}\nlabel = \"l{index}\"\n",
+                index + 1
+            );
+        }
+        text + after
+    }
+
+    #[test]
+    fn a_config_parsed_in_pieces_is_the_config_parsed_whole() {
+        let path = Path::new("gasguard.toml");
+        let policy = "[policy]\nmax_increase_pct = 2.0\n[[policy.rule]]\nmatch = \"fn:*\"\nmax_increase_gas = 5\n";
+        for text in [suite(7, policy, ""), suite(7, "", ""), suite(1, "", "")] {
+            let whole = format!("{:?}", Config::parse(&text, path).unwrap());
+            let headers = text.matches("\n[[scenario]]").count();
+            for piece in [1, 200, 400, 1000, 100_000] {
+                let cuts = scenario_cuts(&text, piece);
+                assert!(cuts.iter().all(|&at| text[at..].starts_with("[[scenario]]")), "{cuts:?}");
+                // Every piece is at least `piece` bytes.
+                let bounds: Vec<usize> = std::iter::once(0).chain(cuts.iter().copied()).chain([text.len()]).collect();
+                assert!(cuts.is_empty() || bounds.windows(2).all(|b| b[1] - b[0] >= piece), "{bounds:?}");
+                if piece == 1 {
+                    assert_eq!(cuts.len(), headers, "a cut before every header");
+                }
+                for jobs in 1..=8 {
+                    if !cuts.is_empty() {
+                        // Parsed in pieces indeed, not by falling back to the whole text.
+                        let pieced = Config::from_pieces(&text, &cuts, jobs).expect("every piece parses");
+                        assert_eq!(format!("{pieced:?}"), whole, "piece {piece}, jobs {jobs}");
+                    }
+                    let parsed = Config::parse_in_pieces(&text, path, piece, jobs).unwrap();
+                    assert_eq!(format!("{parsed:?}"), whole, "piece {piece}, jobs {jobs}");
+                }
+            }
+            assert_eq!(format!("{:?}", Config::parse_with_jobs(&text, path, 2).unwrap()), whole);
+        }
+        // Small files are one piece.
+        assert!(scenario_cuts(&suite(40, "", ""), Config::PIECE).is_empty());
+    }
+
+    #[test]
+    fn each_thread_parses_a_run_of_pieces_of_about_its_share() {
+        // 40 pieces of 100 bytes.
+        let starts: Vec<usize> = (0..40).map(|piece| piece * 100).collect();
+        for jobs in 1..=8 {
+            let runs = runs(&starts, 4000, jobs);
+            assert_eq!(runs.len(), jobs.min(40));
+            // In order, every piece in exactly one run.
+            assert_eq!(runs.iter().flat_map(|run| run.clone()).collect::<Vec<_>>(), (0..40).collect::<Vec<_>>());
+            // Each run within a piece of its share.
+            assert!(runs.iter().all(|run| (run.len() * 100).abs_diff(4000 / jobs) <= 100), "{jobs}: {runs:?}");
+        }
+        // A piece larger than a share: fewer runs, none empty.
+        let runs = runs(&[0, 10, 3000], 4000, 4);
+        assert_eq!(runs, [0..2, 2..3]);
+        assert_eq!(super::runs(&[0], 10, 3), [0..1]);
+    }
+
+    #[test]
+    fn a_piece_that_is_not_scenarios_alone_falls_back_to_the_whole_text() {
+        let path = Path::new("gasguard.toml");
+        let cases = [
+            // A table after the scenarios: in the last piece, which holds scenarios only.
+            suite(6, "", "\n[policy]\nmax_increase_pct = 1.0\n"),
+            suite(6, "", "\n[baseline]\nmax_behind = 3\n"),
+            // A header line inside a multi-line string: the piece before it is unterminated.
+            suite(3, "", "\n[[scenario]]\nname = \"\"\"\n[[scenario]]\nname = 1\n\"\"\"\n")
+                + &suite(3, "", "").replace("artifacts = \"out\"\n[evm]\nspec = \"prague\"\n[accounts]\na = \"0x0000000000000000000000000000000000000010\"\n", ""),
+            // Mistakes anywhere, with the messages of a whole parse.
+            suite(6, "", "").replace("function = \"f(uint256)\"\nargs = [4]", "functon = \"f(uint256)\"\nargs = [4]"),
+            suite(6, "", "").replace("name = \"s5\"", "name = 5"),
+            suite(6, "", "").replace("args = [5]", "args = [5"),
+            suite(6, "", "\n[evm]\nspec = \"cancun\"\n"),
+            // Pieces that parse, then a policy the check refuses.
+            suite(6, "[policy]\n[[policy.rule]]\nmatch = \"fn:[*\"\n", ""),
+        ];
+        for (case, text) in cases.iter().enumerate() {
+            let whole = Config::parse(text, path).map(|config| format!("{config:?}")).map_err(|e| e.to_string());
+            let cuts = scenario_cuts(text, 1);
+            assert!(!cuts.is_empty(), "case {case}");
+            for jobs in 1..=6 {
+                let pieced = Config::parse_in_pieces(text, path, 1, jobs)
+                    .map(|config| format!("{config:?}"))
+                    .map_err(|e| e.to_string());
+                assert_eq!(pieced, whole, "case {case}, jobs {jobs}");
+                // Each case but the last falls back (the string with a header line inside is a
+                // valid config, which only the whole parse reads).
+                assert_eq!(Config::from_pieces(text, &cuts, jobs).is_none(), case < 7, "case {case}");
+            }
+        }
+        // The located messages are those of the whole text (line, element).
+        let message = Config::parse_in_pieces(&cases[3], path, 1, 4).unwrap_err().to_string();
+        assert!(message.contains("in `scenario[4].step[1]`") && message.contains("unknown field `functon`"), "{message}");
     }
 
     #[test]

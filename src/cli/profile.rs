@@ -265,7 +265,7 @@ fn profile_projects_inner(
     for (path, project) in config_paths.iter().zip(&projects).filter(|_| read_first) {
         let bytes = std::fs::read(path).with_context(|| format!("failed to read `{}`", path.display()))?;
         config_hashes.extend_from_slice(keccak256(&bytes).as_slice());
-        let config = Config::load(path)?;
+        let config = Config::load_with_jobs(path, overrides.jobs.map_or_else(default_jobs, NonZeroUsize::get))?;
         names.extend(config.scenarios.iter().map(|scenario| scoped(project.as_deref(), &scenario.name)));
     }
     let mut combined: Option<Profiled> = None;
@@ -388,7 +388,8 @@ fn profile_one(
     scope: &Scope<'_>,
     printer: &Printer,
 ) -> anyhow::Result<(Profiled, B256)> {
-    let mut config = Config::load(config_path)?;
+    let jobs = overrides.jobs.map_or_else(default_jobs, NonZeroUsize::get);
+    let mut config = Config::load_with_jobs(config_path, jobs)?;
     if config.scenarios.is_empty() {
         bail!(
             "`{}` has no scenarios: there is nothing to profile\n\nhint: add a `[[scenario]]` with steps; to check a gas output you already have, use `gasguard check --report PATH`",
@@ -405,7 +406,6 @@ fn profile_one(
     let artifacts = artifacts::load(artifacts_path, format)
         .with_context(|| format!("failed to load the artifacts of `{}`", config_path.display()))?;
     let abi_files = load_abi_files(&config, config_path)?;
-    let jobs = overrides.jobs.map_or_else(default_jobs, NonZeroUsize::get);
     let mut plan = plan::build_with_jobs(&config, &artifacts, &abi_files, jobs)
         .map_err(|error| anyhow::anyhow!("invalid config `{}`: {error}", config_path.display()))?;
     let build_hash = plan_fingerprint(&plan);
