@@ -243,63 +243,96 @@ pub fn run_plan_parallel<C: Chain>(
     let next = AtomicUsize::new(0);
     // The index of the earliest scenario known to have failed.
     let failed = AtomicUsize::new(usize::MAX);
-    let results: Mutex<Vec<Option<Result<RunOutput, ProfileError>>>> =
-        Mutex::new((0..plan.scenarios.len()).map(|_| None).collect());
-    std::thread::scope(|scope| {
-        for _ in 0..jobs {
-            scope.spawn(|| {
-                let decoder = RevertDecoder::new(errors);
-                let mut checksums = BTreeMap::new();
-                let mut chain = new_chain();
-                let mut batch = Unsummed::default();
-                let keep = |parts: Vec<(usize, RunOutput)>| {
-                    let mut results = results.lock().unwrap_or_else(PoisonError::into_inner);
-                    for (index, part) in parts {
-                        results[index] = Some(Ok(part));
-                    }
-                };
-                loop {
-                    let index = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(scenario) = plan.scenarios.get(index) else { break };
-                    if index > failed.load(Ordering::Relaxed) {
-                        break;
-                    }
-                    let result = run_scenario(
-                        plan,
-                        scenario,
-                        &mut chain,
-                        settings,
-                        &decoder,
-                        &mut checksums,
-                        progress,
-                    );
-                    match result {
-                        Ok(part) => keep(batch.add(index, part, keep_attributions)),
-                        Err(error) => {
-                            failed.fetch_min(index, Ordering::Relaxed);
-                            results.lock().unwrap_or_else(PoisonError::into_inner)[index] = Some(Err(error));
-                        }
-                    }
+    let results = Mutex::new(InOrder::new(plan, keep_attributions));
+    let work = || {
+        let decoder = RevertDecoder::new(errors);
+        let mut checksums = BTreeMap::new();
+        let mut chain = new_chain();
+        let mut batch = Unsummed::default();
+        let keep = |parts: Vec<(usize, RunOutput)>| {
+            let mut results = results.lock().unwrap_or_else(PoisonError::into_inner);
+            for (index, part) in parts {
+                results.put(index, Ok(part));
+            }
+        };
+        loop {
+            let index = next.fetch_add(1, Ordering::Relaxed);
+            let Some(scenario) = plan.scenarios.get(index) else { break };
+            if index > failed.load(Ordering::Relaxed) {
+                break;
+            }
+            let result =
+                run_scenario(plan, scenario, &mut chain, settings, &decoder, &mut checksums, progress);
+            match result {
+                Ok(part) => keep(batch.add(index, part, keep_attributions)),
+                Err(error) => {
+                    failed.fetch_min(index, Ordering::Relaxed);
+                    results.lock().unwrap_or_else(PoisonError::into_inner).put(index, Err(error));
                 }
-                keep(batch.flush(keep_attributions));
-            });
+            }
         }
-    });
-    let results = results.into_inner().unwrap_or_else(PoisonError::into_inner);
-    let mut output = RunOutput::default();
-    // Room for every record at once: each is then copied once, not again at every doubling.
-    let records = |part: &Option<Result<RunOutput, ProfileError>>| match part {
-        Some(Ok(part)) => (part.calls.len(), part.attributions.len()),
-        _ => (0, 0),
+        keep(batch.flush(keep_attributions));
     };
-    output.calls.reserve(results.iter().map(|part| records(part).0).sum());
-    output.attributions.reserve(results.iter().map(|part| records(part).1).sum());
-    for result in results {
-        // A scenario is only left out after an earlier one failed, which returned already.
-        let Some(result) = result else { break };
-        output.append(result?);
+    std::thread::scope(|scope| {
+        // This thread is one of the `jobs`: its allocator already holds the memory the config
+        // and the plan were read with, where a new thread's would touch all of it afresh.
+        for _ in 1..jobs {
+            scope.spawn(work);
+        }
+        work();
+    });
+    results.into_inner().unwrap_or_else(PoisonError::into_inner).finish()
+}
+
+/// The scenarios' results put together in the plan's order as the workers hand them in, rather
+/// than all at the end: the records are copied while the other threads still run, and each
+/// scenario's own records are freed soon enough for its thread to reuse the memory.
+struct InOrder {
+    output: RunOutput,
+    /// The next scenario to append; those after it that came in already wait.
+    next: usize,
+    waiting: BTreeMap<usize, Result<RunOutput, ProfileError>>,
+}
+
+impl InOrder {
+    fn new(plan: &Plan, keep_attributions: bool) -> Self {
+        // Room for every record at once (up to a bound: see `run_scenario`), so that each is
+        // copied once.
+        let transactions = plan
+            .scenarios
+            .iter()
+            .flat_map(|scenario| &scenario.steps)
+            .map(|step| step.repeat as usize)
+            .fold(0usize, usize::saturating_add)
+            .min(1 << 20);
+        let mut output = RunOutput::default();
+        output.calls.reserve(transactions);
+        if keep_attributions {
+            output.attributions.reserve(transactions);
+        }
+        Self { output, next: 0, waiting: BTreeMap::new() }
     }
-    Ok(output)
+
+    /// Scenario `index`'s result; appended with those waiting behind it once every scenario
+    /// before it is.
+    fn put(&mut self, index: usize, result: Result<RunOutput, ProfileError>) {
+        self.waiting.insert(index, result);
+        while let Some(Ok(_)) = self.waiting.get(&self.next) {
+            if let Some(Ok(part)) = self.waiting.remove(&self.next) {
+                self.output.append(part);
+            }
+            self.next += 1;
+        }
+    }
+
+    /// The run's output, or the error of the earliest scenario that failed (the workers start
+    /// no scenario after one known to have failed, so every scenario before it is appended).
+    fn finish(mut self) -> Result<RunOutput, ProfileError> {
+        match self.waiting.remove(&self.next) {
+            Some(Err(error)) => Err(error),
+            _ => Ok(self.output),
+        }
+    }
 }
 
 /// Scenarios a thread ran whose calls' attributions are not summed yet. They are summed
