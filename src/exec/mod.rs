@@ -754,8 +754,16 @@ fn build_tx(plan: &Plan, step: &StepPlan, state: &ScenarioState) -> Result<Built
 
 /// The intrinsic gas of a transaction: what it costs before the first opcode runs.
 pub fn intrinsic_gas(spec: SpecId, input: &[u8], is_create: bool) -> u64 {
-    let gas =
-        ::revm::context_interface::cfg::gas::calculate_initial_tx_gas(spec, input, is_create, 0, 0, 0, None);
+    intrinsic_gas_of(&::revm::context_interface::cfg::GasParams::new_spec(spec), input, is_create)
+}
+
+/// [`intrinsic_gas`] from a spec's gas table made once (making one is most of the cost).
+pub fn intrinsic_gas_of(
+    table: &::revm::context_interface::cfg::GasParams,
+    input: &[u8],
+    is_create: bool,
+) -> u64 {
+    let gas = table.initial_tx_gas(input, is_create, 0, 0, 0, None);
     gas.initial_regular_gas + gas.initial_state_gas
 }
 

@@ -67,6 +67,13 @@ type Evm<D> = revm::context::Evm<
 pub struct RevmChain<D: DatabaseRef + Clone> {
     base: D,
     spec: SpecId,
+    /// The spec's gas table, for each transaction's intrinsic cost in its attribution.
+    intrinsic: revm::context_interface::cfg::GasParams,
+    /// The last transaction's input, whether it created, and its intrinsic cost as it is and as
+    /// a call: a step's repetitions share one input, whose zero bytes need not be counted again.
+    /// Holding the input keeps its buffer alive, so the same address and length are the same
+    /// bytes.
+    last_intrinsic: Option<(Bytes, bool, u64, u64)>,
     chain_id: u64,
     block: BlockSettings,
     evm: Option<Evm<D>>,
@@ -98,6 +105,8 @@ where
         Self {
             base,
             spec,
+            intrinsic: revm::context_interface::cfg::GasParams::new_spec(spec),
+            last_intrinsic: None,
             chain_id,
             block,
             evm: None,
@@ -261,8 +270,24 @@ where
         let attribution = self.attribute.then(|| {
             let gas = result.gas();
             let is_create = request.to.is_none();
-            let intrinsic = super::intrinsic_gas(self.spec, &request.input, is_create);
-            let as_call = super::intrinsic_gas(self.spec, &request.input, false);
+            let (intrinsic, as_call) = match &self.last_intrinsic {
+                Some((input, create, intrinsic, as_call))
+                    if input.as_ptr() == request.input.as_ptr()
+                        && input.len() == request.input.len()
+                        && *create == is_create =>
+                {
+                    (*intrinsic, *as_call)
+                }
+                _ => {
+                    let intrinsic = super::intrinsic_gas_of(&self.intrinsic, &request.input, is_create);
+                    let as_call = match is_create {
+                        true => super::intrinsic_gas_of(&self.intrinsic, &request.input, false),
+                        false => intrinsic,
+                    };
+                    self.last_intrinsic = Some((request.input.clone(), is_create, intrinsic, as_call));
+                    (intrinsic, as_call)
+                }
+            };
             evm.inspector.attribution.finish(TxSettlement {
                 intrinsic,
                 create_part: intrinsic.saturating_sub(as_call),
