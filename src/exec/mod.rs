@@ -210,7 +210,7 @@ pub fn run_plan(
 /// so they are independent, and their results are put back in the plan's order. The error is
 /// the one a sequential run would meet first (the earliest failing scenario); scenarios after
 /// it are not started once it is known. The calls' attributions are summed per entry
-/// ([`RunOutput::entry_sums`]) on the thread that ran them, a few thousand calls at a time (see
+/// ([`RunOutput::entry_sums`]) on the thread that ran them, about a thousand calls at a time (see
 /// [`Unsummed`]), then dropped there unless `keep_attributions`.
 pub fn run_plan_parallel<C: Chain>(
     plan: &Plan,
@@ -355,7 +355,9 @@ impl Default for Unsummed {
 }
 
 impl Unsummed {
-    const CALLS: usize = 4096;
+    /// A thousand calls' attributions are a few megabytes: more would only take memory (each
+    /// thread touches its batch's afresh), fewer would sum suites of short scenarios more often.
+    const CALLS: usize = 1024;
 
     /// Adds scenario `index`'s `part`; returns the batch, summed, when it is full.
     fn add(&mut self, index: usize, part: RunOutput, keep_attributions: bool) -> Vec<(usize, RunOutput)> {
