@@ -759,6 +759,16 @@ pub fn intrinsic_gas(spec: SpecId, input: &[u8], is_create: bool) -> u64 {
     intrinsic_gas_of(&::revm::context_interface::cfg::GasParams::new_spec(spec), input, is_create)
 }
 
+/// What creating adds to a transaction's intrinsic cost (the creation and the init code's
+/// words: [`intrinsic_gas`] of `input` as a create less as a call), without reading the input's
+/// bytes again.
+pub fn create_part_of(table: &::revm::context_interface::cfg::GasParams, input: &[u8], is_create: bool) -> u64 {
+    match is_create {
+        true => table.tx_create_cost() + table.tx_initcode_cost(input.len()),
+        false => 0,
+    }
+}
+
 /// [`intrinsic_gas`] from a spec's gas table made once (making one is most of the cost).
 pub fn intrinsic_gas_of(
     table: &::revm::context_interface::cfg::GasParams,
@@ -837,6 +847,22 @@ mod tests {
     /// Scenarios summed in batches of any size give the entries' one-pass means; each batch's
     /// sums go with its first scenario, the scenarios come back in order, and the calls'
     /// attributions are dropped unless kept.
+    #[test]
+    fn the_create_part_is_what_creating_adds_to_the_intrinsic_cost() {
+        for spec in [SpecId::BERLIN, SpecId::SHANGHAI, SpecId::CANCUN, SpecId::PRAGUE] {
+            let table = ::revm::context_interface::cfg::GasParams::new_spec(spec);
+            for len in [0, 1, 31, 32, 33, 100, 4096, 24_577] {
+                // Zero and non-zero bytes, priced differently as calldata.
+                let input: Vec<u8> = (0..len).map(|index| (index % 3) as u8).collect();
+                let as_create = intrinsic_gas_of(&table, &input, true);
+                let as_call = intrinsic_gas_of(&table, &input, false);
+                assert_eq!(create_part_of(&table, &input, true), as_create - as_call, "{spec:?}, {len} bytes");
+                assert_eq!(create_part_of(&table, &input, false), 0);
+                assert_eq!(as_create, intrinsic_gas(spec, &input, true));
+            }
+        }
+    }
+
     #[test]
     fn attributions_stay_beside_their_calls_when_some_parts_have_none() {
         let attribution = |gas: i64| {
