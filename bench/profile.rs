@@ -28,7 +28,7 @@ use gasguard::artifacts;
 use gasguard::config::Config;
 use gasguard::core::report::GasReport;
 use gasguard::exec::revm::{BlockSettings, RevmChain};
-use gasguard::exec::run_plan;
+use gasguard::exec::run_plan_parallel;
 use gasguard::plan;
 use revm::primitives::hardfork::SpecId;
 
@@ -80,12 +80,18 @@ fn suite_once(text: &str, root: &Path, attribute: bool) -> (Duration, usize, usi
     let artifacts = artifacts::load(config.artifacts.as_deref().unwrap(), None).unwrap();
     let plan = plan::build(&config, &artifacts, &Default::default()).unwrap();
     let errors: Vec<_> = artifacts.errors().cloned().collect();
-    let mut chain = RevmChain::empty(SpecId::PRAGUE, 31337, BlockSettings::default());
-    if attribute {
-        let index = gasguard::exec::attribution::CodeIndex::new(&artifacts, &[root.to_owned()]);
-        chain = chain.with_attribution(std::sync::Arc::new(index));
-    }
-    let output = run_plan(&plan, &mut chain, settings, &errors, || {}).unwrap();
+    let index = attribute
+        .then(|| std::sync::Arc::new(gasguard::exec::attribution::CodeIndex::new(&artifacts, &[root.to_owned()])));
+    let chain = || {
+        let chain = RevmChain::empty(SpecId::PRAGUE, 31337, BlockSettings::default());
+        match &index {
+            Some(index) => chain.with_attribution(index.clone()),
+            None => chain,
+        }
+    };
+    // As `gasguard run --jobs 1` runs a plan: each call's attribution summed into its entry's a
+    // batch of calls at a time, then dropped.
+    let output = run_plan_parallel(&plan, 1, &chain, settings, &errors, &|| {}, false).unwrap();
     assert!(output.attribution_errors.is_empty(), "{:?}", output.attribution_errors);
     let mut report = GasReport::new("bench");
     report.contracts = GasReport::aggregate(&output.calls, &output.sizes);

@@ -214,7 +214,7 @@ fn best(runs: usize, mut measure: impl FnMut() -> Measured) -> Measured {
 }
 
 /// How many `--jobs 1` / `--jobs 2` pairs the suite runs.
-const PAIRS: usize = 5;
+const PAIRS: usize = 11;
 
 /// How much faster the pair's `--jobs 2` run was than its `--jobs 1` run, in wall time.
 fn ratio(pair: &(Measured, Measured)) -> f64 {
