@@ -80,8 +80,9 @@ fn suite_once(text: &str, root: &Path, attribute: bool) -> (Duration, usize, usi
     let artifacts = artifacts::load(config.artifacts.as_deref().unwrap(), None).unwrap();
     let plan = plan::build(&config, &artifacts, &Default::default()).unwrap();
     let errors: Vec<_> = artifacts.errors().cloned().collect();
-    let index = attribute
-        .then(|| std::sync::Arc::new(gasguard::exec::attribution::CodeIndex::new(&artifacts, &[root.to_owned()])));
+    let index = attribute.then(|| {
+        std::sync::Arc::new(gasguard::exec::attribution::CodeIndex::new(&artifacts, &[root.to_owned()]))
+    });
     let chain = || {
         let chain = RevmChain::empty(SpecId::PRAGUE, 31337, BlockSettings::default());
         match &index {

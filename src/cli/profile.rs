@@ -265,7 +265,8 @@ fn profile_projects_inner(
     for (path, project) in config_paths.iter().zip(&projects).filter(|_| read_first) {
         let bytes = std::fs::read(path).with_context(|| format!("failed to read `{}`", path.display()))?;
         config_hashes.extend_from_slice(keccak256(&bytes).as_slice());
-        let config = Config::load_with_jobs(path, overrides.jobs.map_or_else(default_jobs, NonZeroUsize::get))?;
+        let config =
+            Config::load_with_jobs(path, overrides.jobs.map_or_else(default_jobs, NonZeroUsize::get))?;
         names.extend(config.scenarios.iter().map(|scenario| scoped(project.as_deref(), &scenario.name)));
     }
     let mut combined: Option<Profiled> = None;

@@ -163,10 +163,10 @@ fn deployment_address<'a>(
 ) -> Result<(Address, AddressSource), PlanError> {
     let mut addresses = BTreeSet::new();
     for call in calls.filter(|call| &*call.function == "constructor") {
-        let address = call
-            .to
-            .parse::<Address>()
-            .map_err(|_| PlanError::BadAddress { contract: contract.to_owned(), text: call.to.to_string() })?;
+        let address = call.to.parse::<Address>().map_err(|_| PlanError::BadAddress {
+            contract: contract.to_owned(),
+            text: call.to.to_string(),
+        })?;
         addresses.insert(address);
     }
     let mut addresses = addresses.into_iter();

@@ -197,7 +197,8 @@ pub fn merge(shards: &[(String, GasReport)]) -> Result<GasReport, MergeError> {
         for index in by_scenario[*slot].get(scenario).into_iter().flatten() {
             let call = &report.calls[*index];
             if &*call.function == "constructor" && call.status == CallStatus::Success {
-                let deployment = report.contracts.get(&*call.contract).and_then(|gas| gas.deployment.as_ref());
+                let deployment =
+                    report.contracts.get(&*call.contract).and_then(|gas| gas.deployment.as_ref());
                 let Some(deployment) = deployment else {
                     return Err(MergeError::Inconsistent {
                         label: label.clone(),

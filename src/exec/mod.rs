@@ -762,7 +762,11 @@ pub fn intrinsic_gas(spec: SpecId, input: &[u8], is_create: bool) -> u64 {
 /// What creating adds to a transaction's intrinsic cost (the creation and the init code's
 /// words: [`intrinsic_gas`] of `input` as a create less as a call), without reading the input's
 /// bytes again.
-pub fn create_part_of(table: &::revm::context_interface::cfg::GasParams, input: &[u8], is_create: bool) -> u64 {
+pub fn create_part_of(
+    table: &::revm::context_interface::cfg::GasParams,
+    input: &[u8],
+    is_create: bool,
+) -> u64 {
     match is_create {
         true => table.tx_create_cost() + table.tx_initcode_cost(input.len()),
         false => 0,
@@ -856,7 +860,11 @@ mod tests {
                 let input: Vec<u8> = (0..len).map(|index| (index % 3) as u8).collect();
                 let as_create = intrinsic_gas_of(&table, &input, true);
                 let as_call = intrinsic_gas_of(&table, &input, false);
-                assert_eq!(create_part_of(&table, &input, true), as_create - as_call, "{spec:?}, {len} bytes");
+                assert_eq!(
+                    create_part_of(&table, &input, true),
+                    as_create - as_call,
+                    "{spec:?}, {len} bytes"
+                );
                 assert_eq!(create_part_of(&table, &input, false), 0);
                 assert_eq!(as_create, intrinsic_gas(spec, &input, true));
             }

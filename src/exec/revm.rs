@@ -280,7 +280,8 @@ where
                 }
                 _ => {
                     let intrinsic = super::intrinsic_gas_of(&self.intrinsic, &request.input, is_create);
-                    let as_call = intrinsic - super::create_part_of(&self.intrinsic, &request.input, is_create);
+                    let as_call =
+                        intrinsic - super::create_part_of(&self.intrinsic, &request.input, is_create);
                     self.last_intrinsic = Some((request.input.clone(), is_create, intrinsic, as_call));
                     (intrinsic, as_call)
                 }
