@@ -174,9 +174,16 @@ fn format_calls(mut buffer: Vec<u8>, calls: &[CallRecord], starts_array: bool) -
     buffer
 }
 
+/// A key of a record's field after its first, with the comma before it, as [`ReportFormatter`]
+/// lays it out: one literal, copied whole.
+macro_rules! key {
+    ($out:expr, $name:literal) => {
+        $out.extend_from_slice(concat!(",\n      \"", $name, "\": ").as_bytes())
+    };
+}
+
 /// One record of `calls`, with the separator before it unless it is the array's first.
 fn format_call(out: &mut Vec<u8>, call: &CallRecord, first: bool) {
-    out.extend_from_slice(if first { b"\n    {" } else { b",\n    {" });
     // Field for field as `CallRecord` derives `Serialize`: same order, same `None`s left out.
     let CallRecord {
         scenario,
@@ -195,39 +202,47 @@ fn format_call(out: &mut Vec<u8>, call: &CallRecord, first: bool) {
         gas_limit_needed,
         gas_limit,
     } = call;
-    key(out, "scenario", true);
+    out.extend_from_slice(if first {
+        b"\n    {\n      \"scenario\": "
+    } else {
+        b",\n    {\n      \"scenario\": "
+    });
     string(out, scenario);
-    key(out, "step", false);
+    key!(out, "step");
     number(out, *step as u64);
-    key(out, "iteration", false);
+    key!(out, "iteration");
     number(out, u64::from(*iteration));
-    key(out, "contract", false);
+    key!(out, "contract");
     string(out, contract);
-    key(out, "function", false);
+    key!(out, "function");
     string(out, function);
-    key(out, "from", false);
+    key!(out, "from");
     string(out, from);
-    key(out, "to", false);
+    key!(out, "to");
     string(out, to);
-    key(out, "gas_used", false);
+    key!(out, "gas_used");
     number(out, *gas_used);
-    key(out, "execution_gas", false);
+    key!(out, "execution_gas");
     number(out, *execution_gas);
-    key(out, "status", false);
+    key!(out, "status");
     string(out, status_name(*status));
     if let Some(revert) = revert {
-        key(out, "revert", false);
+        key!(out, "revert");
         string(out, revert);
     }
-    key(out, "method", false);
+    key!(out, "method");
     string(out, method_name(*method));
-    for (name, value) in
-        [("gas_used_upper", gas_used_upper), ("gas_limit_needed", gas_limit_needed), ("gas_limit", gas_limit)]
-    {
-        if let Some(value) = value {
-            key(out, name, false);
-            number(out, *value);
-        }
+    if let Some(value) = gas_used_upper {
+        key!(out, "gas_used_upper");
+        number(out, *value);
+    }
+    if let Some(value) = gas_limit_needed {
+        key!(out, "gas_limit_needed");
+        number(out, *value);
+    }
+    if let Some(value) = gas_limit {
+        key!(out, "gas_limit");
+        number(out, *value);
     }
     out.extend_from_slice(b"\n    }");
 }
@@ -245,12 +260,6 @@ fn method_name(method: GasMethod) -> &'static str {
         GasMethod::Trace => "trace",
         GasMethod::Estimate => "estimate",
     }
-}
-
-fn key(out: &mut Vec<u8>, name: &str, first: bool) {
-    out.extend_from_slice(if first { b"\n      \"" } else { b",\n      \"" });
-    out.extend_from_slice(name.as_bytes());
-    out.extend_from_slice(b"\": ");
 }
 
 /// A JSON string as serde_json writes it: only `"`, `\` and control characters escaped.
