@@ -222,24 +222,6 @@ pub fn run_plan_parallel<C: Chain>(
     keep_attributions: bool,
 ) -> Result<RunOutput, ProfileError> {
     let jobs = jobs.clamp(1, plan.scenarios.len().max(1));
-    if jobs == 1 {
-        let decoder = RevertDecoder::new(errors);
-        let mut checksums = BTreeMap::new();
-        let mut chain = new_chain();
-        let mut output = RunOutput::default();
-        let mut batch = Unsummed::default();
-        for scenario in &plan.scenarios {
-            let part =
-                run_scenario(plan, scenario, &mut chain, settings, &decoder, &mut checksums, progress)?;
-            for (_, part) in batch.add(0, part, keep_attributions) {
-                output.append(part);
-            }
-        }
-        for (_, part) in batch.flush(keep_attributions) {
-            output.append(part);
-        }
-        return Ok(output);
-    }
     let next = AtomicUsize::new(0);
     // The index of the earliest scenario known to have failed.
     let failed = AtomicUsize::new(usize::MAX);
@@ -274,8 +256,9 @@ pub fn run_plan_parallel<C: Chain>(
         keep(batch.flush(keep_attributions));
     };
     std::thread::scope(|scope| {
-        // This thread is one of the `jobs`: its allocator already holds the memory the config
-        // and the plan were read with, where a new thread's would touch all of it afresh.
+        // This thread is one of the `jobs` (the only one with one job): its allocator already
+        // holds the memory the config and the plan were read with, where a new thread's would
+        // touch all of it afresh.
         for _ in 1..jobs {
             scope.spawn(work);
         }
@@ -848,9 +831,6 @@ mod tests {
         }
     }
 
-    /// Scenarios summed in batches of any size give the entries' one-pass means; each batch's
-    /// sums go with its first scenario, the scenarios come back in order, and the calls'
-    /// attributions are dropped unless kept.
     #[test]
     fn the_create_part_is_what_creating_adds_to_the_intrinsic_cost() {
         for spec in [SpecId::BERLIN, SpecId::SHANGHAI, SpecId::CANCUN, SpecId::PRAGUE] {
@@ -920,6 +900,9 @@ mod tests {
         assert_eq!(output.calls.len(), 5);
     }
 
+    /// Scenarios summed in batches of any size give the entries' one-pass means; each batch's
+    /// sums go with its first scenario, the scenarios come back in order, and the calls'
+    /// attributions are dropped unless kept.
     #[test]
     fn batches_of_scenarios_give_the_one_pass_means() {
         let scenarios: Vec<RunOutput> = (0..7u64)
