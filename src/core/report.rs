@@ -460,26 +460,24 @@ impl GasReport {
     pub fn entry_sums_of<'a>(
         calls: impl Iterator<Item = (&'a CallRecord, Option<&'a Attribution>)>,
     ) -> EntrySums {
-        // Grouped by borrowed keys, as in `attribute`; each group's id is made once.
-        let mut groups: BTreeMap<(bool, &str, &str, bool), Vec<Option<&Attribution>>> = BTreeMap::new();
+        // Grouped by borrowed keys (no string made per call); each group's id is made once,
+        // from its first call.
+        type Group<'a> = (&'a CallRecord, Vec<Option<&'a Attribution>>);
+        let mut groups: BTreeMap<(&str, &str, bool), Group<'_>> = BTreeMap::new();
         for (call, attribution) in calls {
-            let deploy = &*call.function == "constructor";
             // A deployment that reverted is no entry's call (see `aggregate`).
-            if deploy && call.status == CallStatus::Revert {
+            if &*call.function == "constructor" && call.status == CallStatus::Revert {
                 continue;
             }
             groups
-                .entry((deploy, &call.contract, &call.function, call.status == CallStatus::Revert))
-                .or_default()
+                .entry((&call.contract, &call.function, call.status == CallStatus::Revert))
+                .or_insert_with(|| (call, Vec::new()))
+                .1
                 .push(attribution);
         }
         let mut sums = EntrySums::new();
-        for ((deploy, contract, function, reverted), group) in groups {
-            let id = match (deploy, reverted) {
-                (true, _) => format!("deploy:{contract}"),
-                (false, false) => format!("fn:{contract}.{function}"),
-                (false, true) => format!("fn:{contract}.{function} [revert]"),
-            };
+        for (call, group) in groups.into_values() {
+            let id = call.entry_id();
             let all = group.into_iter().collect::<Option<Vec<&Attribution>>>();
             // Added rather than inserted: a function named `f [revert]` that succeeded and `f`
             // reverting are one entry, as in `aggregate`.
