@@ -536,6 +536,93 @@ pub fn largest_remainder<K: Ord + Clone>(
         .collect())
 }
 
+impl Attribution {
+    /// The sum of `parts` (single calls' attributions, or earlier sums) as one attribution that
+    /// covers all their calls: `calls` is the total count, and every kind, frame, line and
+    /// storage access is added up. [`Attribution::mean`] over sums equals the mean over every
+    /// call they cover, whatever the grouping, since it only adds the parts up and divides by
+    /// the count: so the calls of a report entry can be summed where they ran (a worker thread,
+    /// a shard) and averaged once at the end. `None` when a total leaves `i64` (or a count
+    /// `u64`), which no real run comes near.
+    pub fn sum(parts: &[&Attribution]) -> Option<Self> {
+        // Summed first by the strings' addresses (the calls of one run share their strings; a
+        // call with the previous one's parts by position), so that a call costs no string
+        // comparison; then by value, once per distinct address. Owned copies are made once per
+        // part, not per call.
+        let mut calls: u64 = 0;
+        let mut kinds = [0_i128; GasKind::ALL.len()];
+        let mut frame_sums: PartSums<usize, &Text> = PartSums::default();
+        let mut line_sums: PartSums<(usize, Option<u32>, usize), &LineGas> = PartSums::default();
+        type Borrowed<'a> = (&'a Text, &'a Text, StorageOp, bool, Option<ValueChange>);
+        type AccessSums<'a> =
+            HashMap<(usize, usize, StorageOp, bool, Option<ValueChange>), (Borrowed<'a>, u64, i64), Words>;
+        let mut access_sums: AccessSums<'_> = HashMap::default();
+        for part in parts {
+            calls = calls.checked_add(part.calls)?;
+            for (kind, gas) in &part.by_kind {
+                kinds[kind.index()] += i128::from(*gas);
+            }
+            frame_sums
+                .add(part.by_frame.iter().map(|frame| (address(&frame.frame), &frame.frame, frame.gas)));
+            line_sums.add(part.by_line.iter().map(|line| {
+                ((line.file.as_ref().map_or(0, address), line.line, address(&line.text)), line, line.gas)
+            }));
+            for access in &part.storage {
+                let key =
+                    (address(&access.contract), address(&access.slot), access.op, access.cold, access.change);
+                let borrowed = (&access.contract, &access.slot, access.op, access.cold, access.change);
+                let entry = access_sums.entry(key).or_insert((borrowed, 0, 0));
+                entry.1 = entry.1.checked_add(access.count)?;
+                entry.2 = entry.2.checked_add(access.gas)?;
+            }
+        }
+        let mut frames: BTreeMap<&Text, i128> = BTreeMap::new();
+        for (frame, gas) in frame_sums.sums {
+            *frames.entry(frame).or_insert(0) += gas;
+        }
+        let mut lines: BTreeMap<(Option<&Text>, Option<u32>, &Text), i128> = BTreeMap::new();
+        for (line, gas) in line_sums.sums {
+            *lines.entry((line.file.as_ref(), line.line, &line.text)).or_insert(0) += gas;
+        }
+        let mut accesses: BTreeMap<Borrowed<'_>, (u64, i64)> = BTreeMap::new();
+        for (key, count, gas) in access_sums.into_values() {
+            let entry = accesses.entry(key).or_insert((0, 0));
+            entry.0 = entry.0.checked_add(count)?;
+            entry.1 = entry.1.checked_add(gas)?;
+        }
+        let narrow = |total: i128| i64::try_from(total).ok();
+        let kinds: Vec<(GasKind, i64)> = GasKind::ALL
+            .into_iter()
+            .zip(kinds)
+            .map(|(kind, total)| Some((kind, narrow(total)?)))
+            .collect::<Option<_>>()?;
+        let frames: Vec<(Text, i64)> = frames
+            .into_iter()
+            .map(|(frame, total)| Some((frame.clone(), narrow(total)?)))
+            .collect::<Option<_>>()?;
+        // In key order, each once: no sorting again.
+        let lines: Vec<LineGas> = lines
+            .into_iter()
+            .map(|((file, line, text), total)| {
+                Some(LineGas { file: file.cloned(), line, text: text.clone(), gas: narrow(total)? })
+            })
+            .collect::<Option<_>>()?;
+        let storage = accesses
+            .into_iter()
+            .map(|((contract, slot, op, cold, change), (count, gas))| StorageAccess {
+                contract: contract.clone(),
+                slot: slot.clone(),
+                op,
+                cold,
+                change,
+                count,
+                gas,
+            })
+            .collect();
+        Some(Self::from_merged_lines(calls, kinds, frames, lines, storage))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -631,93 +718,6 @@ mod tests {
             assert_eq!(serde_json::to_string(&kind).unwrap(), format!("\"{}\"", kind.as_str()));
             assert_eq!(GasKind::ALL[kind.index()], kind);
         }
-    }
-}
-
-impl Attribution {
-    /// The sum of `parts` (single calls' attributions, or earlier sums) as one attribution that
-    /// covers all their calls: `calls` is the total count, and every kind, frame, line and
-    /// storage access is added up. [`Attribution::mean`] over sums equals the mean over every
-    /// call they cover, whatever the grouping, since it only adds the parts up and divides by
-    /// the count: so the calls of a report entry can be summed where they ran (a worker thread,
-    /// a shard) and averaged once at the end. `None` when a total leaves `i64` (or a count
-    /// `u64`), which no real run comes near.
-    pub fn sum(parts: &[&Attribution]) -> Option<Self> {
-        // Summed first by the strings' addresses (the calls of one run share their strings; a
-        // call with the previous one's parts by position), so that a call costs no string
-        // comparison; then by value, once per distinct address. Owned copies are made once per
-        // part, not per call.
-        let mut calls: u64 = 0;
-        let mut kinds = [0_i128; GasKind::ALL.len()];
-        let mut frame_sums: PartSums<usize, &Text> = PartSums::default();
-        let mut line_sums: PartSums<(usize, Option<u32>, usize), &LineGas> = PartSums::default();
-        type Borrowed<'a> = (&'a Text, &'a Text, StorageOp, bool, Option<ValueChange>);
-        type AccessSums<'a> =
-            HashMap<(usize, usize, StorageOp, bool, Option<ValueChange>), (Borrowed<'a>, u64, i64), Words>;
-        let mut access_sums: AccessSums<'_> = HashMap::default();
-        for part in parts {
-            calls = calls.checked_add(part.calls)?;
-            for (kind, gas) in &part.by_kind {
-                kinds[kind.index()] += i128::from(*gas);
-            }
-            frame_sums
-                .add(part.by_frame.iter().map(|frame| (address(&frame.frame), &frame.frame, frame.gas)));
-            line_sums.add(part.by_line.iter().map(|line| {
-                ((line.file.as_ref().map_or(0, address), line.line, address(&line.text)), line, line.gas)
-            }));
-            for access in &part.storage {
-                let key =
-                    (address(&access.contract), address(&access.slot), access.op, access.cold, access.change);
-                let borrowed = (&access.contract, &access.slot, access.op, access.cold, access.change);
-                let entry = access_sums.entry(key).or_insert((borrowed, 0, 0));
-                entry.1 = entry.1.checked_add(access.count)?;
-                entry.2 = entry.2.checked_add(access.gas)?;
-            }
-        }
-        let mut frames: BTreeMap<&Text, i128> = BTreeMap::new();
-        for (frame, gas) in frame_sums.sums {
-            *frames.entry(frame).or_insert(0) += gas;
-        }
-        let mut lines: BTreeMap<(Option<&Text>, Option<u32>, &Text), i128> = BTreeMap::new();
-        for (line, gas) in line_sums.sums {
-            *lines.entry((line.file.as_ref(), line.line, &line.text)).or_insert(0) += gas;
-        }
-        let mut accesses: BTreeMap<Borrowed<'_>, (u64, i64)> = BTreeMap::new();
-        for (key, count, gas) in access_sums.into_values() {
-            let entry = accesses.entry(key).or_insert((0, 0));
-            entry.0 = entry.0.checked_add(count)?;
-            entry.1 = entry.1.checked_add(gas)?;
-        }
-        let narrow = |total: i128| i64::try_from(total).ok();
-        let kinds: Vec<(GasKind, i64)> = GasKind::ALL
-            .into_iter()
-            .zip(kinds)
-            .map(|(kind, total)| Some((kind, narrow(total)?)))
-            .collect::<Option<_>>()?;
-        let frames: Vec<(Text, i64)> = frames
-            .into_iter()
-            .map(|(frame, total)| Some((frame.clone(), narrow(total)?)))
-            .collect::<Option<_>>()?;
-        // In key order, each once: no sorting again.
-        let lines: Vec<LineGas> = lines
-            .into_iter()
-            .map(|((file, line, text), total)| {
-                Some(LineGas { file: file.cloned(), line, text: text.clone(), gas: narrow(total)? })
-            })
-            .collect::<Option<_>>()?;
-        let storage = accesses
-            .into_iter()
-            .map(|((contract, slot, op, cold, change), (count, gas))| StorageAccess {
-                contract: contract.clone(),
-                slot: slot.clone(),
-                op,
-                cold,
-                change,
-                count,
-                gas,
-            })
-            .collect();
-        Some(Self::from_merged_lines(calls, kinds, frames, lines, storage))
     }
 }
 
