@@ -67,13 +67,8 @@ type Evm<D> = revm::context::Evm<
 pub struct RevmChain<D: DatabaseRef + Clone> {
     base: D,
     spec: SpecId,
-    /// The spec's gas table, for each transaction's intrinsic cost in its attribution.
-    intrinsic: revm::context_interface::cfg::GasParams,
-    /// The last transaction's input, whether it created, and its intrinsic cost as it is and as
-    /// a call: a step's repetitions share one input, whose zero bytes need not be counted again.
-    /// Holding the input keeps its buffer alive, so the same address and length are the same
-    /// bytes.
-    last_intrinsic: Option<(Bytes, bool, u64, u64)>,
+    /// Each transaction's intrinsic cost, for its attribution.
+    intrinsic: IntrinsicCosts,
     chain_id: u64,
     block: BlockSettings,
     evm: Option<Evm<D>>,
@@ -85,6 +80,36 @@ pub struct RevmChain<D: DatabaseRef + Clone> {
     /// Attribute through revm's inspector even without Somnia's bounds (tests compare the two
     /// ways).
     attribute_by_inspector: bool,
+}
+
+/// A transaction's intrinsic cost, as it is and as a call, from the spec's gas table made once.
+struct IntrinsicCosts {
+    table: revm::context_interface::cfg::GasParams,
+    /// The last transaction's input, whether it created, and its two costs: a step's
+    /// repetitions share one input, whose bytes need not be priced again. Holding the input
+    /// keeps its buffer alive, so the same address and length are the same bytes.
+    last: Option<(Bytes, bool, u64, u64)>,
+}
+
+impl IntrinsicCosts {
+    fn new(spec: SpecId) -> Self {
+        Self { table: revm::context_interface::cfg::GasParams::new_spec(spec), last: None }
+    }
+
+    /// The intrinsic cost of `input` (a create when `is_create`), and the same input's as a call.
+    fn of(&mut self, input: &Bytes, is_create: bool) -> (u64, u64) {
+        if let Some((known, create, intrinsic, as_call)) = &self.last
+            && known.as_ptr() == input.as_ptr()
+            && known.len() == input.len()
+            && *create == is_create
+        {
+            return (*intrinsic, *as_call);
+        }
+        let intrinsic = super::intrinsic_gas_of(&self.table, input, is_create);
+        let as_call = intrinsic - super::create_part_of(&self.table, input, is_create);
+        self.last = Some((input.clone(), is_create, intrinsic, as_call));
+        (intrinsic, as_call)
+    }
 }
 
 impl RevmChain<EmptyDB> {
@@ -105,8 +130,7 @@ where
         Self {
             base,
             spec,
-            intrinsic: revm::context_interface::cfg::GasParams::new_spec(spec),
-            last_intrinsic: None,
+            intrinsic: IntrinsicCosts::new(spec),
             chain_id,
             block,
             evm: None,
@@ -270,22 +294,7 @@ where
         let attribution = self.attribute.then(|| {
             let gas = result.gas();
             let is_create = request.to.is_none();
-            let (intrinsic, as_call) = match &self.last_intrinsic {
-                Some((input, create, intrinsic, as_call))
-                    if input.as_ptr() == request.input.as_ptr()
-                        && input.len() == request.input.len()
-                        && *create == is_create =>
-                {
-                    (*intrinsic, *as_call)
-                }
-                _ => {
-                    let intrinsic = super::intrinsic_gas_of(&self.intrinsic, &request.input, is_create);
-                    let as_call =
-                        intrinsic - super::create_part_of(&self.intrinsic, &request.input, is_create);
-                    self.last_intrinsic = Some((request.input.clone(), is_create, intrinsic, as_call));
-                    (intrinsic, as_call)
-                }
-            };
+            let (intrinsic, as_call) = self.intrinsic.of(&request.input, is_create);
             evm.inspector.attribution.finish(TxSettlement {
                 intrinsic,
                 create_part: intrinsic.saturating_sub(as_call),
