@@ -82,8 +82,7 @@ pub(super) fn run(args: RunArgs, printer: &Printer) -> anyhow::Result<ExitStatus
         // Streamed to the file: a large report is never held whole in memory.
         crate::fsutil::write_atomic_with(&args.out, |file| {
             // The calls formatted on as many threads as the scenarios ran on (the same bytes).
-            let jobs = args.jobs.map_or_else(default_jobs, NonZeroUsize::get);
-            super::report_writer::write_to_jobs(&report, file, jobs)?;
+            super::report_writer::write_to_jobs(&report, file, jobs(args.jobs))?;
             file.write_all(b"\n")
         })?;
         // The table summarises the file just written: a message, not data, so `-q` drops it.
@@ -190,6 +189,11 @@ enum Executor {
     Rpc(Box<RpcChain>),
 }
 
+/// How many threads a run uses: `--jobs` when given, else [`default_jobs`].
+fn jobs(requested: Option<NonZeroUsize>) -> usize {
+    requested.map_or_else(default_jobs, NonZeroUsize::get)
+}
+
 /// How many scenarios run at once when `--jobs` is not given: one per available core.
 pub fn default_jobs() -> usize {
     std::thread::available_parallelism().map_or(1, NonZeroUsize::get)
@@ -265,8 +269,7 @@ fn profile_projects_inner(
     for (path, project) in config_paths.iter().zip(&projects).filter(|_| read_first) {
         let bytes = std::fs::read(path).with_context(|| format!("failed to read `{}`", path.display()))?;
         config_hashes.extend_from_slice(keccak256(&bytes).as_slice());
-        let config =
-            Config::load_with_jobs(path, overrides.jobs.map_or_else(default_jobs, NonZeroUsize::get))?;
+        let config = Config::load_with_jobs(path, jobs(overrides.jobs))?;
         names.extend(config.scenarios.iter().map(|scenario| scoped(project.as_deref(), &scenario.name)));
     }
     let mut combined: Option<Profiled> = None;
@@ -389,7 +392,7 @@ fn profile_one(
     scope: &Scope<'_>,
     printer: &Printer,
 ) -> anyhow::Result<(Profiled, B256)> {
-    let jobs = overrides.jobs.map_or_else(default_jobs, NonZeroUsize::get);
+    let jobs = jobs(overrides.jobs);
     let mut config = Config::load_with_jobs(config_path, jobs)?;
     if config.scenarios.is_empty() {
         bail!(
