@@ -285,28 +285,19 @@ impl CodeIndex {
             };
             let line = match entries.get(instruction) {
                 Some(&(offset, file)) if file >= 0 => {
-                    let source = match file_seen {
-                        Some((known, source)) if known == file => source,
-                        _ => {
-                            let source = self.sources.get(&(file as u32));
-                            file_seen = Some((file, source));
-                            source
-                        }
-                    };
-                    match source {
+                    if file_seen.is_none_or(|(known, _)| known != file) {
+                        file_seen = Some((file, self.sources.get(&(file as u32))));
+                    }
+                    match file_seen.and_then(|(_, source)| source) {
                         Some(source) => {
                             let key = (file as u32, source.line_index(offset));
-                            match line_seen {
-                                Some((known, line)) if known == key => line,
-                                _ => {
-                                    // Many instructions share a line: build its key once.
-                                    let line = *by_line
-                                        .entry(key)
-                                        .or_insert_with(|| intern(source.line_key(offset)));
-                                    line_seen = Some((key, line));
-                                    line
-                                }
+                            if line_seen.is_none_or(|(known, _)| known != key) {
+                                // Many instructions share a line: build its key once.
+                                let line =
+                                    *by_line.entry(key).or_insert_with(|| intern(source.line_key(offset)));
+                                line_seen = Some((key, line));
                             }
+                            line_seen.map_or(compiler, |(_, line)| line)
                         }
                         None => compiler,
                     }
