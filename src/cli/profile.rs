@@ -15,7 +15,7 @@ use super::{ExitStatus, MergeArgs, RunArgs};
 use crate::artifacts::{self, ArtifactFormat};
 use crate::config::Config;
 use crate::core::build::{BuildInfo, GAS_SCHEDULE, RunFingerprint};
-use crate::core::report::{EntrySums, EvmInfo, GasReport, SHARD_FORMAT};
+use crate::core::report::{EntrySums, EvmInfo, GasReport, Name, SHARD_FORMAT};
 use crate::core::shard::{Shard, ShardInfo};
 use crate::exec::attribution::CodeIndex;
 use crate::exec::fork::{DryRun, Fork, ForkDb, ForkError, ForkOptions};
@@ -652,9 +652,13 @@ where
 /// Prefixes a project's scenario and contract ids with its name.
 fn scope_report(report: &mut GasReport, project: &str) {
     let scope = |id: &str| format!("{project}/{id}");
+    // Each name scoped once, and shared again by every call that names it (see `Name`).
+    let mut scoped: std::collections::HashMap<Name, Name> = std::collections::HashMap::new();
+    let mut scope_name =
+        |name: &Name| scoped.entry(name.clone()).or_insert_with(|| scope(name).into()).clone();
     for call in &mut report.calls {
-        call.scenario = scope(&call.scenario).into();
-        call.contract = scope(&call.contract).into();
+        call.scenario = scope_name(&call.scenario);
+        call.contract = scope_name(&call.contract);
     }
     report.contracts =
         std::mem::take(&mut report.contracts).into_iter().map(|(id, gas)| (scope(&id), gas)).collect();
